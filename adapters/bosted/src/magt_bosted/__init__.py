@@ -1,0 +1,1 @@
+"""Bosted System adapter: forms in, journalising and advis out."""

@@ -1,0 +1,1 @@
+"""Secure mail out: SMTP with required TLS, S/MIME signed and encrypted."""

@@ -1,0 +1,1 @@
+"""Contracts shared by every service: messages, forms, topics and the legal rules catalogue."""

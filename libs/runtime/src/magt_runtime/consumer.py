@@ -1,0 +1,155 @@
+"""Subscribing with the guarantees every consumer needs.
+
+- The message is validated against its contract here; an invalid one goes to the service's
+  dead-letter topic with its original bytes and the reason, and the consumer moves on.
+- Handling errors are retried with backoff; a message that keeps failing becomes a dead letter.
+  Infrastructure outages (database or broker unreachable) are never dead-lettered: the message is
+  left uncommitted and redelivered once the outage is over.
+- Offsets are committed only after the handler returned, i.e. after its effect was stored
+  (faststream's NACK_ON_ERROR: an escaping error rewinds to the message instead of committing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
+
+import structlog
+from aiokafka.errors import KafkaError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaRouter
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from magt_runtime.deadletter import DeadLetter, dead_letter_topic, encode
+from magt_runtime.logging import mask_text
+from magt_runtime.settings import ServiceSettings
+
+M = TypeVar("M", bound=BaseModel)
+log = structlog.get_logger(__name__)
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    KafkaError,
+    ConnectionError,
+    TimeoutError,
+)
+MAX_OUTAGE_BACKOFF_S = 5.0
+
+
+def subscribe(
+    broker: KafkaBroker,
+    *,
+    router: KafkaRouter | None = None,
+    topic: str,
+    group_id: str,
+    model: type[M],
+    handle: Callable[[M], Awaitable[None]],
+    settings: ServiceSettings,
+) -> None:
+    """Register `handle` for `topic` in group `group_id` (on `router` if given) with retry and DLQ."""
+    dlq = dead_letter_topic(settings.service_name)
+    dead_letters = broker
+    registrar: KafkaBroker | KafkaRouter = router if router is not None else broker
+
+    @registrar.subscriber(
+        topic,
+        group_id=group_id,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+        title=f"{group_id}:{topic}",
+        description=model.__doc__,
+    )
+    async def consume(msg: KafkaMessage) -> None:
+        raw = msg.raw_message
+        record: Any = raw[0] if isinstance(raw, tuple) else raw
+        bound = structlog.contextvars.bound_contextvars(
+            topic=topic, partition=record.partition, offset=record.offset
+        )
+        with bound:
+            try:
+                event = model.model_validate_json(msg.body)
+            except ValidationError as error:
+                await _dead_letter(dead_letters, dlq, settings, record, msg, "invalid", error, 1)
+                return
+            await _handle_with_retries(
+                handle,
+                event,
+                settings=settings,
+                send_dead=lambda err, n: _dead_letter(
+                    dead_letters, dlq, settings, record, msg, "failed", err, n
+                ),
+            )
+
+
+async def _handle_with_retries(
+    handle: Callable[[M], Awaitable[None]],
+    event: M,
+    *,
+    settings: ServiceSettings,
+    send_dead: Callable[[BaseException, int], Awaitable[None]],
+) -> None:
+    ids = {k: str(getattr(event, k)) for k in ("case_id", "event_id") if hasattr(event, k)}
+    with structlog.contextvars.bound_contextvars(**ids):
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await handle(event)
+                return
+            except TRANSIENT_ERRORS as error:
+                # The message is fine; the infrastructure is not. Rewind and try again later.
+                log.warning("consumer.outage", error=type(error).__name__, attempt=attempt)
+                await asyncio.sleep(
+                    min(MAX_OUTAGE_BACKOFF_S, settings.consumer_retry_backoff_s * attempt)
+                )
+                raise
+            except Exception as error:
+                if attempt >= settings.consumer_max_attempts:
+                    await send_dead(error, attempt)
+                    return
+                log.warning("consumer.retry", error=type(error).__name__, attempt=attempt)
+                await asyncio.sleep(settings.consumer_retry_backoff_s * 2 ** (attempt - 1))
+
+
+async def _dead_letter(
+    broker: KafkaBroker,
+    dlq: str,
+    settings: ServiceSettings,
+    record: Any,
+    msg: Any,
+    reason: Literal["invalid", "failed"],
+    error: BaseException,
+    attempts: int,
+) -> None:
+    letter = DeadLetter(
+        service=settings.service_name,
+        source_topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key_b64=encode(record.key),
+        value_b64=encode(msg.body) or "",
+        headers={k: str(v) for k, v in (msg.headers or {}).items()},
+        reason=reason,
+        error=mask_text(_describe(error)),
+        attempts=attempts,
+    )
+    await broker.publish(
+        letter.model_dump_json().encode(),
+        dlq,
+        key=record.key,
+        headers={"content-type": "application/json", "event-type": "DeadLetter"},
+    )
+    log.error("consumer.dead_letter", reason=reason, dlq=dlq, attempts=attempts)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ValidationError):
+        parts = [
+            f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in error.errors()
+        ]
+        return "; ".join(parts)[:2000]
+    return f"{type(error).__name__}: {error}"[:2000]

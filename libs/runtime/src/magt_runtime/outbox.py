@@ -1,0 +1,136 @@
+"""Transactional outbox: events are stored with the state change, then a relay publishes them.
+
+A handler calls `stage(...)` inside its own transaction; nothing is published until that transaction
+commits. The relay claims unsent rows with SELECT ... FOR UPDATE SKIP LOCKED (so several replicas
+never publish the same row at once), publishes them through the broker's idempotent producer and
+marks them sent. A crash between publish and mark re-publishes the row: consumers deduplicate by
+event id in their inbox, so the effect stays single.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import structlog
+from pydantic import BaseModel
+from sqlalchemy import Engine, and_, exists
+from sqlalchemy.orm import aliased
+from sqlmodel import Field, Session, SQLModel, col, select
+
+log = structlog.get_logger(__name__)
+
+
+class OutboxRow(SQLModel, table=True):
+    """One event waiting to be published (or already published, with `sent_at`)."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str = Field(index=True)
+    key: str = Field(index=True)
+    payload: str
+    headers: str = "{}"
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    sent_at: datetime | None = Field(default=None, index=True)
+
+
+class Publisher(Protocol):
+    async def publish(
+        self,
+        message: Any,
+        topic: str = "",
+        *,
+        key: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any: ...
+
+
+def stage(
+    session: Session,
+    *,
+    topic: str,
+    key: str,
+    event: BaseModel,
+    headers: dict[str, str] | None = None,
+) -> OutboxRow:
+    """Add `event` to the outbox in the caller's transaction (the caller commits)."""
+    all_headers = {"content-type": "application/json", "event-type": type(event).__name__}
+    event_id = getattr(event, "event_id", None)
+    if event_id is not None:
+        all_headers["event-id"] = str(event_id)
+    all_headers.update(headers or {})
+    row = OutboxRow(
+        topic=topic, key=key, payload=event.model_dump_json(), headers=json.dumps(all_headers)
+    )
+    session.add(row)
+    return row
+
+
+def claim(session: Session, *, limit: int) -> list[OutboxRow]:
+    """Lock the oldest unsent row of each key (per-key order is kept) that no other relay holds."""
+    earlier = aliased(OutboxRow)
+    blocked = exists().where(
+        and_(
+            col(earlier.key) == col(OutboxRow.key),
+            col(earlier.sent_at).is_(None),
+            col(earlier.id) < col(OutboxRow.id),
+        )
+    )
+    statement = (
+        select(OutboxRow)
+        .where(col(OutboxRow.sent_at).is_(None), ~blocked)
+        .order_by(col(OutboxRow.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.exec(statement))
+
+
+async def relay_once(engine: Engine, publisher: Publisher, *, limit: int = 100) -> int:
+    """Publish one batch of unsent rows and mark them sent; return how many were published."""
+    with Session(engine) as session:
+        rows = claim(session, limit=limit)
+        for row in rows:
+            await publisher.publish(
+                row.payload.encode(),
+                row.topic,
+                key=row.key.encode(),
+                headers=json.loads(row.headers),
+            )
+            row.sent_at = datetime.now(UTC)
+            session.add(row)
+        session.commit()
+    if rows:
+        log.debug("outbox.relayed", count=len(rows))
+    return len(rows)
+
+
+async def run_relay(
+    engine: Engine, publisher: Publisher, *, interval_s: float, limit: int, stop: asyncio.Event
+) -> None:
+    """Relay until `stop` is set; sleep only when there was nothing to send; survive broker errors."""
+    while not stop.is_set():
+        try:
+            sent = await relay_once(engine, publisher, limit=limit)
+        except Exception:
+            log.exception("outbox.relay_failed")
+            sent = 0
+            await _sleep_or_stop(stop, max(interval_s, 1.0))
+            continue
+        if sent == 0:
+            await _sleep_or_stop(stop, interval_s)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return
+
+
+def pending(session: Session) -> int:
+    """How many rows wait to be published."""
+    return len(list(session.exec(select(OutboxRow.id).where(col(OutboxRow.sent_at).is_(None)))))

@@ -1,0 +1,34 @@
+"""Settings read from environment variables; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service and adapter needs to run: broker, database, logging and reliability knobs.
+
+    Shared infrastructure names (KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL) are read with or without the
+    service's prefix, so one environment can serve every process while a service may override it.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MAGT_", extra="ignore", frozen=True)
+
+    service_name: str = Field(default="magt", description="Name on every log line and dead letter.")
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("kafka_bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    database_url: str = Field(
+        default="sqlite:///./.state/magt.db",
+        description="SQLAlchemy URL; SQLite is the embedded default, PostgreSQL in production.",
+    )
+    log_json: bool | None = Field(default=None, description="JSON logs; default: when not a TTY.")
+    log_level: str = "INFO"
+    topic_partitions: int = Field(default=3, ge=1)
+    topic_replication_factor: int = Field(default=1, ge=1)
+    consumer_max_attempts: int = Field(default=5, ge=1, description="Tries before a dead letter.")
+    consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
+    outbox_poll_interval_s: float = Field(default=0.2, gt=0)
+    outbox_batch_size: int = Field(default=100, ge=1)

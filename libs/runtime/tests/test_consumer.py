@@ -1,0 +1,255 @@
+"""Consumers: validation to dead letters, retries, and offsets committed only after the effect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from uuid import uuid4
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from faststream.kafka import TestKafkaBroker
+from magt_runtime.broker import create_broker
+from magt_runtime.consumer import subscribe
+from magt_runtime.db import create_tables, make_engine
+from magt_runtime.deadletter import DeadLetter, dead_letter_topic
+from magt_runtime.inbox import first_time
+from magt_runtime.settings import ServiceSettings
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Field, Session, SQLModel, select
+
+
+class Counted(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    event_id: str
+    case_id: str
+    amount: int
+
+
+class Effect(SQLModel, table=True):
+    """A test effect: one row per handled event."""
+
+    __tablename__ = "test_consumer_effect"
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str
+    amount: int
+
+
+def settings_for(service: str, bootstrap: str = "127.0.0.1:1") -> ServiceSettings:
+    return ServiceSettings(
+        service_name=service,
+        kafka_bootstrap_servers=bootstrap,
+        consumer_max_attempts=3,
+        consumer_retry_backoff_s=0.01,
+    )
+
+
+@pytest.mark.broker
+async def test_invalid_message_becomes_dead_letter_and_consumer_goes_on() -> None:
+    settings = settings_for("svc-a")
+    broker = create_broker(settings)
+    handled: list[Counted] = []
+
+    async def handle(event: Counted) -> None:
+        handled.append(event)
+
+    subscribe(broker, topic="in", group_id="g", model=Counted, handle=handle, settings=settings)
+    dead: list[DeadLetter] = []
+
+    @broker.subscriber(dead_letter_topic("svc-a"))
+    async def collect(body: DeadLetter) -> None:
+        dead.append(body)
+
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(b'{"event_id": "e1", "case_id": "c"}', "in", key=b"c")
+        await test_broker.publish(b"\xff not json", "in", key=b"c")
+        await test_broker.publish(
+            b'{"event_id": "e2", "case_id": "c", "amount": 5}', "in", key=b"c"
+        )
+    assert [e.event_id for e in handled] == ["e2"]
+    letters = dead
+    assert [letter.reason for letter in letters] == ["invalid", "invalid"]
+    assert "amount" in letters[0].error
+    assert letters[1].original_value() == b"\xff not json"
+    assert letters[0].source_topic == "in"
+    assert letters[0].original_key() == b"c"
+
+
+@pytest.mark.broker
+async def test_handler_that_keeps_failing_is_retried_then_dead_lettered() -> None:
+    settings = settings_for("svc-b")
+    broker = create_broker(settings)
+    calls: list[str] = []
+
+    async def handle(event: Counted) -> None:
+        calls.append(event.event_id)
+        raise ValueError("kan ikke behandle 010203-1234")
+
+    subscribe(broker, topic="in", group_id="g", model=Counted, handle=handle, settings=settings)
+    dead: list[DeadLetter] = []
+
+    @broker.subscriber(dead_letter_topic("svc-b"))
+    async def collect(body: DeadLetter) -> None:
+        dead.append(body)
+
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(b'{"event_id": "e1", "case_id": "c", "amount": 1}', "in")
+    assert calls == ["e1", "e1", "e1"]
+    letter = dead[0]
+    assert (letter.reason, letter.attempts) == ("failed", 3)
+    assert "010203-1234" not in letter.error
+
+
+async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        for key, value in messages:
+            await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def _eventually(check: Callable[[], bool], within_s: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within_s
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.1)
+
+
+def _effects(engine_url: str) -> list[Effect]:
+    with Session(make_engine(engine_url)) as session:
+        return list(session.exec(select(Effect)))
+
+
+def _inbox_handler(engine_url: str, consumer: str) -> Callable[[Counted], Awaitable[None]]:
+    engine = make_engine(engine_url)
+
+    async def handle(event: Counted) -> None:
+        with Session(engine) as session:
+            if first_time(session, consumer=consumer, event_id=event.event_id):
+                session.add(Effect(event_id=event.event_id, amount=event.amount))
+            session.commit()
+
+    return handle
+
+
+def _message(n: int) -> tuple[bytes, bytes]:
+    body = {"event_id": f"e{n}", "case_id": f"case-{n % 4}", "amount": n}
+    return f"case-{n % 4}".encode(), json.dumps(body).encode()
+
+
+@pytest.mark.integration
+async def test_real_kafka_redelivery_and_restart_lose_and_double_nothing(
+    kafka_bootstrap: str,
+    topics: Callable[..., Awaitable[str]],
+    pg_url: str,
+    unique: Callable[[str], str],
+) -> None:
+    create_tables(make_engine(pg_url))
+    topic = await topics("counted")
+    service = unique("svc")
+    settings = settings_for(service, kafka_bootstrap)
+    from magt_runtime.topics import ensure_topics
+
+    await ensure_topics(kafka_bootstrap, [dead_letter_topic(service)])
+    group = unique("group")
+    # Every message twice (a redelivery), plus one poison message in the middle.
+    batch = [_message(n) for n in range(10)]
+    await _produce(kafka_bootstrap, topic, batch[:5] + batch[:5] + [(b"case-0", b"poison")])
+
+    broker = create_broker(settings)
+    subscribe(
+        broker,
+        topic=topic,
+        group_id=group,
+        model=Counted,
+        handle=_inbox_handler(pg_url, group),
+        settings=settings,
+    )
+    async with broker:
+        await broker.start()
+        await _eventually(lambda: len(_effects(pg_url)) == 5)
+    # While the consumer is down, more arrive; a restarted consumer resumes at the committed offset.
+    await _produce(kafka_bootstrap, topic, batch[5:] + batch[5:])
+    restarted = create_broker(settings)
+    subscribe(
+        restarted,
+        topic=topic,
+        group_id=group,
+        model=Counted,
+        handle=_inbox_handler(pg_url, group),
+        settings=settings,
+    )
+    async with restarted:
+        await restarted.start()
+        await _eventually(lambda: len(_effects(pg_url)) == 10)
+        await asyncio.sleep(1.0)
+    assert sorted(e.event_id for e in _effects(pg_url)) == sorted(f"e{n}" for n in range(10))
+    letters = await _read_all(kafka_bootstrap, dead_letter_topic(service))
+    assert [DeadLetter.model_validate_json(v).original_value() for v in letters] == [b"poison"]
+
+
+@pytest.mark.integration
+async def test_offsets_are_committed_only_after_the_effect(
+    kafka_bootstrap: str,
+    topics: Callable[..., Awaitable[str]],
+    unique: Callable[[str], str],
+) -> None:
+    topic = await topics("commit", partitions=1)
+    settings = settings_for(unique("svc"), kafka_bootstrap)
+    group = unique("group")
+    await _produce(kafka_bootstrap, topic, [_message(1)])
+    outage = asyncio.Event()
+    seen: list[str] = []
+
+    async def handle(event: Counted) -> None:
+        seen.append(event.event_id)
+        if not outage.is_set():
+            raise ConnectionError("database unreachable")  # infrastructure outage: no commit
+
+    broker = create_broker(settings)
+    subscribe(broker, topic=topic, group_id=group, model=Counted, handle=handle, settings=settings)
+    async with broker:
+        await broker.start()
+        await _eventually(lambda: len(seen) >= 2)  # redelivered, not skipped
+        assert await _committed(kafka_bootstrap, group, topic) is None
+        outage.set()
+        await _eventually(lambda: len(seen) >= 3)
+        await asyncio.sleep(1.0)
+    assert await _committed(kafka_bootstrap, group, topic) == 1
+
+
+async def _committed(bootstrap: str, group: str, topic: str) -> int | None:
+    from aiokafka import TopicPartition
+
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        return await consumer.committed(TopicPartition(topic, 0))
+    finally:
+        await consumer.stop()
+
+
+async def _read_all(bootstrap: str, topic: str) -> list[bytes]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"reader-{uuid4().hex}",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        batches = await consumer.getmany(timeout_ms=3000)
+        return [r.value for records in batches.values() for r in records if r.value is not None]
+    finally:
+        await consumer.stop()
+
+
+def test_tables_are_registered() -> None:
+    assert "test_consumer_effect" in SQLModel.metadata.tables

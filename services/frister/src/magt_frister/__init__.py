@@ -1,0 +1,1 @@
+"""Every legal deadline as durable state: warnings, breaches, met."""

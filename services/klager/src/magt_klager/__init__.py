@@ -1,0 +1,1 @@
+"""Complaints: standing, reconsideration, forwarding to Ankestyrelsen, outcome."""

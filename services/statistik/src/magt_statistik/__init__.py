@@ -1,0 +1,1 @@
+"""Aggregates, quarterly and yearly reports, early alerts and the dashboard."""

@@ -1,0 +1,1 @@
+"""The main job, the operator CLI and the local infrastructure scripts."""

@@ -1,0 +1,58 @@
+"""`magt infra up|down|status`: the local Kafka, PostgreSQL and Prefect server as processes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from magt.infra import kafka, postgres, prefect
+
+app = typer.Typer(no_args_is_help=True, help="Lokal infrastruktur: Kafka, PostgreSQL, Prefect.")
+console = Console()
+
+Servers = Annotated[
+    list[str] | None,
+    typer.Argument(help="kafka, postgres, prefect (default: all three)"),
+]
+ALL = ("kafka", "postgres", "prefect")
+
+
+@app.command()
+def up(servers: Servers = None) -> None:
+    """Start the servers (idempotent) and print how to reach them."""
+    for name in servers or ALL:
+        value = {"kafka": kafka.ensure, "postgres": postgres.ensure, "prefect": prefect.ensure}[
+            name
+        ]()
+        console.print(f"[green]{name}[/green] kører: {_redact(value)}")
+
+
+@app.command()
+def down(servers: Servers = None) -> None:
+    """Stop the servers this project started."""
+    for name in servers or ALL:
+        stopped = {"kafka": kafka.stop, "postgres": postgres.stop, "prefect": prefect.stop}[name]()
+        console.print(f"{name}: {'stoppet' if stopped else 'kørte ikke'}")
+
+
+@app.command()
+def status() -> None:
+    """Show which servers run and where."""
+    table = Table("server", "status", "adresse")
+    for name, module in (("kafka", kafka), ("postgres", postgres), ("prefect", prefect)):
+        endpoint = module.running()
+        where = next(iter(endpoint.details.values())) if endpoint else "-"
+        table.add_row(name, "kører" if endpoint else "stoppet", _redact(where))
+    console.print(table)
+
+
+def _redact(value: str) -> str:
+    """Hide a password in a database URL before printing it."""
+    if "@" in value and "://" in value:
+        scheme, rest = value.split("://", 1)
+        creds, host = rest.split("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}:***@{host}"
+    return value

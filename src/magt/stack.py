@@ -1,0 +1,28 @@
+"""The platform's topology in one place: its services and the topics the main job creates."""
+
+from __future__ import annotations
+
+import importlib
+
+from magt_runtime.deadletter import dead_letter_topic
+
+SERVICES: dict[str, str] = {
+    "registrering": "modtager skemaer, validerer mod loven, medarbejder → leder-godkendelse",
+    "routing": "adresserer hver godkendt indberetning til de modtagere, loven nævner",
+    "frister": "overvåger alle lovbestemte frister: varsler og overskridelser",
+    "klager": "klager gennem genvurdering og videre til Ankestyrelsen",
+    "statistik": "tal, kvartals- og årsrapporter, tidlige advarsler, dashboard",
+    "bosted": "adapter til Bosted System",
+    "nexus": "adapter til Nexus",
+    "sikkermail": "sikker mail: SMTP med krævet TLS, S/MIME",
+}
+
+
+def platform_topics() -> list[str]:
+    """Every topic: the contracts' topics and one dead-letter topic per service."""
+    topics = [dead_letter_topic(name) for name in SERVICES]
+    try:
+        contract_topics = importlib.import_module("magt_contracts.topics")
+    except ImportError:
+        return topics
+    return [*contract_topics.ALL_TOPICS, *topics]

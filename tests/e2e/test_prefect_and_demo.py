@@ -1,0 +1,72 @@
+"""Prefect for real: deployments appear in the local server, and the main job runs end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from prefect.client.orchestration import get_client
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from magt.deployments import adeployments
+from magt.flows import dead_letter_counts
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_deployments_are_registered_with_their_schedule(
+    prefect_api: str, kafka_bootstrap: str
+) -> None:
+    with temporary_settings({PREFECT_API_URL: prefect_api}):
+        for deployment in await adeployments(kafka_bootstrap):
+            await deployment.aapply()
+        async with get_client() as client:
+            found = await client.read_deployment_by_name("platform-health/platform-health")
+    assert found.parameters == {"bootstrap_servers": kafka_bootstrap}
+    assert found.schedules, "the hourly schedule must be visible in the UI"
+
+
+async def test_health_flow_counts_dead_letters(
+    kafka_bootstrap: str, unique: Callable[[str], str], topics: Callable[..., Awaitable[str]]
+) -> None:
+    service = unique("svc")
+    dlq = await _make_dlq(topics, service)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        for _ in range(3):
+            await producer.send_and_wait(dlq, b"{}")
+    finally:
+        await producer.stop()
+    counts = await dead_letter_counts.fn(kafka_bootstrap)
+    assert counts[dlq] == 3
+
+
+async def _make_dlq(topics: Callable[..., Awaitable[str]], service: str) -> str:
+    # The topics fixture makes names unique by suffix; a DLQ name needs the magt.dlq. prefix.
+    return await topics(f"magt.dlq.{service}")
+
+
+def test_main_job_runs_and_prints_what_runs(prefect_api: str, kafka_bootstrap: str) -> None:
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "MAGT_PREFECT_API_URL": prefect_api,
+        "COLUMNS": "160",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "magt", "demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Kafka (KRaft)" in result.stdout
+    assert kafka_bootstrap in result.stdout
+    assert "Prefect UI" in result.stdout
