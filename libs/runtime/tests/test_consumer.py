@@ -10,14 +10,15 @@ from uuid import uuid4
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import TestKafkaBroker
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Field, Session, SQLModel, select
+
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
 from magt_runtime.inbox import first_time
 from magt_runtime.settings import ServiceSettings
-from pydantic import BaseModel, ConfigDict
-from sqlmodel import Field, Session, SQLModel, select
 
 
 class Counted(BaseModel):

@@ -7,11 +7,12 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from pydantic import BaseModel
+from sqlmodel import Session, select
+
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.inbox import first_time
 from magt_runtime.outbox import OutboxRow, claim, pending, relay_once, stage
-from pydantic import BaseModel
-from sqlmodel import Session, select
 
 pytestmark = pytest.mark.integration
 

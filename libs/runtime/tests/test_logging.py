@@ -10,8 +10,9 @@ import pytest
 import structlog
 from hypothesis import given
 from hypothesis import strategies as st
-from magt_runtime.logging import CPR_MASK, configure_logging, mask_text, mask_value
 from pydantic import BaseModel, Field
+
+from magt_runtime.logging import CPR_MASK, configure_logging, mask_text, mask_value
 
 pytestmark = pytest.mark.unit
 

@@ -1,15 +1,21 @@
-"""Running the outbox relay beside a service's broker for as long as the service runs."""
+"""A service's lifetime: its topics exist, its broker runs, its outbox relays; all stop cleanly."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
+import structlog
+from faststream.kafka import KafkaBroker
 from sqlalchemy import Engine
 
+from magt_runtime.deadletter import dead_letter_topic
 from magt_runtime.outbox import Publisher, run_relay
 from magt_runtime.settings import ServiceSettings
+from magt_runtime.topics import ensure_topics
+
+log = structlog.get_logger(__name__)
 
 
 @contextlib.asynccontextmanager
@@ -33,3 +39,24 @@ async def relay_running(
     finally:
         stop.set()
         await task
+
+
+@contextlib.asynccontextmanager
+async def service_running(
+    broker: KafkaBroker, engine: Engine, settings: ServiceSettings, *, topics: Iterable[str] = ()
+) -> AsyncIterator[None]:
+    """Create the service's topics (and its dead-letter topic), start broker and relay."""
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        [*topics, dead_letter_topic(settings.service_name)],
+        partitions=settings.topic_partitions,
+        replication_factor=settings.topic_replication_factor,
+    )
+    await broker.start()
+    log.info("service.started")
+    try:
+        async with relay_running(engine, broker, settings):
+            yield
+    finally:
+        await broker.stop()
+        log.info("service.stopped")
