@@ -79,3 +79,14 @@ def test_audit_rows_record_who_what_and_verdict(sqlite_url: str) -> None:
         "case-1",
         False,
     )
+
+
+def test_field_cipher_round_trip_and_key_rotation() -> None:
+    from magt_runtime.crypto import CipherError, FieldCipher
+
+    old, new = FieldCipher.new_key(), FieldCipher.new_key()
+    token = FieldCipher([old]).encrypt("cpr 010190-1234")
+    assert "010190" not in token
+    assert FieldCipher([new, old]).decrypt(token) == "cpr 010190-1234"
+    with pytest.raises(CipherError):
+        FieldCipher([new]).decrypt(token)

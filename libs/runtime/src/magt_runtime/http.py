@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -36,3 +36,12 @@ def principal_dependency(verifier: TokenVerifier) -> Callable[..., Principal]:
 def forbidden() -> HTTPException:
     """The one refusal every API gives when a case lies outside the caller's scope."""
     return HTTPException(status.HTTP_403_FORBIDDEN, "Du har ikke adgang til denne sag.")
+
+
+def asyncapi_document(broker: Any, *, title: str, description: str) -> dict[str, Any]:
+    """The AsyncAPI 3 document of a service's broker: what it consumes and publishes."""
+    from faststream.specification import AsyncAPI
+
+    spec = AsyncAPI(broker, title=title, description=description, version="1")
+    document: dict[str, Any] = spec.to_specification().to_jsonable()
+    return document
