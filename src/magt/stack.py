@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-
+from magt_contracts.topics import ALL_TOPICS
 from magt_runtime.deadletter import dead_letter_topic
 
 SERVICES: dict[str, str] = {
@@ -20,9 +19,4 @@ SERVICES: dict[str, str] = {
 
 def platform_topics() -> list[str]:
     """Every topic: the contracts' topics and one dead-letter topic per service."""
-    topics = [dead_letter_topic(name) for name in SERVICES]
-    try:
-        contract_topics = importlib.import_module("magt_contracts.topics")
-    except ImportError:
-        return topics
-    return [*contract_topics.ALL_TOPICS, *topics]
+    return [*ALL_TOPICS, *(dead_letter_topic(name) for name in SERVICES)]

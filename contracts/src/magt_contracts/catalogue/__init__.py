@@ -1,0 +1,109 @@
+"""The legal rules catalogue: every rule as data with its source and effective period.
+
+Lookups take a date and return the rule in force on that date. Services never hard-code a
+paragraph, an age or a number of days: they ask these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import cache
+from typing import TypeVar
+
+from magt_contracts.catalogue import klager, sel, socialtilsyn, val
+from magt_contracts.catalogue.model import (
+    Formversion,
+    Fristregel,
+    Indgrebstype,
+    Talregel,
+    gaeldende,
+)
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Katalog:
+    """All rule tables; replace a table (or build with other dates) to model a law change."""
+
+    indgreb: tuple[Indgrebstype, ...]
+    frister: tuple[Fristregel, ...]
+    tal: tuple[Talregel, ...]
+    formversioner: tuple[Formversion, ...]
+    vaertskommuner: tuple[socialtilsyn.Vaertskommune, ...]
+    specialomraader: tuple[socialtilsyn.Specialomraade, ...]
+
+    def frist(self, noegle: str, paa: date) -> Fristregel:
+        """The deadline rule `noegle` in force on `paa`."""
+        return _en(gaeldende((r for r in self.frister if r.noegle == noegle), paa), noegle, paa)
+
+    def tal_regel(self, noegle: str, paa: date) -> Talregel:
+        """The numeric rule `noegle` in force on `paa`."""
+        return _en(gaeldende((r for r in self.tal if r.noegle == noegle), paa), noegle, paa)
+
+    def indgrebstype(self, regime: str, kode: str, paa: date) -> Indgrebstype | None:
+        """The intervention type `kode` of `regime` in force on `paa`, if any."""
+        fundne = [r for r in self.indgreb if r.regime == regime and r.kode == kode]
+        i_kraft = gaeldende(fundne, paa)
+        return i_kraft[0] if i_kraft else None
+
+    def indgrebskoder(self, regime: str) -> frozenset[str]:
+        """Every intervention code the regime has ever had."""
+        return frozenset(r.kode for r in self.indgreb if r.regime == regime)
+
+    def formversion_i_kraft(self, form_type: str, version: str, paa: date) -> bool:
+        """Whether `version` of `form_type` may be used on `paa`."""
+        fundne = (v for v in self.formversioner if (v.form_type, v.version) == (form_type, version))
+        return bool(gaeldende(fundne, paa))
+
+    def formversioner_for(self, form_type: str) -> frozenset[str]:
+        """Every known version of `form_type`."""
+        return frozenset(v.version for v in self.formversioner if v.form_type == form_type)
+
+    def lovaendring(self, regel: Fristregel) -> Katalog:
+        """A catalogue where `regel` replaces its key's rules from `regel.valid_from` on."""
+        slut = regel.valid_from - timedelta(days=1)
+        andre = tuple(r for r in self.frister if r.noegle != regel.noegle)
+        samme = tuple(
+            _afslut(r, slut)
+            for r in self.frister
+            if r.noegle == regel.noegle and r.valid_from <= slut
+        )
+        beholdt = andre + samme
+        return replace(self, frister=(*beholdt, regel))
+
+
+def _afslut(regel: Fristregel, slut: date) -> Fristregel:
+    if regel.valid_to is not None and regel.valid_to <= slut:
+        return regel
+    return replace(regel, valid_to=slut)
+
+
+def _en(regler: list[R], noegle: str, paa: date) -> R:
+    if len(regler) != 1:
+        raise LookupError(f"{len(regler)} regler '{noegle}' i kraft {paa.isoformat()}")
+    return regler[0]
+
+
+def byg_katalog(*, val_72_timer_fra: date | None = val.VAL_72_TIMER_FRA) -> Katalog:
+    """Build the catalogue; `val_72_timer_fra` dates the children's 72-hour deadline (None: never)."""
+    return Katalog(
+        indgreb=(*val.INDGREB, *sel.INDGREB),
+        frister=(
+            *val.registreringsfrister(val_72_timer_fra),
+            *val.FRISTER,
+            *sel.FRISTER,
+            *klager.FRISTER,
+        ),
+        tal=(*val.TAL, *sel.TAL),
+        formversioner=(*val.FORMVERSIONER, *sel.FORMVERSIONER, *sel.AFGOERELSE_VERSIONER),
+        vaertskommuner=socialtilsyn.VAERTSKOMMUNER,
+        specialomraader=socialtilsyn.SPECIALOMRAADER,
+    )
+
+
+@cache
+def standard_katalog() -> Katalog:
+    """The catalogue as this release knows the law."""
+    return byg_katalog()

@@ -1,0 +1,83 @@
+"""Pydantic validation errors as Danish, field-by-field messages a caseworker understands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from magt_contracts.messages.base import FeltFejl
+
+_TEKST: dict[str, str] = {
+    "missing": "Feltet skal udfyldes.",
+    "extra_forbidden": "Feltet kendes ikke og må ikke være med.",
+    "string_type": "Skal være tekst.",
+    "bool_type": "Skal være ja/nej (true/false).",
+    "bool_parsing": "Skal være ja/nej (true/false).",
+    "int_type": "Skal være et heltal.",
+    "int_parsing": "Skal være et heltal.",
+    "datetime_type": "Skal være et tidspunkt, fx 2025-03-14T21:40:00+01:00.",
+    "datetime_parsing": "Skal være et tidspunkt, fx 2025-03-14T21:40:00+01:00.",
+    "datetime_from_date_parsing": "Skal være et tidspunkt, fx 2025-03-14T21:40:00+01:00.",
+    "timezone_aware": "Tidspunktet skal have en tidszone, fx +01:00.",
+    "date_type": "Skal være en dato (ÅÅÅÅ-MM-DD).",
+    "date_parsing": "Skal være en dato (ÅÅÅÅ-MM-DD).",
+    "date_from_datetime_parsing": "Skal være en dato (ÅÅÅÅ-MM-DD).",
+    "uuid_parsing": "Skal være et UUID.",
+    "uuid_type": "Skal være et UUID.",
+    "model_type": "Skal være et objekt med felter.",
+    "dict_type": "Skal være et objekt med felter.",
+    "list_type": "Skal være en liste.",
+    "union_tag_not_found": "Skematypen (form_type) mangler.",
+    "string_pattern_mismatch": "Har ikke det rigtige format.",
+    "frozen_instance": "Feltet kan ikke ændres.",
+}
+
+
+def _besked(fejl: ErrorDetails) -> str:
+    typ, ctx = fejl["type"], fejl.get("ctx") or {}
+    if typ in ("value_error", "assertion_error") and "error" in ctx:
+        return str(ctx["error"])
+    if typ in ("literal_error", "enum"):
+        return f"Ugyldig værdi. Tilladt: {ctx.get('expected', '')}."
+    if typ == "union_tag_invalid":
+        return f"Ukendt skematype {ctx.get('tag', '')!s}. Kendte: {ctx.get('expected_tags', '')}."
+    if typ == "string_too_short":
+        return (
+            "Feltet skal udfyldes."
+            if ctx.get("min_length") == 1
+            else f"Mindst {ctx.get('min_length')} tegn."
+        )
+    if typ == "string_too_long":
+        return f"Højst {ctx.get('max_length')} tegn."
+    if typ == "too_short":
+        return f"Skal indeholde mindst {ctx.get('min_length')} element(er)."
+    if typ in ("greater_than_equal", "less_than_equal"):
+        return f"Værdien ligger uden for det tilladte ({typ.replace('_', ' ')} {ctx.get('ge', ctx.get('le'))})."
+    return _TEKST.get(typ, "Ugyldig værdi.")
+
+
+def _sti(loc: tuple[int | str, ...], tags: frozenset[str]) -> str:
+    dele = [str(d) for d in loc]
+    if dele and dele[0] in tags:  # the discriminated union puts the form type first
+        dele = dele[1:]
+    return ".".join(dele)
+
+
+def _tom_sti(fejl: ErrorDetails) -> str:
+    """A whole-form error: the discriminator's own errors belong to `form_type`."""
+    return "form_type" if fejl["type"].startswith("union_tag") else "(skema)"
+
+
+def danske_fejl(exc: ValidationError, *, tags: frozenset[str] = frozenset()) -> list[FeltFejl]:
+    """Each error of `exc` as {field: dotted path, message: Danish text}."""
+    return [
+        FeltFejl(field=_sti(fejl["loc"], tags) or _tom_sti(fejl), message=_besked(fejl))
+        for fejl in exc.errors(include_url=False)
+    ]
+
+
+def som_dicts(fejl: list[FeltFejl]) -> list[dict[str, Any]]:
+    """Errors as plain dicts."""
+    return [f.model_dump() for f in fejl]

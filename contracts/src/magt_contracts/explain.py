@@ -1,0 +1,61 @@
+"""The pure part of `magt explain`: a form as a dict in, errors/assessment/recipients/deadlines out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from magt_contracts.cpr import person_ref
+from magt_contracts.errors import danske_fejl, som_dicts
+from magt_contracts.forms import (
+    FORM_TYPES,
+    AnyForm,
+    KommunalAfgoerelse,
+    ValIndberetning,
+    parse_form,
+)
+from magt_contracts.rules.assess import assess
+from magt_contracts.rules.deadlines import deadlines
+from magt_contracts.rules.fakta import fakta
+from magt_contracts.rules.recipients import decision_recipients, recipients
+from magt_contracts.vaerdier import Frist, Modtager
+
+# Only used inside this process to build the facts; the reference never leaves it.
+_LOKAL_HEMMELIGHED = b"magt-explain-local"
+
+
+def explain_form(data: Any, *, now: datetime) -> dict[str, Any]:
+    """Validate and explain one form; the result is JSON-ready."""
+    try:
+        form = parse_form(data)
+    except ValidationError as exc:
+        return tom_forklaring(som_dicts(danske_fejl(exc, tags=frozenset(FORM_TYPES))))
+    vurdering = assess(form, now=now)
+    modtagere, frister = _modtagere_og_frister(form, now)
+    return {
+        "errors": [],
+        "assessment": vurdering.model_dump(mode="json"),
+        "recipients": [m.model_dump(mode="json") for m in modtagere],
+        "deadlines": [f.model_dump(mode="json") for f in frister],
+    }
+
+
+def tom_forklaring(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The result shape for input that could not be read."""
+    return {
+        "errors": errors,
+        "assessment": {"allowed": None, "flags": []},
+        "recipients": [],
+        "deadlines": [],
+    }
+
+
+def _modtagere_og_frister(form: AnyForm, now: datetime) -> tuple[list[Modtager], list[Frist]]:
+    cpr = form.barn.cpr if isinstance(form, ValIndberetning) else form.borger.cpr
+    ref = person_ref(cpr, _LOKAL_HEMMELIGHED)
+    if isinstance(form, KommunalAfgoerelse):
+        return decision_recipients(form, person_ref=ref), deadlines(form, now=now)
+    f = fakta(form, person_ref=ref)
+    return recipients(f, now=now), deadlines(f, now=now)

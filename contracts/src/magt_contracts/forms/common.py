@@ -1,0 +1,149 @@
+"""Parts shared by every form: the institution, people involved, the leader's part."""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from magt_contracts.begreber import Cpr, Driftsform, InstitutionArt, Socialtilsyn
+from magt_contracts.catalogue import standard_katalog
+from magt_contracts.catalogue.kommuner import REGIONSKODER, KommuneKode, kommune_findes
+
+Tekst = Annotated[str, Field(min_length=1, max_length=10_000)]
+Ref = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:@-]+$")]
+
+
+class Skemadel(BaseModel):
+    """Base of every form part: frozen, unknown fields rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Institution(Skemadel):
+    """The institution (tilbud) where the intervention took place."""
+
+    institution_id: Ref = Field(description="Tilbuddets id.", examples=["tilbud-0851-017"])
+    navn: Tekst = Field(description="Tilbuddets navn.", examples=["Solsikkehuset"])
+    art: InstitutionArt = Field(description="Tilbudstype.", examples=["doegninstitution"])
+    beliggenhedskommune: KommuneKode = Field(description="Kommunen, hvor tilbuddet ligger.")
+    driftsform: Driftsform = Field(description="Hvem driver tilbuddet.")
+    driftsherre_id: Ref | None = Field(
+        default=None,
+        description="Driftsherre: kommunekode (kommunal) eller regionskode (regional).",
+        examples=["0851", "1081"],
+    )
+    socialtilsyn_override: Socialtilsyn | None = Field(
+        default=None, description="Eksplicit tilsyn, når standardreglen ikke passer."
+    )
+    kopi_til_socialtilsyn_straks: bool = Field(
+        default=False, description="Tilbuddet sender kopien til socialtilsynet straks."
+    )
+    fagkonsulent_ref: Ref | None = Field(
+        default=None, description="Driftsherrens fagkonsulent, der får advis."
+    )
+    har_intern_skole: bool = Field(default=False, description="Tilbuddet har en intern skole.")
+
+    @model_validator(mode="after")
+    def _driftsherre_passer(self) -> Self:
+        kode = self.driftsherre_id
+        if self.driftsform is Driftsform.KOMMUNAL and not (kode and kommune_findes(kode)):
+            raise ValueError("Et kommunalt tilbud skal have driftskommunens kommunekode.")
+        if self.driftsform is Driftsform.REGIONAL and kode not in REGIONSKODER.values():
+            raise ValueError("Et regionalt tilbud skal have regionskoden (1081-1085).")
+        return self
+
+
+class Part(Skemadel):
+    """A party told about the report (parent, guardian, relative): a reference, no address."""
+
+    ref: Ref = Field(description="Partens reference i kildesystemet.", examples=["part-77"])
+    navn: Tekst | None = Field(default=None, description="Navn (kun i skemaet).")
+
+
+class Involveret(Skemadel):
+    """An employee involved in the episode."""
+
+    medarbejder_ref: Ref = Field(description="Medarbejderens reference.", examples=["mdb-1042"])
+    funktion: str | None = Field(default=None, description="Stilling.", examples=["pædagog"])
+
+
+class Registrering(Skemadel):
+    """Who registered the form and when."""
+
+    registreret_af: Ref = Field(description="Medarbejderen, der registrerede.")
+    registreret_tidspunkt: AwareDatetime = Field(
+        description="Tidspunkt for registreringen.", examples=["2025-03-15T09:10:00+01:00"]
+    )
+
+
+class LederDel(Skemadel):
+    """The leader's part: comments, assessment and approval."""
+
+    leder_ref: Ref = Field(description="Lederen eller stedfortræderen.", examples=["leder-7"])
+    kommentarer: Tekst = Field(description="Lederens kommentarer.")
+    vurdering: Tekst = Field(description="Lederens vurdering af episoden og indgrebet.")
+    opfoelgning_i_medarbejdergruppe: bool = Field(
+        default=False, description="Lederen har besluttet opfølgning i medarbejdergruppen."
+    )
+    godkendt: bool = Field(description="Lederen har godkendt indberetningen.")
+    godkendt_tidspunkt: AwareDatetime | None = Field(
+        default=None, description="Tidspunkt for godkendelsen."
+    )
+
+    @model_validator(mode="after")
+    def _godkendt_har_tid(self) -> Self:
+        if self.godkendt and self.godkendt_tidspunkt is None:
+            raise ValueError("En godkendt indberetning skal have tidspunktet for godkendelsen.")
+        return self
+
+
+class Episode(Skemadel):
+    """When and where the episode happened, and what led to it."""
+
+    start: AwareDatetime = Field(
+        description="Episodens start.", examples=["2025-03-14T21:40:00+01:00"]
+    )
+    slut: AwareDatetime = Field(
+        description="Episodens slut.", examples=["2025-03-14T21:48:00+01:00"]
+    )
+    sted: Tekst = Field(description="Hvor episoden fandt sted.", examples=["Fællesstuen"])
+    forloeb_foer: Tekst = Field(description="Hvad skete der forud for episoden?")
+    beskrivelse: Tekst = Field(description="Beskrivelse af indgrebet, så andre kan følge det.")
+    begrundelse: Tekst = Field(description="Hvorfor var indgrebet nødvendigt?")
+    skader: str | None = Field(default=None, description="Eventuelle skader på personer.")
+
+    @model_validator(mode="after")
+    def _slut_efter_start(self) -> Self:
+        if self.slut < self.start:
+            raise ValueError("Episodens slut ligger før dens start.")
+        return self
+
+
+class Borger(Skemadel):
+    """The adult citizen: CPR and name only inside the form of record."""
+
+    cpr: Cpr
+    navn: Tekst = Field(description="Borgerens navn (kun i skemaet).", examples=["Bo Prøvesen"])
+    handlekommune: KommuneKode = Field(description="Borgerens handlekommune.")
+    vaerge: Part | None = Field(default=None, description="Værge eller fremtidsfuldmægtig.")
+    paaroerende: list[Part] = Field(default_factory=list, description="Pårørende.")
+    kan_selv_klage: bool = Field(
+        default=True, description="Borgeren kan selv klage (ellers orienteres pårørende/værge)."
+    )
+
+
+def kendt_formversion(form_type: str, version: str) -> str:
+    """Validate that `version` is a known version of `form_type` (Danish error otherwise)."""
+    kendte = standard_katalog().formversioner_for(form_type)
+    if version not in kendte:
+        raise ValueError(f"Ukendt skemaversion '{version}'. Kendte: {', '.join(sorted(kendte))}.")
+    return version
+
+
+def kendt_indgreb(regime: str, kode: str) -> str:
+    """Validate that `kode` is an intervention code of `regime` (Danish error otherwise)."""
+    kendte = standard_katalog().indgrebskoder(regime)
+    if kode not in kendte:
+        raise ValueError(f"Ukendt indgreb '{kode}'. Tilladte: {', '.join(sorted(kendte))}.")
+    return kode

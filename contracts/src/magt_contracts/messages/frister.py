@@ -1,0 +1,33 @@
+"""Events from frister: a deadline opened, warned, breached or met."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, Field
+
+from magt_contracts.messages.base import Event
+
+
+class _Deadline(Event):
+    kind: str = Field(examples=["registrering"])
+    due: AwareDatetime
+    source: str = Field(default="", description="Reglens kilde.")
+
+
+class DeadlineOpened(_Deadline):
+    """A legal deadline started running."""
+
+
+class DeadlineWarning(_Deadline):
+    """A deadline is close."""
+
+    remaining_seconds: int = Field(ge=0)
+
+
+class DeadlineBreached(_Deadline):
+    """A deadline passed without being met."""
+
+
+class DeadlineMet(_Deadline):
+    """A deadline was met."""
+
+    met_at: AwareDatetime

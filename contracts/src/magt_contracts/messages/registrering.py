@@ -1,0 +1,87 @@
+"""Events from registrering: registered, approved, rejected, crime suspected, decisions, § 136 a."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import AwareDatetime, Field
+
+from magt_contracts.begreber import PersonRef, Regime
+from magt_contracts.messages.base import Event, FeltFejl
+from magt_contracts.vaerdier import Indberetningsfakta, Vurdering
+
+
+class IncidentRegistered(Event):
+    """A form was registered (valid), with its assessment."""
+
+    fakta: Indberetningsfakta
+    vurdering: Vurdering
+    source: str = Field(description="Kildesystemet.", examples=["bosted"])
+
+
+class RegistrationRejected(Event):
+    """A submitted form was invalid: field-by-field Danish errors for the source system."""
+
+    source: str = Field(examples=["http"])
+    source_ref: str | None = None
+    errors: list[FeltFejl] = Field(min_length=1)
+
+
+class LeaderPartCompleted(Event):
+    """The leader completed their part (comments and assessment)."""
+
+    leder_ref: str
+    opfoelgning_i_medarbejdergruppe: bool = False
+
+
+class ReportApproved(Event):
+    """The leader approved the report; the external part only (never the internal information)."""
+
+    fakta: Indberetningsfakta
+    vurdering: Vurdering
+    rapport_ref: str = Field(
+        description="Reference til den eksterne rapport i registrerings lager (hentes krypteret).",
+        examples=["rapport-sag-2025-000123-v1"],
+    )
+
+
+class FormCorrected(Event):
+    """A registered form was corrected (who, when, why)."""
+
+    corrected_by: str
+    corrected_at: AwareDatetime
+    reason: str
+    fakta: Indberetningsfakta
+
+
+class CrimeSuspected(Event):
+    """Reasonable suspicion of a punishable act: report immediately to operator and tilsyn."""
+
+    person_ref: PersonRef
+    institution_id: str
+    socialtilsyn: str
+    driftsherre_id: str | None = None
+
+
+class DecisionMade(Event):
+    """A municipal decision on a pre-approval (type, citizen reference, validity)."""
+
+    afgoerelse_id: str
+    regime: Regime = Regime.SEL
+    indgreb: str = Field(examples=["stofseler"])
+    person_ref: PersonRef
+    kommune: str = Field(examples=["0450"])
+    institution_id: str
+    udfald: str = Field(examples=["godkendt"])
+    gyldig_fra: date | None = None
+    gyldig_til: date | None = None
+    meddelt: AwareDatetime
+
+
+class HygieneRepeat(Event):
+    """§ 136 a used more than once within six months for the same citizen: a decision is needed."""
+
+    person_ref: PersonRef
+    institution_id: str
+    uses: list[AwareDatetime] = Field(min_length=2, description="Brugene inden for vinduet.")
+    window_months: int = Field(examples=[6])

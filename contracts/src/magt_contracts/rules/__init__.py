@@ -1,0 +1,1 @@
+"""Pure functions over the rules catalogue: assess, recipients, deadlines, supervision."""

@@ -1,0 +1,187 @@
+"""Every legal deadline a form or an event opens (rules and sources: the catalogue's tables).
+
+Interpretations (see docs/contracts.md): approval-based deadlines of a form not yet approved run
+from `now` (a preview); § 141 handleplan 4 weeks after approval; § 136 a request 14 days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from magt_contracts.begreber import Regime
+from magt_contracts.catalogue import Katalog, standard_katalog
+from magt_contracts.catalogue.model import Fristregel
+from magt_contracts.forms import KommunalAfgoerelse
+from magt_contracts.messages import (
+    ComplaintDecided,
+    ComplaintReceived,
+    DecisionMade,
+    HygieneRepeat,
+    IncidentRegistered,
+    ReportApproved,
+    SubmitComplaint,
+)
+from magt_contracts.rules.tidsregning import udloeb
+from magt_contracts.tid import dansk_dato, ved_dag_slut, ved_dag_start
+from magt_contracts.vaerdier import Frist, Indberetningsfakta
+
+Trigger = (
+    Indberetningsfakta
+    | IncidentRegistered
+    | ReportApproved
+    | KommunalAfgoerelse
+    | DecisionMade
+    | SubmitComplaint
+    | ComplaintReceived
+    | ComplaintDecided
+    | HygieneRepeat
+)
+
+
+def frist(kind: str, start: datetime, noegle: str, kat: Katalog) -> Frist:
+    """One deadline of rule `noegle` (in force on the start's Danish date) running from `start`."""
+    regel: Fristregel = kat.frist(noegle, dansk_dato(start))
+    return Frist(kind=kind, due=udloeb(start, regel.varighed), source=str(regel.kilde))
+
+
+def deadlines(
+    trigger: Trigger,
+    *,
+    now: datetime,
+    hygiejne_gentagelse: bool = False,
+    katalog: Katalog | None = None,
+) -> list[Frist]:
+    """The deadlines `trigger` opens, sorted by due time."""
+    kat = katalog or standard_katalog()
+    if isinstance(trigger, IncidentRegistered | ReportApproved):
+        trigger = trigger.fakta
+    if isinstance(trigger, Indberetningsfakta):
+        ud = _rapport(trigger, now, kat)
+        if hygiejne_gentagelse:
+            ud.append(
+                frist(
+                    "anmodning_om_afgoerelse",
+                    trigger.registreret,
+                    "sel.anmodning_om_afgoerelse",
+                    kat,
+                )
+            )
+    else:
+        ud = _haendelse(trigger, kat)
+    return sorted(ud, key=lambda f: f.due)
+
+
+def _haendelse(trigger: Trigger, kat: Katalog) -> list[Frist]:
+    if isinstance(trigger, KommunalAfgoerelse | DecisionMade):
+        return _afgoerelse(trigger, kat)
+    if isinstance(trigger, SubmitComplaint):
+        return _klage(trigger.klagetype, trigger.modtaget, kat)
+    if isinstance(trigger, ComplaintReceived):
+        return _klage(trigger.klagetype, trigger.occurred_at, kat)
+    if isinstance(trigger, ComplaintDecided):
+        if trigger.afgjort_af != "kommunalbestyrelse":
+            return []
+        return [frist("klage_ankestyrelsen", trigger.afgjort, "val.klage_ankestyrelsen", kat)]
+    if isinstance(trigger, HygieneRepeat):
+        return [
+            frist(
+                "anmodning_om_afgoerelse", trigger.occurred_at, "sel.anmodning_om_afgoerelse", kat
+            )
+        ]
+    return []
+
+
+def _rapport(f: Indberetningsfakta, now: datetime, kat: Katalog) -> list[Frist]:
+    basis = f.godkendt or max(now, f.registreret)
+    if f.regime is Regime.VAL:
+        return _val(f, basis, kat)
+    if f.form_type == "skema_2":
+        return _skema2(f, kat)
+    if f.form_type == "skema_3":
+        return []
+    return _skema1(f, basis, kat)
+
+
+def _val(f: Indberetningsfakta, basis: datetime, kat: Katalog) -> list[Frist]:
+    episode = f.episode_start or f.registreret
+    ud = [
+        frist("registrering", episode, "val.registrering", kat),
+        frist("indberetning_handlekommune", basis, "val.indberetning_handlekommune", kat),
+        frist("orientering_foraeldremyndighed", basis, "val.orientering_foraeldremyndighed", kat),
+    ]
+    if f.institution.kopi_til_socialtilsyn_straks:
+        ud.append(frist("kopi_socialtilsyn", basis, "val.indberetning_handlekommune", kat))
+    else:
+        ud.append(frist("kopi_socialtilsyn", basis, "val.kopi_socialtilsyn", kat))
+    if f.mistanke_om_strafbart_forhold:
+        ud.append(
+            frist("straks_indberetning_strafbart", f.registreret, "val.strafbart_forhold", kat)
+        )
+    return ud
+
+
+def _skema1(f: Indberetningsfakta, basis: datetime, kat: Katalog) -> list[Frist]:
+    episode = f.episode_start or f.registreret
+    ud = [
+        frist("registrering", episode, "sel.registrering", kat),
+        frist("maanedlig_indberetning", episode, "sel.maanedlig_indberetning", kat),
+        frist("handleplan", basis, "sel.handleplan", kat),
+    ]
+    if not f.borger_kan_selv_klage:
+        ud.append(frist("paaroerende_orientering", episode, "sel.paaroerende_orientering", kat))
+    if f.bilag_periode_start is not None:
+        start = ved_dag_start(f.bilag_periode_start)
+        ud.append(frist("bilag1_periode", start, "sel.bilag1_periode", kat))
+    return ud
+
+
+def _skema2(f: Indberetningsfakta, kat: Katalog) -> list[Frist]:
+    flyttet_start = ved_dag_start(f.flytning_dato or dansk_dato(f.registreret))
+    return [
+        frist("registrering", flyttet_start, "sel.skema2_registrering", kat),
+        frist("kvartalsvis_indberetning", flyttet_start, "sel.kvartalsvis_indberetning", kat),
+        frist("handleplan", f.registreret, "sel.handleplan", kat),
+    ]
+
+
+def _afgoerelse(a: KommunalAfgoerelse | DecisionMade, kat: Katalog) -> list[Frist]:
+    meddelt = a.meddelt_tidspunkt if isinstance(a, KommunalAfgoerelse) else a.meddelt
+    ud = [frist("klagefrist", meddelt, "klage.klagefrist_afgoerelse", kat)]
+    if a.udfald == "godkendt" and a.gyldig_til is not None:
+        ud.append(
+            Frist(
+                kind="forhaandsgodkendelse_udloeb",
+                due=max(ved_dag_slut(a.gyldig_til), meddelt),
+                source="004_658819f2ec5f5080.txt: Kommunal afgørelse (tilladelsens gyldighed)",
+            )
+        )
+    return ud
+
+
+def _klage(klagetype: str, modtaget: datetime, kat: Katalog) -> list[Frist]:
+    if klagetype != "afgoerelse":
+        return []  # acute force: no deadline (seed 003); the statement has no legal period
+    return [frist("genvurdering", modtaget, "klage.genvurdering", kat)]
+
+
+def familieretshuset_frist(
+    indstilling_modtaget: datetime, *, katalog: Katalog | None = None
+) -> Frist:
+    """Familieretshuset's two weeks to decide a § 129 move after receiving the recommendation."""
+    kat = katalog or standard_katalog()
+    return frist(
+        "familieretshuset_afgoerelse", indstilling_modtaget, "sel.familieretshuset_afgoerelse", kat
+    )
+
+
+def hygiejne_gentagelse(
+    tidligere: Sequence[datetime], denne: datetime, *, katalog: Katalog | None = None
+) -> bool:
+    """§ 136 a used more than the allowed number of times within the window ending at `denne`."""
+    kat = katalog or standard_katalog()
+    dag = dansk_dato(denne)
+    vindue = kat.frist("sel.hygiejne_vindue", dag).varighed
+    maks = kat.tal_regel("sel.hygiejne_max_uden_afgoerelse", dag).vaerdi
+    inden = [t for t in tidligere if t < denne and udloeb(t, vindue) > denne]
+    return len(inden) + 1 > maks

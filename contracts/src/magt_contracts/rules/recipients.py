@@ -1,0 +1,137 @@
+"""Who must receive a report, and when.
+
+Children (VAL § 21; seed 000 procedure 3-9; SPEC.md 1a): the handlekommune within 24 hours after
+approval; the forældremyndighedsindehaver told; the driftsherre of a public institution (§ 21,
+stk. 4); the operator's fagkonsulent (advis); the beliggenhedskommune for an internal school
+(§ 21, stk. 3); the Socialtilsyn by month end, or at once if the institution chose so; on
+suspicion of a punishable act immediately the operator's administration and the Socialtilsyn.
+Adults (seed 004 "Ansvarsområder"; seed 003 pkt. 2): monthly to the handlekommune, the
+supervising authority, the driftsherre of a municipal/regional institution and the værge;
+relatives when the citizen cannot complain (seed 003 "Orienteringspligt"); Skema 2 quarterly to
+the Socialtilsyn; Skema 3 to the handlekommune; a decision to the citizen, værge, leader and
+caseworker (seed 003 "Ansøgning", pkt. 5).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from magt_contracts.begreber import Driftsform, Kanal, Regime, Rolle
+from magt_contracts.catalogue import Katalog, standard_katalog
+from magt_contracts.forms import KommunalAfgoerelse
+from magt_contracts.messages.registrering import ReportApproved
+from magt_contracts.rules.tidsregning import udloeb
+from magt_contracts.tid import dansk_dato, ved_dag_slut
+from magt_contracts.vaerdier import Indberetningsfakta, Modtager, Naar, NaarArt
+
+_PERSONER = {Rolle.BORGER, Rolle.FORAELDREMYNDIGHED, Rolle.VAERGE, Rolle.PAAROERENDE}
+
+
+def kanal(rolle: Rolle) -> Kanal:
+    """How a role is reached: citizens by Digital Post, authorities by secure mail (SPEC.md 6)."""
+    if rolle in _PERSONER:
+        return Kanal.DIGITAL_POST
+    return Kanal.BOSTED_ADVIS if rolle is Rolle.FAGKONSULENT else Kanal.SIKKER_MAIL
+
+
+def recipients(
+    report: Indberetningsfakta | ReportApproved, *, now: datetime, katalog: Katalog | None = None
+) -> list[Modtager]:
+    """Every recipient of a report with when it is due; no recipient twice."""
+    fakta = report.fakta if isinstance(report, ReportApproved) else report
+    kat = katalog or standard_katalog()
+    if fakta.regime is Regime.VAL:
+        return _unikke(_val(fakta, fakta.godkendt or now, kat))
+    return _unikke(_sel(fakta, kat))
+
+
+def _m(rolle: Rolle, ident: str, art: NaarArt, due: datetime) -> Modtager:
+    return Modtager(role=rolle, id=ident, when=Naar(kind=art, due=due))
+
+
+def _offentlig(fakta: Indberetningsfakta) -> bool:
+    return fakta.institution.driftsform in (Driftsform.KOMMUNAL, Driftsform.REGIONAL)
+
+
+def _val(fakta: Indberetningsfakta, basis: datetime, kat: Katalog) -> list[Modtager]:
+    dag = dansk_dato(basis)
+    straks = NaarArt.IMMEDIATELY
+    inden24 = udloeb(basis, kat.frist("val.indberetning_handlekommune", dag).varighed)
+    foraeldre = udloeb(basis, kat.frist("val.orientering_foraeldremyndighed", dag).varighed)
+    inst = fakta.institution
+    ud: list[Modtager] = [_m(Rolle.HANDLEKOMMUNE, fakta.handlekommune, straks, inden24)]
+    ud += [_m(Rolle.FORAELDREMYNDIGHED, ref, straks, foraeldre) for ref in fakta.foraeldremyndighed]
+    if _offentlig(fakta) and inst.driftsherre_id:
+        ud.append(_m(Rolle.DRIFTSHERRE, inst.driftsherre_id, straks, inden24))
+    if inst.fagkonsulent_ref:
+        ud.append(_m(Rolle.FAGKONSULENT, inst.fagkonsulent_ref, straks, inden24))
+    if fakta.paa_intern_skole or inst.art == "intern_skole":
+        ud.append(_m(Rolle.BELIGGENHEDSKOMMUNE, inst.beliggenhedskommune, straks, inden24))
+    tilsyn = fakta.socialtilsyn.value
+    if inst.kopi_til_socialtilsyn_straks:
+        ud.append(_m(Rolle.SOCIALTILSYN, tilsyn, straks, inden24))
+    else:
+        maaned = udloeb(basis, kat.frist("val.kopi_socialtilsyn", dag).varighed)
+        ud.append(_m(Rolle.SOCIALTILSYN, tilsyn, NaarArt.BY_MONTH_END, maaned))
+    if fakta.mistanke_om_strafbart_forhold:
+        nu = udloeb(fakta.registreret, kat.frist("val.strafbart_forhold", dag).varighed)
+        ud.append(_m(Rolle.SOCIALTILSYN, tilsyn, straks, nu))
+        if inst.driftsherre_id:
+            ud.append(_m(Rolle.DRIFTSHERRE, inst.driftsherre_id, straks, nu))
+    return ud
+
+
+def _sel(fakta: Indberetningsfakta, kat: Katalog) -> list[Modtager]:
+    if fakta.form_type == "skema_2":
+        return _skema2(fakta, kat)
+    if fakta.form_type == "skema_3":
+        return [
+            _m(Rolle.HANDLEKOMMUNE, fakta.handlekommune, NaarArt.IMMEDIATELY, fakta.registreret)
+        ]
+    episode = fakta.episode_start or fakta.registreret
+    dag = dansk_dato(episode)
+    due = udloeb(episode, kat.frist("sel.maanedlig_indberetning", dag).varighed)
+    batch = NaarArt.MONTHLY_BATCH
+    ud = [
+        _m(Rolle.HANDLEKOMMUNE, fakta.handlekommune, batch, due),
+        _m(Rolle.SOCIALTILSYN, fakta.socialtilsyn.value, batch, due),
+    ]
+    if _offentlig(fakta) and fakta.institution.driftsherre_id:
+        ud.append(_m(Rolle.DRIFTSHERRE, fakta.institution.driftsherre_id, batch, due))
+    if fakta.vaerge_ref:
+        ud.append(_m(Rolle.VAERGE, fakta.vaerge_ref, batch, due))
+    if not fakta.borger_kan_selv_klage:
+        orientering = udloeb(episode, kat.frist("sel.paaroerende_orientering", dag).varighed)
+        ud += [_m(Rolle.PAAROERENDE, ref, batch, orientering) for ref in fakta.paaroerende]
+    return ud
+
+
+def _skema2(fakta: Indberetningsfakta, kat: Katalog) -> list[Modtager]:
+    flyttet = ved_dag_slut(fakta.flytning_dato or dansk_dato(fakta.registreret))
+    regel = kat.frist("sel.kvartalsvis_indberetning", flyttet.date())
+    due = udloeb(flyttet, regel.varighed)
+    return [_m(Rolle.SOCIALTILSYN, fakta.socialtilsyn.value, NaarArt.QUARTERLY_BATCH, due)]
+
+
+def decision_recipients(afgoerelse: KommunalAfgoerelse, *, person_ref: str) -> list[Modtager]:
+    """A decision goes to the citizen, the værge, the leader and the caseworker at once."""
+    due, straks = afgoerelse.meddelt_tidspunkt, NaarArt.IMMEDIATELY
+    ud = [
+        _m(Rolle.BORGER, person_ref, straks, due),
+        _m(Rolle.TILBUD, afgoerelse.institution.institution_id, straks, due),
+        _m(Rolle.HANDLEKOMMUNE, afgoerelse.borger.handlekommune, straks, due),
+    ]
+    if afgoerelse.borger.vaerge is not None:
+        ud.append(_m(Rolle.VAERGE, afgoerelse.borger.vaerge.ref, straks, due))
+    return _unikke(ud)
+
+
+def _unikke(modtagere: list[Modtager]) -> list[Modtager]:
+    """One entry per (role, id): the earliest due wins, and 'immediately' over a batch."""
+    bedste: dict[tuple[Rolle, str], Modtager] = {}
+    for m in modtagere:
+        noegle = (m.role, m.id)
+        kendt = bedste.get(noegle)
+        if kendt is None or m.when.due < kendt.when.due:
+            bedste[noegle] = m
+    return list(bedste.values())

@@ -1,0 +1,126 @@
+"""Value objects the rules return and events carry: when, recipients, deadlines, flags, facts."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import AwareDatetime, Field
+
+from magt_contracts.begreber import (
+    Driftsform,
+    InstitutionArt,
+    PersonRef,
+    Regime,
+    Rolle,
+    Socialtilsyn,
+)
+from magt_contracts.messages.base import Part
+
+
+class NaarArt(StrEnum):
+    """How a recipient is reached in time."""
+
+    IMMEDIATELY = "immediately"
+    BY_MONTH_END = "by_month_end"
+    MONTHLY_BATCH = "monthly_batch"
+    QUARTERLY_BATCH = "quarterly_batch"
+
+
+class Naar(Part):
+    """When a recipient must have the report: kind and due time."""
+
+    kind: NaarArt = Field(description="Hvordan modtageren nås i tid.", examples=["immediately"])
+    due: AwareDatetime = Field(description="Senest.", examples=["2025-03-16T10:00:00+01:00"])
+
+
+class Modtager(Part):
+    """One recipient of a report: role, id and when."""
+
+    role: Rolle = Field(description="Modtagerens rolle.", examples=["handlekommune"])
+    id: str = Field(
+        description="Kommunekode, socialtilsyn eller partens reference.", examples=["0851"]
+    )
+    when: Naar
+
+
+class Frist(Part):
+    """One legal deadline: kind, due time and the rule's source."""
+
+    kind: str = Field(description="Fristens art.", examples=["registrering"])
+    due: AwareDatetime = Field(description="Fristens udløb.")
+    source: str = Field(default="", description="Reglens kilde.")
+
+
+class Alvor(StrEnum):
+    """How serious a flag is."""
+
+    NOT_ALLOWED = "not-allowed"
+    NEEDS_DECISION = "needs-decision"
+    WARNING = "warning"
+
+
+class Flag(Part):
+    """One finding of the assessment."""
+
+    code: str = Field(description="Kode.", examples=["isolation-outside-secured"])
+    severity: Alvor
+    message: str = Field(description="Forklaring på dansk.")
+    source: str = Field(default="", description="Reglens kilde.")
+
+
+class Udfald(StrEnum):
+    """The assessment's outcome."""
+
+    ALLOWED = "allowed"
+    NOT_ALLOWED = "not-allowed"
+    NEEDS_DECISION = "needs-decision"
+
+
+class Vurdering(Part):
+    """The assessment: allowed / not allowed / needs a decision, with flags. Never a refusal."""
+
+    allowed: Udfald
+    flags: list[Flag] = Field(default_factory=list)
+
+
+class TilbudInfo(Part):
+    """The institution as events carry it (no personal data)."""
+
+    institution_id: str
+    navn: str
+    art: InstitutionArt
+    beliggenhedskommune: str
+    driftsform: Driftsform
+    driftsherre_id: str | None = None
+    socialtilsyn_override: Socialtilsyn | None = None
+    kopi_til_socialtilsyn_straks: bool = False
+    fagkonsulent_ref: str | None = None
+    har_intern_skole: bool = False
+
+
+class Indberetningsfakta(Part):
+    """The external facts of a report: what routing and deadlines need. No internal part, no CPR."""
+
+    regime: Regime
+    form_type: str = Field(examples=["val_indberetning"])
+    form_version: str = Field(examples=["2024"])
+    institution: TilbudInfo
+    socialtilsyn: Socialtilsyn = Field(description="Tilsynet, der fører tilsyn med tilbuddet.")
+    handlekommune: str = Field(examples=["0851"])
+    person_ref: PersonRef
+    indgreb: list[str] = Field(examples=[["fysisk_magt"]])
+    episode_start: AwareDatetime | None = None
+    registreret: AwareDatetime
+    godkendt: AwareDatetime | None = None
+    mistanke_om_strafbart_forhold: bool = False
+    paa_intern_skole: bool = False
+    foraeldremyndighed: list[str] = Field(default_factory=list)
+    vaerge_ref: str | None = None
+    paaroerende: list[str] = Field(default_factory=list)
+    borger_kan_selv_klage: bool = True
+    afgoerelse_ref: str | None = None
+    barnets_redegoerelse_indgaar: bool | None = None
+    klagevejledning_givet: bool | None = None
+    flytning_dato: date | None = None
+    bilag_periode_start: date | None = None

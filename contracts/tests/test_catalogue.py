@@ -1,0 +1,153 @@
+"""The rules catalogue: complete, sourced, and one rule in force per key and date."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+
+from magt_contracts.begreber import Region
+from magt_contracts.catalogue import byg_katalog, standard_katalog
+from magt_contracts.catalogue.kommuner import KOMMUNER, kommune
+from magt_contracts.catalogue.model import Begraensning, Beslutter, Enhed
+from magt_contracts.catalogue.val import KLAGEALDER_12_FRA, VAL_72_TIMER_FRA
+
+pytestmark = pytest.mark.unit
+KAT = standard_katalog()
+DATOER = [
+    date(2015, 6, 1),
+    date(2024, 1, 1),
+    date(2024, 12, 31),
+    date(2025, 1, 1),
+    date(2027, 1, 1),
+]
+
+
+def test_all_98_municipalities_with_regions_spec_5() -> None:
+    assert len(KOMMUNER) == 98
+    assert Counter(k.region for k in KOMMUNER.values()) == {
+        Region.HOVEDSTADEN: 29,
+        Region.SJAELLAND: 17,
+        Region.SYDDANMARK: 22,
+        Region.MIDTJYLLAND: 19,
+        Region.NORDJYLLAND: 11,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kode", "navn", "region"),
+    [
+        ("0615", "Horsens", Region.MIDTJYLLAND),
+        ("0766", "Hedensted", Region.MIDTJYLLAND),
+        ("0773", "Morsø", Region.NORDJYLLAND),
+        ("0787", "Thisted", Region.NORDJYLLAND),
+        ("0400", "Bornholm", Region.HOVEDSTADEN),
+        ("0253", "Greve", Region.SJAELLAND),
+        ("0630", "Vejle", Region.SYDDANMARK),
+        ("0851", "Aalborg", Region.NORDJYLLAND),
+    ],
+)
+def test_region_is_data_not_a_code_range_spec_5(kode: str, navn: str, region: Region) -> None:
+    assert (kommune(kode).navn, kommune(kode).region) == (navn, region)
+
+
+def test_every_rule_has_a_source_and_a_valid_period() -> None:
+    regler = [*KAT.indgreb, *KAT.frister, *KAT.tal, *KAT.formversioner]
+    for r in regler:
+        assert r.kilde.dokument
+        assert r.kilde.afsnit
+        assert r.valid_to is None or r.valid_to >= r.valid_from
+
+
+@pytest.mark.parametrize("dag", DATOER)
+def test_exactly_one_rule_per_key_on_any_date(dag: date) -> None:
+    for noegle in {r.noegle for r in KAT.frister}:
+        KAT.frist(noegle, dag)  # raises LookupError on a gap or an overlap
+    for noegle in {r.noegle for r in KAT.tal}:
+        KAT.tal_regel(noegle, dag)
+
+
+def test_val_interventions_and_limits_seed_000() -> None:
+    def typ(kode: str) -> frozenset[Begraensning]:
+        t = KAT.indgrebstype("val", kode, date(2025, 1, 1))
+        assert t is not None
+        return t.begraensninger
+
+    assert KAT.indgrebskoder("val") == {
+        "afvaergehjaelp", "fysisk_magt", "tilbagefoering", "tilbageholdelse", "isolation",
+        "undersoegelse_grund", "undersoegelse_besoeg", "kommunikation", "oevrig",
+    }  # fmt: skip
+    assert Begraensning.KUN_SIKRET in typ("isolation")
+    assert Begraensning.KUN_SIKRET in typ("undersoegelse_besoeg")
+    assert Begraensning.KUN_SIKRET not in typ("undersoegelse_grund")
+    assert Begraensning.KUN_STRAFFERETLIG_ANBRINGELSE in typ("kommunikation")
+    assert Begraensning.IKKE_TILLADT in typ("oevrig")
+
+
+@pytest.mark.parametrize(
+    ("kode", "paragraf", "kapitel", "beslutter"),
+    [
+        ("afvaergehjaelp", "SEL § 124 c", "24", Beslutter.PERSONALE),
+        ("fastholdelse", "SEL § 124 d", "24", Beslutter.PERSONALE),
+        ("doeraabner", "SEL § 125", "24", Beslutter.KOMMUNE),
+        ("stofseler", "SEL § 128", "24", Beslutter.KOMMUNE),
+        ("velfaerdsteknologi", "SEL § 128 b", "24", Beslutter.KOMMUNE),
+        ("laasning", "SEL § 128 c", "24", Beslutter.KOMMUNE),
+        ("flytning", "SEL § 129", "24", Beslutter.FAMILIERETSHUSET),
+        ("flytning_fare", "SEL § 129 a", "24", Beslutter.FAMILIERETSHUSET),
+        ("hygiejne", "SEL § 136 a", "24 a", Beslutter.PERSONALE),
+        ("hygiejne_demens", "SEL § 136 c", "24 b", Beslutter.PERSONALE),
+        ("fastholdelse_demens", "SEL § 136 d", "24 b", Beslutter.PERSONALE),
+        ("velfaerdsteknologi_akut", "SEL § 136 e", "24 b", Beslutter.PERSONALE),
+        ("flytning_demens", "SEL § 136 f", "24 b", Beslutter.KOMMUNE),
+        ("noedvaerge", "Straffeloven § 13", None, Beslutter.INGEN),
+        ("uden_hjemmel", "—", None, Beslutter.INGEN),
+    ],
+)
+def test_sel_interventions_who_decides_seed_004(
+    kode: str, paragraf: str, kapitel: str | None, beslutter: Beslutter
+) -> None:
+    t = KAT.indgrebstype("sel", kode, date(2025, 6, 1))
+    assert t is not None
+    assert (t.paragraf, t.kapitel, t.beslutter) == (paragraf, kapitel, beslutter)
+
+
+def test_registration_deadline_24h_then_72h_from_effective_date_seed_000_002() -> None:
+    assert VAL_72_TIMER_FRA is not None
+    foer = KAT.frist("val.registrering", VAL_72_TIMER_FRA - timedelta(days=1)).varighed
+    efter = KAT.frist("val.registrering", VAL_72_TIMER_FRA).varighed
+    assert (foer.antal, foer.enhed, efter.antal) == (24, Enhed.TIMER, 72)
+
+
+def test_72h_date_is_configurable_and_can_be_absent_seed_002() -> None:
+    assert (
+        byg_katalog(val_72_timer_fra=None)
+        .frist("val.registrering", date(2099, 1, 1))
+        .varighed.antal
+        == 24
+    )
+    kat = byg_katalog(val_72_timer_fra=date(2025, 7, 1))
+    assert kat.frist("val.registrering", date(2025, 7, 1)).varighed.antal == 72
+
+
+def test_adult_deadlines_seed_003_004() -> None:
+    dag = date(2025, 6, 1)
+    assert KAT.frist("sel.registrering", dag).varighed.antal == 3
+    assert KAT.frist("sel.bilag1_periode", dag).varighed.antal == 31
+    assert KAT.frist("sel.familieretshuset_afgoerelse", dag).varighed.antal == 2
+    assert KAT.frist("klage.klagefrist_afgoerelse", dag).varighed.antal == 4
+    assert KAT.frist("klage.genvurdering", dag).varighed.antal == 4
+    assert KAT.frist("sel.hygiejne_vindue", dag).varighed.antal == 6
+    assert KAT.tal_regel("sel.hygiejne_max_uden_afgoerelse", dag).vaerdi == 1
+
+
+def test_child_complaint_age_15_before_12_after_seed_000_002() -> None:
+    assert KAT.tal_regel("val.klagealder", KLAGEALDER_12_FRA - timedelta(days=1)).vaerdi == 15
+    assert KAT.tal_regel("val.klagealder", KLAGEALDER_12_FRA).vaerdi == 12
+
+
+def test_adult_form_versions_changed_1_january_2025_spec_6() -> None:
+    assert KAT.formversion_i_kraft("skema_1a", "2022", date(2024, 12, 31))
+    assert not KAT.formversion_i_kraft("skema_1a", "2022", date(2025, 1, 1))
+    assert KAT.formversion_i_kraft("skema_1a", "2025", date(2025, 1, 1))

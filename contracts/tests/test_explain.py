@@ -1,0 +1,93 @@
+"""`magt explain`: the pure part on every example, and the CLI through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from magt.commands.explain import explain
+from magt_contracts.explain import explain_form
+
+pytestmark = pytest.mark.unit
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+NU = datetime.fromisoformat("2025-11-01T12:00:00+01:00")
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("explain")(explain)
+    app.command("noop")(lambda: None)  # keeps typer in multi-command mode, as on the `magt` app
+    return app
+
+
+@pytest.mark.parametrize("fil", sorted(EXAMPLES.glob("*.json")), ids=lambda p: p.stem)
+def test_every_example_is_explained_without_errors(fil: Path) -> None:
+    resultat = explain_form(json.loads(fil.read_text(encoding="utf-8")), now=NU)
+    assert resultat["errors"] == []
+    assert resultat["assessment"]["allowed"] in {"allowed", "needs-decision"}
+    assert resultat["recipients"], "every form has someone to tell"
+    json.dumps(resultat)
+
+
+def test_val_example_expected_result() -> None:
+    resultat = explain_form(json.loads((EXAMPLES / "val_indberetning.json").read_text()), now=NU)
+    assert {(m["role"], m["id"]) for m in resultat["recipients"]} >= {
+        ("handlekommune", "0860"),
+        ("socialtilsyn", "Nord"),
+    }
+    assert {d["kind"] for d in resultat["deadlines"]} == {
+        "registrering", "indberetning_handlekommune", "orientering_foraeldremyndighed", "kopi_socialtilsyn",
+    }  # fmt: skip
+
+
+def test_invalid_form_gives_danish_errors() -> None:
+    resultat = explain_form({"form_type": "val_indberetning"}, now=NU)
+    assert {"field": "barn", "message": "Feltet skal udfyldes."} in resultat["errors"]
+    assert resultat["recipients"] == []
+    assert resultat["assessment"]["allowed"] is None
+
+
+def test_cli_prints_json() -> None:
+    res = CliRunner().invoke(
+        _app(), ["explain", str(EXAMPLES / "skema_1a.json"), "--now", "2025-11-01T12:00:00+01:00"]
+    )
+    assert res.exit_code == 0, res.output
+    data: dict[str, Any] = json.loads(res.output)
+    assert set(data) == {"errors", "assessment", "recipients", "deadlines"}
+
+
+def test_cli_pretty_prints_a_danish_table() -> None:
+    res = CliRunner().invoke(
+        _app(), ["explain", str(EXAMPLES / "val_indberetning.json"), "--pretty"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "Modtagere" in res.output
+    assert "Frister" in res.output
+    assert "Vurdering" in res.output
+
+
+@pytest.mark.parametrize(
+    "indhold", ['{"form_type": "skema_1a"}', "ikke json", '{"form_type": "x"}']
+)
+def test_cli_invalid_input_exit_1_without_traceback(tmp_path: Path, indhold: str) -> None:
+    fil = tmp_path / "skema.json"
+    fil.write_text(indhold, encoding="utf-8")
+    res = CliRunner().invoke(_app(), ["explain", str(fil)])
+    assert res.exit_code == 1
+    assert "Traceback" not in res.output
+    assert json.loads(res.output)["errors"]
+
+
+def test_cli_missing_file_and_bad_clock(tmp_path: Path) -> None:
+    res = CliRunner().invoke(_app(), ["explain", str(tmp_path / "findes-ikke.json")])
+    assert res.exit_code == 1
+    assert "kan ikke læses" in res.output
+    res = CliRunner().invoke(_app(), ["explain", str(EXAMPLES / "skema_3.json"), "--now", "i går"])
+    assert res.exit_code == 1
+    assert "ISO" in res.output
