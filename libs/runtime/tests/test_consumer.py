@@ -10,6 +10,7 @@ from uuid import uuid4
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import TestKafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -254,3 +255,58 @@ async def _read_all(bootstrap: str, topic: str) -> list[bytes]:
 
 def test_tables_are_registered() -> None:
     assert "test_consumer_effect" in SQLModel.metadata.tables
+
+
+@pytest.mark.broker
+async def test_sealed_payloads_are_opened_and_never_travel_in_plaintext(tmp_path: object) -> None:
+    from magt_runtime.crypto import FieldCipher
+    from magt_runtime.outbox import SEALED_CONTENT_TYPE, OutboxRow, relay_once, stage
+
+    cipher = FieldCipher([FieldCipher.new_key()])
+    settings = settings_for("svc-sealed")
+    broker = create_broker(settings)
+    handled: list[Counted] = []
+    raw: list[bytes] = []
+
+    async def handle(event: Counted) -> None:
+        handled.append(event)
+
+    subscribe(
+        broker,
+        topic="sealed-in",
+        group_id="g",
+        model=Counted,
+        handle=handle,
+        settings=settings,
+        cipher=cipher,
+    )
+    dead: list[DeadLetter] = []
+
+    @broker.subscriber(dead_letter_topic("svc-sealed"))
+    async def collect(body: DeadLetter) -> None:
+        dead.append(body)
+
+    @broker.subscriber("sealed-in", group_id="spy")
+    async def spy(msg: KafkaMessage) -> None:
+        raw.append(msg.body)
+
+    engine = make_engine("sqlite://")
+    create_tables(engine)
+    with Session(engine) as session:
+        stage(
+            session,
+            topic="sealed-in",
+            key="c",
+            event=Counted(event_id="e1", case_id="c", amount=7),
+            cipher=cipher,
+        )
+        session.commit()
+        row = session.exec(select(OutboxRow)).one()
+        assert json.loads(row.headers)["content-type"] == SEALED_CONTENT_TYPE
+        assert "amount" not in row.payload
+    async with TestKafkaBroker(broker) as test_broker:
+        assert await relay_once(engine, test_broker) == 1
+        await test_broker.publish(b'{"event_id": "e2", "case_id": "c", "amount": 1}', "sealed-in")
+    assert [e.amount for e in handled] == [7]
+    assert all(b"amount" not in body for body in raw[:1])
+    assert [letter.reason for letter in dead] == ["invalid"]

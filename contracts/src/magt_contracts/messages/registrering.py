@@ -43,6 +43,12 @@ class ReportApproved(Event):
         description="Reference til den eksterne rapport i registrerings lager (hentes krypteret).",
         examples=["rapport-sag-2025-000123-v1"],
     )
+    rapport_sealed: str | None = Field(
+        default=None,
+        description="Den eksterne rapport (skemaets eksterne del med CPR og navne) forseglet med "
+        "platformens nøgle til personoplysninger; kun registrering og leveringsadapterne kan åbne "
+        "den. Aldrig den interne del.",
+    )
 
 
 class FormCorrected(Event):

@@ -18,6 +18,10 @@ class ReportAddressed(Event):
     when: Naar
     rapport_ref: str
     topic: str = Field(description="Modtagerens emne.", examples=["magt.til.kommune.0851.v1"])
+    rapport_sealed: str | None = Field(
+        default=None,
+        description="Den forseglede eksterne rapport fra `report.approved`, uændret videregivet.",
+    )
 
 
 class DeliverySent(Event):

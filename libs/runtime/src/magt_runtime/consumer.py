@@ -23,6 +23,7 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from magt_runtime.crypto import CipherError, FieldCipher
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic, encode
 from magt_runtime.logging import mask_text
 from magt_runtime.settings import ServiceSettings
@@ -49,8 +50,13 @@ def subscribe(
     model: type[M],
     handle: Callable[[M], Awaitable[None]],
     settings: ServiceSettings,
+    cipher: FieldCipher | None = None,
 ) -> None:
-    """Register `handle` for `topic` in group `group_id` (on `router` if given) with retry and DLQ."""
+    """Register `handle` for `topic` in group `group_id` (on `router` if given) with retry and DLQ.
+
+    With `cipher` every message is a sealed payload (see `outbox.stage`): it is opened before it
+    is validated, and one that cannot be opened is a dead letter like any invalid message.
+    """
     dlq = dead_letter_topic(settings.service_name)
     dead_letters = broker
     registrar: KafkaBroker | KafkaRouter = router if router is not None else broker
@@ -71,8 +77,9 @@ def subscribe(
         )
         with bound:
             try:
-                event = model.model_validate_json(msg.body)
-            except ValidationError as error:
+                body = cipher.decrypt(msg.body.decode()) if cipher else msg.body
+                event = model.model_validate_json(body)
+            except (ValidationError, CipherError, UnicodeDecodeError) as error:
                 await _dead_letter(dead_letters, dlq, settings, record, msg, "invalid", error, 1)
                 return
             await _handle_with_retries(

@@ -20,7 +20,11 @@ from sqlalchemy import Engine, and_, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from magt_runtime.crypto import FieldCipher
+
 log = structlog.get_logger(__name__)
+
+SEALED_CONTENT_TYPE = "application/vnd.magt.sealed+json"
 
 
 class OutboxRow(SQLModel, table=True):
@@ -55,16 +59,23 @@ def stage(
     key: str,
     event: BaseModel,
     headers: dict[str, str] | None = None,
+    cipher: FieldCipher | None = None,
 ) -> OutboxRow:
-    """Add `event` to the outbox in the caller's transaction (the caller commits)."""
-    all_headers = {"content-type": "application/json", "event-type": type(event).__name__}
+    """Add `event` to the outbox in the caller's transaction (the caller commits).
+
+    With `cipher` the whole payload is sealed (Fernet token): for the few commands that carry a
+    form of record with CPR numbers, which must never lie on a topic in plaintext.
+    """
+    content_type = SEALED_CONTENT_TYPE if cipher else "application/json"
+    all_headers = {"content-type": content_type, "event-type": type(event).__name__}
     event_id = getattr(event, "event_id", None)
     if event_id is not None:
         all_headers["event-id"] = str(event_id)
     all_headers.update(headers or {})
-    row = OutboxRow(
-        topic=topic, key=key, payload=event.model_dump_json(), headers=json.dumps(all_headers)
-    )
+    payload = event.model_dump_json()
+    if cipher is not None:
+        payload = cipher.encrypt(payload)
+    row = OutboxRow(topic=topic, key=key, payload=payload, headers=json.dumps(all_headers))
     session.add(row)
     return row
 

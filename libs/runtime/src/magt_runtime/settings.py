@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from magt_runtime.crypto import FieldCipher
+
 
 class ServiceSettings(BaseSettings):
     """What every service and adapter needs to run: broker, database, logging and reliability knobs.
@@ -32,3 +34,17 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
     outbox_poll_interval_s: float = Field(default=0.2, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1)
+    payload_keys: str = Field(
+        default="",
+        validation_alias=AliasChoices("payload_keys", "MAGT_PAYLOAD_KEYS"),
+        description="Comma-separated Fernet keys sealing payloads with personal data on Kafka; "
+        "the first seals, all open (rotation). Shared by registrering and the adapters.",
+        repr=False,
+    )
+
+    def payload_cipher(self) -> FieldCipher:
+        """The cipher for sealed payloads; a clear error when no key is configured."""
+        keys = [k.strip() for k in self.payload_keys.split(",") if k.strip()]
+        if not keys:
+            raise ValueError("MAGT_PAYLOAD_KEYS is not set: sealed payloads need a key")
+        return FieldCipher(keys)
