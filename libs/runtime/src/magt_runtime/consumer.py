@@ -57,7 +57,7 @@ def subscribe(
     With `cipher` every message is a sealed payload (see `outbox.stage`): it is opened before it
     is validated, and one that cannot be opened is a dead letter like any invalid message.
     """
-    dlq = dead_letter_topic(settings.service_name)
+    dlq = settings.topic(dead_letter_topic(settings.service_name))
     dead_letters = broker
     registrar: KafkaBroker | KafkaRouter = router if router is not None else broker
 

@@ -48,7 +48,7 @@ async def service_running(
     """Create the service's topics (and its dead-letter topic), start broker and relay."""
     await ensure_topics(
         settings.kafka_bootstrap_servers,
-        [*topics, dead_letter_topic(settings.service_name)],
+        [*topics, settings.topic(dead_letter_topic(settings.service_name))],
         partitions=settings.topic_partitions,
         replication_factor=settings.topic_replication_factor,
     )

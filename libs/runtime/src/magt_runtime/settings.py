@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from magt_runtime.auth import TokenVerifier
 from magt_runtime.crypto import FieldCipher
 
 
@@ -41,6 +42,28 @@ class ServiceSettings(BaseSettings):
         "the first seals, all open (rotation). Shared by registrering and the adapters.",
         repr=False,
     )
+
+    topic_namespace: str = Field(
+        default="",
+        validation_alias=AliasChoices("topic_namespace", "MAGT_TOPIC_NAMESPACE"),
+        description="Prefix on every topic name (tests and parallel environments on one cluster).",
+    )
+    token_secret: str = Field(
+        default="",
+        validation_alias=AliasChoices("token_secret", "MAGT_TOKEN_SECRET"),
+        description="HS256 secret of the platform's bearer tokens (at least 32 characters).",
+        repr=False,
+    )
+
+    def topic(self, name: str) -> str:
+        """The real topic name of a contract topic in this environment."""
+        return f"{self.topic_namespace}{name}"
+
+    def token_verifier(self) -> TokenVerifier:
+        """The bearer-token verifier; a clear error when no secret is configured."""
+        if not self.token_secret:
+            raise ValueError("MAGT_TOKEN_SECRET is not set: the HTTP API cannot verify callers")
+        return TokenVerifier(self.token_secret)
 
     def payload_cipher(self) -> FieldCipher:
         """The cipher for sealed payloads; a clear error when no key is configured."""
