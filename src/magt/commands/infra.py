@@ -8,7 +8,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from magt.infra import kafka, postgres, prefect
+from magt.infra import kafka, kafka_secure, postgres, prefect
+from magt.security import (
+    SERVICE_ACCESS,
+    recipient_grants,
+    recipient_user,
+    service_grants,
+    service_user,
+)
 
 app = typer.Typer(no_args_is_help=True, help="Lokal infrastruktur: Kafka, PostgreSQL, Prefect.")
 console = Console()
@@ -56,3 +63,33 @@ def _redact(value: str) -> str:
         creds, host = rest.split("@", 1)
         return f"{scheme}://{creds.split(':')[0]}:***@{host}"
     return value
+
+
+@app.command("sikker")
+def secure(
+    kommuner: Annotated[
+        list[str] | None, typer.Option("--kommune", help="Kommunekode med egen bruger.")
+    ] = None,
+    stop: Annotated[bool, typer.Option(help="Stop den sikrede Kafka.")] = False,
+) -> None:
+    """Start Kafka with SASL/SCRAM and ACLs: each service and municipality its own user."""
+    if stop:
+        console.print("sikker kafka: " + ("stoppet" if kafka_secure.stop() else "kørte ikke"))
+        return
+    codes = kommuner or ["0851"]
+    users = [service_user(s) for s in SERVICE_ACCESS] + [
+        recipient_user("handlekommune", k) for k in codes
+    ]
+    node = kafka_secure.ensure(users)
+    grants = [g for s in SERVICE_ACCESS for g in service_grants(s)]
+    grants += [g for k in codes for g in recipient_grants("handlekommune", k)]
+    kafka_secure.apply_grants(node, grants)
+    table = Table("bruger", "må")
+    for grant in grants:
+        what = ", ".join([*grant.topics, *grant.groups])
+        table.add_row(grant.user, f"{'/'.join(grant.operations)} ({grant.pattern}) {what}")
+    console.print(table)
+    console.print(
+        f"sikker kafka kører: {node.bootstrap} (SASL_PLAINTEXT, SCRAM-SHA-512); "
+        f"adgangskoder i {kafka_secure.secure_dir() / 'credentials.json'}"
+    )

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
+from faststream.security import SASLScram512
 
 from magt_runtime.settings import ServiceSettings
 
 
 def create_broker(settings: ServiceSettings, *, description: str | None = None) -> KafkaBroker:
-    """A broker with an idempotent producer (acks=all) that never auto-creates topics."""
+    """A broker with an idempotent producer (acks=all) that never auto-creates topics.
+
+    On a secured cluster (SCRAM user in settings) it authenticates as the service's own user, so
+    the cluster's ACLs decide what it may read and write.
+    """
+    security = (
+        SASLScram512(settings.kafka_sasl_username, settings.kafka_sasl_password, use_ssl=False)
+        if settings.kafka_sasl_username
+        else None
+    )
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
@@ -17,4 +27,5 @@ def create_broker(settings: ServiceSettings, *, description: str | None = None) 
         allow_auto_create_topics=False,
         description=description,
         graceful_timeout=15.0,
+        security=security,
     )

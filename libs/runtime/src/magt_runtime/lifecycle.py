@@ -51,6 +51,7 @@ async def service_running(
         [*topics, settings.topic(dead_letter_topic(settings.service_name))],
         partitions=settings.topic_partitions,
         replication_factor=settings.topic_replication_factor,
+        client_kwargs=settings.kafka_client_kwargs(),
     )
     await broker.start()
     log.info("service.started")

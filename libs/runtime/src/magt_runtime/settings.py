@@ -23,6 +23,16 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("kafka_bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS"),
     )
+    kafka_sasl_username: str = Field(
+        default="",
+        validation_alias=AliasChoices("kafka_sasl_username", "KAFKA_SASL_USERNAME"),
+        description="SCRAM-SHA-512 user on a secured cluster (each service has its own).",
+    )
+    kafka_sasl_password: str = Field(
+        default="",
+        validation_alias=AliasChoices("kafka_sasl_password", "KAFKA_SASL_PASSWORD"),
+        repr=False,
+    )
     database_url: str = Field(
         default="sqlite:///./.state/magt.db",
         description="SQLAlchemy URL; SQLite is the embedded default, PostgreSQL in production.",
@@ -54,6 +64,17 @@ class ServiceSettings(BaseSettings):
         description="HS256 secret of the platform's bearer tokens (at least 32 characters).",
         repr=False,
     )
+
+    def kafka_client_kwargs(self) -> dict[str, str]:
+        """aiokafka client arguments for the cluster's security (empty on a plaintext cluster)."""
+        if not self.kafka_sasl_username:
+            return {}
+        return {
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": self.kafka_sasl_username,
+            "sasl_plain_password": self.kafka_sasl_password,
+        }
 
     def topic(self, name: str) -> str:
         """The real topic name of a contract topic in this environment."""

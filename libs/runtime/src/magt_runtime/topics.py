@@ -16,9 +16,13 @@ async def ensure_topics(
     partitions: int = 3,
     replication_factor: int = 1,
     config: dict[str, str] | None = None,
+    client_kwargs: dict[str, str] | None = None,
 ) -> list[str]:
-    """Create the topics that do not exist yet; return the names that were created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    """Create the topics that do not exist yet; return the names that were created.
+
+    `client_kwargs` carries the cluster's security (see `ServiceSettings.kafka_client_kwargs`).
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **(client_kwargs or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
