@@ -58,3 +58,23 @@ def test_no_secret_is_written_in_the_file() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     for match in re.finditer(r"(?i)(password|secret|token)\w*:\s*(\S+)", text):
         assert match.group(2).startswith("${"), f"literal secret: {match.group(0)}"
+
+
+def test_committed_kafka_security_script_matches_the_policy() -> None:
+    from magt.security import acl_script
+
+    committed = (ROOT / "docker" / "kafka-security.sh").read_text()
+    assert committed == acl_script(["0851"]), (
+        "run: uv run magt infra acl-script > docker/kafka-security.sh"
+    )
+
+
+def test_every_service_connects_as_its_own_kafka_user() -> None:
+    services = _compose()["services"]
+    for name in _members():
+        env = services[name]["environment"]
+        assert env["KAFKA_SASL_USERNAME"] == f"svc-{name}"
+        assert env["KAFKA_SASL_PASSWORD"].startswith("${KAFKA_PASSWORD_SVC_")
+    kafka_env = services["kafka"]["environment"]
+    assert kafka_env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert "PLAINTEXT://" not in kafka_env["KAFKA_LISTENERS"].replace("SASL_PLAINTEXT://", "")

@@ -11,6 +11,7 @@ from rich.table import Table
 from magt.infra import kafka, kafka_secure, postgres, prefect
 from magt.security import (
     SERVICE_ACCESS,
+    acl_script,
     recipient_grants,
     recipient_user,
     service_grants,
@@ -93,3 +94,11 @@ def secure(
         f"sikker kafka kører: {node.bootstrap} (SASL_PLAINTEXT, SCRAM-SHA-512); "
         f"adgangskoder i {kafka_secure.secure_dir() / 'credentials.json'}"
     )
+
+
+@app.command("acl-script")
+def acl_script_command(
+    kommuner: Annotated[list[str] | None, typer.Option("--kommune")] = None,
+) -> None:
+    """Print the users-and-ACLs script docker-compose runs (docker/kafka-security.sh)."""
+    typer.echo(acl_script(kommuner or ["0851"]), nl=False)
