@@ -1,0 +1,105 @@
+"""The Bosted adapter's process: consumers, outbox relay, drop-folder watcher, Bosted sender, API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from magt_bosted.api import build_router
+from magt_bosted.handlers import Handlers
+from magt_bosted.journal import run_sender
+from magt_bosted.settings import Settings
+from magt_bosted.watcher import watch
+from magt_contracts import topics
+from magt_contracts.messages import DeliverySent, RegistrationRejected, ReportAddressed
+from magt_runtime.broker import create_broker
+from magt_runtime.consumer import subscribe
+from magt_runtime.db import create_tables, make_engine
+from magt_runtime.http import asyncapi_document
+from magt_runtime.lifecycle import service_running
+from magt_runtime.logging import configure_logging
+
+PRODUCED = (
+    topics.SUBMIT_FORM,
+    topics.CORRECT_FORM,
+    topics.SUBMIT_COMPLAINT,
+    topics.DELIVERY_SENT,
+    topics.DELIVERY_FAILED,
+)
+CONSUMED = (topics.REGISTRATION_REJECTED, topics.DELIVERY_SENT, topics.REPORT_ADDRESSED)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The adapter as an ASGI app; its lifespan runs broker, relay, watcher and sender."""
+    settings = settings or Settings()
+    configure_logging(
+        service=settings.service_name, json=settings.log_json, level=settings.log_level
+    )
+    engine = make_engine(settings.database_url)
+    create_tables(engine)
+    broker = create_broker(settings, description="Bosted System: skemaer ind, journal og advis ud.")
+    handlers = Handlers(engine, settings)
+    subscriptions: list[tuple[str, str, Any, Callable[[Any], Awaitable[None]]]] = [
+        (
+            topics.REGISTRATION_REJECTED,
+            "rejections",
+            RegistrationRejected,
+            handlers.on_registration_rejected,
+        ),
+        (topics.DELIVERY_SENT, "deliveries", DeliverySent, handlers.on_delivery_sent),
+        (topics.REPORT_ADDRESSED, "addressed", ReportAddressed, handlers.on_report_addressed),
+    ]
+    for topic, group, model, handle in subscriptions:
+        subscribe(
+            broker,
+            topic=settings.topic(topic),
+            group_id=f"magt.bosted.{group}",
+            model=model,
+            handle=handle,
+            settings=settings,
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        wanted = [settings.topic(t) for t in dict.fromkeys((*PRODUCED, *CONSUMED))]
+        async with (
+            service_running(broker, engine, settings, topics=wanted),
+            _background(engine, settings),
+        ):
+            yield
+
+    app = FastAPI(title="Bosted-adapter", lifespan=lifespan)
+    app.include_router(build_router(engine, settings, settings.token_verifier()))
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/asyncapi.json")
+    def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(
+            broker,
+            title="Bosted-adapter",
+            description="Bosted System: skemaer ind, journal og advis ud.",
+        )
+
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _background(engine: Engine, settings: Settings) -> AsyncIterator[None]:
+    """The drop-folder watcher (when enabled) and the Bosted sender, stopped cleanly on exit."""
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(run_sender(engine, settings, stop), name="bosted-sender")]
+    if settings.watch_folder:
+        tasks.append(asyncio.create_task(watch(engine, settings, stop), name="bosted-watcher"))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)

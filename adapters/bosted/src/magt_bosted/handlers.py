@@ -1,0 +1,237 @@
+"""One handler per consumed event: one transaction with inbox, effect and outbox.
+
+- RegistrationRejected (source "bosted") → an advis to the institution (file + HTTP), and the
+  document marked rejected so its next version is submitted afresh.
+- DeliverySent for a case taken in from Bosted → a journal entry in the citizen's correspondence
+  and an advis to the fagkonsulent (queued calls to Bosted's API).
+- ReportAddressed with channel bosted_advis → the fagkonsulent's advis in Bosted (this adapter is
+  that channel: DeliverySent follows when Bosted accepted it) and, for a Bosted case, the entry
+  in the correspondence.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from magt_bosted.advis import ny_advis, skriv_advisfiler
+from magt_bosted.domain import (
+    Status,
+    Tekst,
+    afledt_id,
+    afvisningsadvis,
+    fagkonsulentadvis,
+    journaltekst,
+)
+from magt_bosted.journal import koe
+from magt_bosted.mapping import oversaet
+from magt_bosted.settings import Settings
+from magt_bosted.store import (
+    Dokument,
+    dokument_for_sag,
+    dokument_til_opdatering,
+    modtagelse_for_kommando,
+)
+from magt_contracts.begreber import Kanal
+from magt_contracts.messages import DeliverySent, RegistrationRejected, ReportAddressed
+from magt_runtime import inbox
+
+log = structlog.get_logger(__name__)
+
+
+class Handlers:
+    """The adapter's event handlers, bound to its database and settings."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+
+    async def on_registration_rejected(self, event: RegistrationRejected) -> None:
+        """A form from Bosted was not registered: tell the institution by advis."""
+        if event.source != "bosted":
+            return
+        with Session(self.engine) as session:
+            if inbox.first_time(
+                session, consumer="bosted.registration_rejected", event_id=str(event.event_id)
+            ):
+                self._afvisning(session, event)
+            session.commit()
+        try:
+            skriv_advisfiler(self.engine, self.settings.drop_folder)
+        except OSError:  # the advis is stored; the watcher writes the file on its next scan
+            log.exception("bosted.advis_file_failed")
+
+    async def on_delivery_sent(self, event: DeliverySent) -> None:
+        """A report of a Bosted case was delivered: journalise it and tell the fagkonsulent."""
+        if event.channel is Kanal.BOSTED_ADVIS:
+            return  # our own delivery; journalised when the advis was queued
+        with Session(self.engine) as session:
+            dok = dokument_for_sag(session, case_id=event.case_id)
+            if dok is None:
+                return
+            if inbox.first_time(
+                session, consumer="bosted.delivery_sent", event_id=str(event.event_id)
+            ):
+                self._journalisering(session, dok, event)
+            session.commit()
+
+    async def on_report_addressed(self, event: ReportAddressed) -> None:
+        """A report addressed to the fagkonsulent by Bosted advis: deliver it."""
+        if event.channel is not Kanal.BOSTED_ADVIS:
+            return
+        with Session(self.engine) as session:
+            if inbox.first_time(
+                session, consumer="bosted.report_addressed", event_id=str(event.event_id)
+            ):
+                self._advis_levering(session, event)
+            session.commit()
+
+    def _afvisning(self, session: Session, event: RegistrationRejected) -> None:
+        dokument_id = event.source_ref or event.case_id.removeprefix("bosted-")
+        dok = dokument_til_opdatering(session, dokument_id=dokument_id)
+        if dok is not None and self._afviser_indsendelsen(session, dok, event):
+            dok.status = Status.AFVIST
+            session.add(dok)
+        fejl = [oversaet(f) for f in event.errors]
+        ny_advis(
+            session,
+            advis_id=afledt_id(event.event_id, "advis"),
+            institution_id=dok.institution_id if dok else "ukendt",
+            art="afvisning",
+            tekst=afvisningsadvis(dokument_id, [(f.field, f.message) for f in fejl]),
+            case_id=event.case_id,
+            dokument_id=dokument_id,
+        )
+        log.info("bosted.rejection_advis", dokument_id=dokument_id, known=dok is not None)
+
+    @staticmethod
+    def _afviser_indsendelsen(session: Session, dok: Dokument, event: RegistrationRejected) -> bool:
+        """Whether the rejected command was a submission (not a correction of a registered form)."""
+        if event.causation_id is not None:
+            kvit = modtagelse_for_kommando(session, kommando_id=str(event.causation_id))
+            if kvit is not None:
+                return kvit.kommando == "SubmitForm"
+        return dok.status == Status.INDSENDT
+
+    def _journalisering(self, session: Session, dok: Dokument, event: DeliverySent) -> None:
+        tekst = journaltekst(
+            rolle=event.role,
+            modtager=event.recipient_id,
+            kanal=event.channel,
+            reference=event.message_ref,
+            tidspunkt=event.occurred_at,
+        )
+        koe(
+            session,
+            id=f"journal-{event.event_id}",
+            art="journal",
+            case_id=event.case_id,
+            body=_journal(dok, event.event_id, tekst.titel, tekst.tekst, event.occurred_at),
+        )
+        if dok.fagkonsulent_ref:
+            advis_id = afledt_id(event.event_id, "fagkonsulent")
+            koe(
+                session,
+                id=f"advis-{advis_id}",
+                art="advis",
+                case_id=event.case_id,
+                body=_advis(
+                    advis_id,
+                    dok.fagkonsulent_ref,
+                    dok.institution_id,
+                    event.case_id,
+                    dok.dokument_id,
+                    fagkonsulentadvis(
+                        sag=event.case_id, dokument_id=dok.dokument_id, hvad=tekst.tekst
+                    ),
+                ),
+            )
+        log.info("bosted.journal_queued", dokument_id=dok.dokument_id)
+
+    def _advis_levering(self, session: Session, event: ReportAddressed) -> None:
+        dok = dokument_for_sag(session, case_id=event.case_id)
+        advis_id = afledt_id(event.event_id, "advis")
+        leveret = DeliverySent(
+            event_id=afledt_id(event.event_id, "delivered"),
+            occurred_at=event.occurred_at,
+            case_id=event.case_id,
+            correlation_id=event.correlation_id,
+            causation_id=event.event_id,
+            role=event.role,
+            recipient_id=event.recipient_id,
+            channel=Kanal.BOSTED_ADVIS,
+            message_ref=f"bosted-advis-{advis_id}",
+        )
+        hvad = "Indberetningen er godkendt og sendt til dig til gennemsyn."
+        tekst = fagkonsulentadvis(
+            sag=event.case_id, dokument_id=dok.dokument_id if dok else None, hvad=hvad
+        )
+        koe(
+            session,
+            id=f"advis-{advis_id}",
+            art="advis",
+            case_id=event.case_id,
+            body=_advis(
+                advis_id,
+                event.recipient_id,
+                dok.institution_id if dok else event.recipient_id,
+                event.case_id,
+                dok.dokument_id if dok else None,
+                tekst,
+            ),
+            leveret=leveret,
+        )
+        if dok is not None:
+            journal = journaltekst(
+                rolle=event.role,
+                modtager=event.recipient_id,
+                kanal=Kanal.BOSTED_ADVIS,
+                reference=leveret.message_ref,
+                tidspunkt=event.occurred_at,
+            )
+            koe(
+                session,
+                id=f"journal-{event.event_id}",
+                art="journal",
+                case_id=event.case_id,
+                body=_journal(dok, event.event_id, journal.titel, journal.tekst, event.occurred_at),
+            )
+
+
+def _journal(
+    dok: Dokument, journal_id: UUID, titel: str, tekst: str, tid: datetime
+) -> dict[str, Any]:
+    return {
+        "journal_id": str(journal_id),
+        "dokument_id": dok.dokument_id,
+        "sag_id": dok.case_id,
+        "institution_id": dok.institution_id,
+        "mappe": "korrespondance",
+        "titel": titel,
+        "tekst": tekst,
+        "tidspunkt": tid.isoformat(),
+    }
+
+
+def _advis(
+    advis_id: UUID,
+    modtager: str,
+    institution_id: str,
+    case_id: str,
+    dokument_id: str | None,
+    tekst: Tekst,
+) -> dict[str, Any]:
+    return {
+        "advis_id": str(advis_id),
+        "modtager": modtager,
+        "institution_id": institution_id,
+        "sag_id": case_id,
+        "dokument_id": dokument_id,
+        "titel": tekst.titel,
+        "tekst": tekst.tekst,
+    }

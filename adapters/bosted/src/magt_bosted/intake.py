@@ -1,0 +1,271 @@
+"""Taking in one Bosted document (from the drop folder or HTTP): one transaction, one verdict.
+
+The document id and content hash are recorded in the same transaction as the command staged in
+the outbox, so a document seen again (a second copy, a crash before the file was moved, another
+replica) finds its receipt and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import structlog
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from magt_bosted import dokument as fmt
+from magt_bosted.domain import (
+    Afgoerelse,
+    Status,
+    Udfald,
+    afgoer,
+    kommando_id,
+    korrelation_id,
+    sag_id,
+)
+from magt_bosted.mapping import til_skema
+from magt_bosted.settings import Settings
+from magt_bosted.store import Dokument, Modtagelse, dokument_til_opdatering, kendt, modtagelse
+from magt_contracts import topics
+from magt_contracts.cpr import alder, person_ref
+from magt_contracts.forms import ValIndberetning
+from magt_contracts.messages import CorrectForm, FeltFejl, Message, SubmitComplaint, SubmitForm
+from magt_contracts.tid import lokal
+from magt_runtime import outbox
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Kvittering:
+    """What happened to a document: the verdict, its case and, when refused, the errors."""
+
+    udfald: Udfald
+    dokument_id: str
+    institution_id: str
+    case_id: str | None = None
+    kommando_id: UUID | None = None
+    fejl: list[FeltFejl] = field(default_factory=list)
+
+
+def modtag(session: Session, *, raw: dict[str, Any], settings: Settings, kilde: str) -> Kvittering:
+    """Take in one parsed document (the caller commits); UgyldigtDokumentError without an id."""
+    kuvert = fmt.kuvert(raw)
+    hash_ = fmt.indholdshash(raw)
+    try:
+        dok = fmt.fortolk(raw)
+        kommando = _kommando_data(dok, settings)
+    except fmt.UgyldigtDokumentError as error:
+        return _afvis(session, kuvert, hash_, raw, error.fejl, kilde)
+    row = dokument_til_opdatering(session, dokument_id=dok.dokument_id)
+    afgoerelse = afgoer(
+        kendt(session, dokument=row),
+        dokumenttype=dok.dokumenttype,
+        version=dok.dokument_version,
+        indholdshash=hash_,
+    )
+    log.info("bosted.document", dokument_id=dok.dokument_id, udfald=afgoerelse.udfald, kilde=kilde)
+    return _udfoer(session, dok, row, afgoerelse, hash_, kommando, settings, kilde)
+
+
+def i_transaktion(engine: Engine, arbejde: Callable[[Session], T], *, forsoeg: int = 3) -> T:
+    """Run `arbejde` in a transaction and commit; retry when a replica raced us on a key."""
+    for nummer in range(1, forsoeg + 1):
+        with Session(engine) as session:
+            try:
+                resultat = arbejde(session)
+                session.commit()
+                return resultat
+            except IntegrityError:
+                session.rollback()
+                if nummer == forsoeg:
+                    raise
+                log.info("bosted.conflict_retry", attempt=nummer)
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class _Kommando:
+    """What the document becomes, before we know whether it is new or a correction."""
+
+    case_id: str
+    korrelation: UUID
+    form: ValIndberetning | None = None
+    klage: dict[str, Any] | None = None
+
+
+def _kommando_data(dok: fmt.SkemaDokument | fmt.KlageDokument, settings: Settings) -> _Kommando:
+    if isinstance(dok, fmt.SkemaDokument):
+        form = til_skema(dok)
+        return _Kommando(sag_id(dok.dokument_id), korrelation_id(dok.dokument_id), form=form)
+    klage = dok.klage
+    secret = settings.person_ref_secret.get_secret_value()
+    if not secret:
+        raise ValueError("MAGT_PERSON_REF_SECRET is not set: complaints need person references")
+    om_sag = klage.sag_dokument_id or dok.dokument_id
+    data = {
+        "klage_id": sag_id(dok.dokument_id),
+        "klagetype": klage.klagetype,
+        "klager_rolle": klage.klager_rolle,
+        "person_ref": person_ref(klage.cpr, secret.encode()),
+        "klager_alder": (
+            alder(klage.cpr, lokal(klage.modtaget).date())
+            if klage.klager_rolle in ("barn", "borger")
+            else None
+        ),
+        "handlekommune": klage.handlekommune,
+        "afgoerelse_ref": klage.afgoerelse_ref,
+        "afgoerelse_meddelt": klage.afgoerelse_meddelt,
+        "under_forhaandsgodkendelse": klage.under_forhaandsgodkendelse,
+        "modtaget": klage.modtaget,
+    }
+    return _Kommando(sag_id(om_sag), korrelation_id(om_sag), klage=data)
+
+
+def _udfoer(
+    session: Session,
+    dok: fmt.SkemaDokument | fmt.KlageDokument,
+    row: Dokument | None,
+    afgoerelse: Afgoerelse,
+    hash_: str,
+    kommando: _Kommando,
+    settings: Settings,
+    kilde: str,
+) -> Kvittering:
+    udfald = afgoerelse.udfald
+    kvittering = Kvittering(udfald, dok.dokument_id, dok.institution.tilbud_id, kommando.case_id)
+    if udfald is Udfald.DUBLET:
+        return kvittering
+    if udfald is Udfald.AFVIST:
+        fejl = [FeltFejl(field="dokument_id", message=afgoerelse.begrundelse or "Afvist.")]
+        _kvitter(session, dok.dokument_id, hash_, dok.dokument_version, udfald, kilde)
+        return Kvittering(udfald, dok.dokument_id, dok.institution.tilbud_id, fejl=fejl)
+    if udfald is Udfald.FORAELDET:
+        _kvitter(session, dok.dokument_id, hash_, dok.dokument_version, udfald, kilde)
+        return kvittering
+    event, topic = _byg(dok, udfald, hash_, kommando)
+    sealed = topic != topics.SUBMIT_COMPLAINT
+    outbox.stage(
+        session,
+        topic=settings.topic(topic),
+        key=kommando.case_id,
+        event=event,
+        cipher=settings.payload_cipher() if sealed else None,
+    )
+    _gem_dokument(session, dok, row, udfald, hash_, kommando.case_id)
+    _kvitter(session, dok.dokument_id, hash_, dok.dokument_version, udfald, kilde, event=event)
+    return Kvittering(
+        udfald, dok.dokument_id, dok.institution.tilbud_id, kommando.case_id, event.event_id
+    )
+
+
+def _byg(
+    dok: fmt.SkemaDokument | fmt.KlageDokument, udfald: Udfald, hash_: str, kommando: _Kommando
+) -> tuple[SubmitForm | CorrectForm | SubmitComplaint, str]:
+    faelles = {
+        "occurred_at": dok.eksporteret,
+        "case_id": kommando.case_id,
+        "correlation_id": kommando.korrelation,
+    }
+    if isinstance(dok, fmt.KlageDokument):
+        event_id = kommando_id(dok.dokument_id, hash_, "complaint")
+        klage = SubmitComplaint(event_id=event_id, **faelles, **(kommando.klage or {}))
+        return klage, topics.SUBMIT_COMPLAINT
+    assert kommando.form is not None  # a form document always has its form
+    if udfald is Udfald.RETTELSE:
+        rettelse = dok.rettelse
+        korrektur = CorrectForm(
+            event_id=kommando_id(dok.dokument_id, hash_, "correct"),
+            **faelles,
+            corrected_by=rettelse.rettet_af if rettelse else "bosted",
+            corrected_at=rettelse.rettet_tidspunkt if rettelse else dok.eksporteret,
+            reason=rettelse.aarsag
+            if rettelse
+            else f"Skemaet er ændret i Bosted (dokumentversion {dok.dokument_version}).",
+            form=kommando.form,
+        )
+        return korrektur, topics.CORRECT_FORM
+    indsend = SubmitForm(
+        event_id=kommando_id(dok.dokument_id, hash_, "submit"),
+        **faelles,
+        source="bosted",
+        source_ref=dok.dokument_id,
+        form=kommando.form,
+    )
+    return indsend, topics.SUBMIT_FORM
+
+
+def _gem_dokument(
+    session: Session,
+    dok: fmt.SkemaDokument | fmt.KlageDokument,
+    row: Dokument | None,
+    udfald: Udfald,
+    hash_: str,
+    case_id: str,
+) -> None:
+    status = Status.RETTET if udfald is Udfald.RETTELSE else Status.INDSENDT
+    if row is None:
+        fagkonsulent = dok.institution.fagkonsulent if isinstance(dok, fmt.SkemaDokument) else None
+        row = Dokument(
+            dokument_id=dok.dokument_id,
+            dokumenttype=dok.dokumenttype,
+            institution_id=dok.institution.tilbud_id,
+            case_id=case_id,
+            fagkonsulent_ref=fagkonsulent,
+            version=dok.dokument_version,
+            indholdshash=hash_,
+            status=status,
+        )
+    else:
+        row.version, row.indholdshash, row.status = dok.dokument_version, hash_, status
+        if isinstance(dok, fmt.SkemaDokument):
+            row.fagkonsulent_ref = dok.institution.fagkonsulent
+        row.aendret = datetime.now(UTC)
+    session.add(row)
+    session.flush()  # a replica that raced us on a new document id fails here, not later
+
+
+def _kvitter(
+    session: Session,
+    dokument_id: str,
+    hash_: str,
+    version: int,
+    udfald: Udfald,
+    kilde: str,
+    *,
+    event: Message | None = None,
+) -> None:
+    if modtagelse(session, dokument_id=dokument_id, indholdshash=hash_) is not None:
+        return
+    session.add(
+        Modtagelse(
+            dokument_id=dokument_id,
+            indholdshash=hash_,
+            version=version,
+            udfald=udfald,
+            kommando=type(event).__name__ if event is not None else None,
+            kommando_id=str(event.event_id) if event is not None else None,
+            kilde=kilde,
+        )
+    )
+
+
+def _afvis(
+    session: Session,
+    kuvert: fmt.Kuvert,
+    hash_: str,
+    raw: dict[str, Any],
+    fejl: list[FeltFejl],
+    kilde: str,
+) -> Kvittering:
+    version = raw.get("dokument_version")
+    version = version if isinstance(version, int) else 0
+    _kvitter(session, kuvert.dokument_id, hash_, version, Udfald.AFVIST, kilde)
+    log.info("bosted.document_invalid", dokument_id=kuvert.dokument_id, errors=len(fejl))
+    return Kvittering(Udfald.AFVIST, kuvert.dokument_id, kuvert.institution.tilbud_id, fejl=fejl)
