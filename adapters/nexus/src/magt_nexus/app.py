@@ -1,0 +1,97 @@
+"""The Nexus adapter's process: broker, outbox relay, poller, note writer and the HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+
+from magt_contracts import topics
+from magt_contracts.messages import DeliverySent, RegistrationRejected
+from magt_nexus.api import build_router
+from magt_nexus.client import NexusClient
+from magt_nexus.handlers import Handlers
+from magt_nexus.journal import NoteWriter
+from magt_nexus.mapping import load_mappings
+from magt_nexus.poller import Poller
+from magt_nexus.settings import NexusSettings
+from magt_runtime.broker import create_broker
+from magt_runtime.consumer import subscribe
+from magt_runtime.db import create_tables, make_engine
+from magt_runtime.http import asyncapi_document
+from magt_runtime.lifecycle import service_running
+from magt_runtime.logging import configure_logging
+
+PRODUCED = (topics.SUBMIT_FORM, topics.CORRECT_FORM)
+CONSUMED = (topics.DELIVERY_SENT, topics.REGISTRATION_REJECTED)
+
+
+def create_app(settings: NexusSettings | None = None) -> FastAPI:
+    """The adapter as an ASGI app; the lifespan runs broker, relay, poller and note writer."""
+    settings = settings or NexusSettings()
+    configure_logging(
+        service=settings.service_name, json=settings.log_json, level=settings.log_level
+    )
+    settings.payload_cipher()  # fail at start, not at the first form, when no key is set
+    engine = make_engine(settings.database_url)
+    create_tables(engine)
+    mappings = load_mappings()
+    broker = create_broker(settings, description="Nexus-adapteren")
+    handlers = Handlers(engine, settings, mappings)
+    subscribe(
+        broker,
+        topic=settings.topic(topics.DELIVERY_SENT),
+        group_id="magt.nexus",
+        model=DeliverySent,
+        handle=handlers.on_delivery_sent,
+        settings=settings,
+    )
+    subscribe(
+        broker,
+        topic=settings.topic(topics.REGISTRATION_REJECTED),
+        group_id="magt.nexus",
+        model=RegistrationRejected,
+        handle=handlers.on_registration_rejected,
+        settings=settings,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        wanted = [settings.topic(t) for t in (*PRODUCED, *CONSUMED)]
+        async with (
+            service_running(broker, engine, settings, topics=wanted),
+            NexusClient(settings) as client,
+        ):
+            poller = Poller(engine, settings, client, mappings)
+            writer = NoteWriter(engine, settings, client)
+            app.state.poller, app.state.notes = poller, writer
+            stop = asyncio.Event()
+            tasks = [
+                asyncio.create_task(poller.run(stop), name="nexus-poller"),
+                asyncio.create_task(writer.run(stop), name="nexus-notes"),
+            ]
+            try:
+                yield
+            finally:
+                stop.set()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    app = FastAPI(title="Magtanvendelse: Nexus-adapter", lifespan=lifespan)
+    app.include_router(build_router(engine, settings, settings.token_verifier()))
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/asyncapi.json")
+    def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(
+            broker,
+            title="Nexus-adapter",
+            description="Skemaer fra Nexus ind (forseglede kommandoer); journalnotater ud.",
+        )
+
+    return app

@@ -1,0 +1,147 @@
+"""Pure rules of the Nexus adapter: which forms to take, ids, what changed, the notes' wording.
+
+- Only finished forms are taken: workflow state "Udfyldt" or "Låst" (SPEC.md 6); a draft is
+  skipped and taken when it is finished (its change time moves, so the cursor finds it again).
+- A form is identified by its Nexus id; the case id is "nexus-<form id>" and every command's id is
+  derived from (form id, content hash, kind), so a re-run stages the very same event.
+- A form whose content hash was already handled changes nothing (a status move from "Udfyldt" to
+  "Låst" alone does not correct anything); a changed mapped form after a submission is a
+  correction (a change only in labels the mapping ignores is not).
+- Notes written back to Nexus are Danish, carry no CPR number, and end with a marker that makes a
+  repeated write recognisable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Literal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from pydantic import BaseModel
+
+from magt_contracts.tid import lokal
+
+ACCEPTED_STATUSES = frozenset({"Udfyldt", "Låst"})
+NAMESPACE = uuid5(NAMESPACE_URL, "https://magtanvendelse.dk/adapters/nexus")
+NOTE_TITLE = "Magtanvendelse"
+Action = Literal["skip", "submit", "correct", "error"]
+
+ROLLE_TEKST = {
+    "handlekommune": "handlekommunen",
+    "beliggenhedskommune": "beliggenhedskommunen",
+    "socialtilsyn": "socialtilsynet",
+    "driftsherre": "driftsherren",
+    "vaerge": "værgen",
+    "paaroerende": "de pårørende",
+    "fagkonsulent": "fagkonsulenten",
+    "familieretshuset": "Familieretshuset",
+    "ankestyrelsen": "Ankestyrelsen",
+    "borger": "borgeren",
+    "tilbud": "tilbuddet",
+    "foraeldremyndighed": "forældremyndighedsindehaveren",
+}
+KANAL_TEKST = {
+    "sikker_mail": "sikker mail",
+    "digital_post": "Digital Post",
+    "nexus": "Nexus",
+    "bosted_advis": "advis i Bosted",
+}
+
+
+def case_id(form_id: str) -> str:
+    """The platform's case id for a Nexus form."""
+    return f"nexus-{form_id}"
+
+
+def form_id_of_case(case: str) -> str | None:
+    """The Nexus form id behind a case id, or None for a case that did not come from Nexus."""
+    return case.removeprefix("nexus-") if case.startswith("nexus-") else None
+
+
+def accepted(status: str | None) -> bool:
+    """Whether a form in this workflow state is finished and should be taken."""
+    return status in ACCEPTED_STATUSES
+
+
+def content_hash(detail: Mapping[str, Any]) -> str:
+    """A hash of what the form says (definition and items), independent of item order."""
+    items = sorted(
+        (str(i.get("label")), json.dumps(i.get("value"), sort_keys=True, ensure_ascii=False))
+        for i in detail.get("items") or []
+        if isinstance(i, dict)
+    )
+    canonical = json.dumps(
+        {"definition": detail.get("formDefinition"), "items": items},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def form_hash(form: BaseModel) -> str:
+    """A hash of the mapped form itself (labels the mapping ignores do not change it)."""
+    return hashlib.sha256(form.model_dump_json().encode()).hexdigest()
+
+
+def decide(
+    *, seen_hash: str | None, submitted_hash: str | None, new_hash: str, new_form_hash: str | None
+) -> Action:
+    """What to do with a form's current content (`new_form_hash` is None when it is invalid)."""
+    if new_hash == seen_hash:
+        return "skip"
+    if new_form_hash is None:
+        return "error"
+    if submitted_hash is None:
+        return "submit"
+    return "skip" if submitted_hash == new_form_hash else "correct"
+
+
+def event_id(form_id: str, digest: str, kind: str) -> UUID:
+    """The deterministic id of the command staged for this content of this form."""
+    return uuid5(NAMESPACE, f"{form_id}:{digest}:{kind}")
+
+
+def correlation_id(form_id: str) -> UUID:
+    """One correlation id for everything that happens to one Nexus form."""
+    return uuid5(NAMESPACE, f"{form_id}:case")
+
+
+def correction_reason(old_version: int | None, new_version: int) -> str:
+    """Why a CorrectForm is sent (Danish)."""
+    fra = f"version {old_version}" if old_version is not None else "den modtagne version"
+    return f"Skemaet er ændret i Nexus ({fra} → version {new_version})."
+
+
+def marker(key: str) -> str:
+    """The line that ends every note; finding it in Nexus means the note was already written."""
+    return f"[magt-ref:{hashlib.sha256(key.encode()).hexdigest()[:20]}]"
+
+
+def note_delivered(
+    *, role: str, recipient_id: str, channel: str, message_ref: str, at: datetime
+) -> str:
+    """The journal note when the report reached a recipient."""
+    tidspunkt = lokal(at).strftime("%d.%m.%Y kl. %H.%M")
+    modtager = ROLLE_TEKST.get(role, role)
+    kanal = KANAL_TEKST.get(channel, channel)
+    return (
+        f"Indberetningen om magtanvendelse er sendt til {modtager} ({recipient_id}) "
+        f"med {kanal} den {tidspunkt}. Forsendelsens reference: {message_ref}."
+    )
+
+
+def note_rejected(errors: Iterable[tuple[str | None, str]]) -> str:
+    """The journal note when the platform could not receive the form (label, Danish message)."""
+    linjer = [f"- {label or 'Skemaet'}: {besked}" for label, besked in errors]
+    return (
+        "Skemaet om magtanvendelse kunne ikke modtages af magtanvendelsesplatformen. "
+        "Ret følgende i Nexus, så sendes skemaet igen automatisk:\n" + "\n".join(linjer)
+    )
+
+
+def with_marker(text: str, key: str) -> str:
+    """The note's text with its idempotency marker."""
+    return f"{text}\n{marker(key)}"

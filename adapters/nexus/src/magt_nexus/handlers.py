@@ -1,0 +1,99 @@
+"""Handlers: journalise deliveries and rejections of the cases the adapter took in from Nexus."""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from magt_contracts.messages import DeliverySent, RegistrationRejected
+from magt_nexus import domain, store
+from magt_nexus.mapping import Mappings
+from magt_nexus.settings import NexusSettings
+from magt_runtime import inbox
+
+log = structlog.get_logger(__name__)
+
+
+class Handlers:
+    """One transaction per message: inbox check, the queued note (and error), commit."""
+
+    def __init__(self, engine: Engine, settings: NexusSettings, mappings: Mappings) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._mappings = mappings
+
+    async def on_delivery_sent(self, event: DeliverySent) -> None:
+        """A report of a Nexus case reached a recipient: note it on the citizen's case."""
+        form_id = domain.form_id_of_case(event.case_id)
+        if form_id is None:
+            return  # not a case from Nexus
+        with Session(self._engine) as session:
+            if not inbox.first_time(
+                session, consumer="nexus.on_delivery_sent", event_id=str(event.event_id)
+            ):
+                return
+            if store.form(session, form_id=form_id) is not None:
+                store.add_note(
+                    session,
+                    key=f"levering:{event.event_id}",
+                    form_id=form_id,
+                    title=domain.NOTE_TITLE,
+                    text=domain.note_delivered(
+                        role=str(event.role),
+                        recipient_id=event.recipient_id,
+                        channel=str(event.channel),
+                        message_ref=event.message_ref,
+                        at=event.occurred_at,
+                    ),
+                )
+                log.info("nexus.delivery_noted", form_id=form_id)
+            session.commit()
+
+    async def on_registration_rejected(self, event: RegistrationRejected) -> None:
+        """Registrering refused a form from Nexus: keep the error visible and tell the case."""
+        if event.source != "nexus":
+            return
+        form_id = event.source_ref or domain.form_id_of_case(event.case_id)
+        if form_id is None:
+            return
+        with Session(self._engine) as session:
+            if not inbox.first_time(
+                session, consumer="nexus.on_registration_rejected", event_id=str(event.event_id)
+            ):
+                return
+            record = store.form(session, form_id=form_id)
+            if record is not None:
+                mapping = next(
+                    (
+                        m
+                        for m in self._mappings.by_definition.values()
+                        if m.form_type == record.form_type
+                    ),
+                    None,
+                )
+                fejl = [
+                    (mapping.label_for(e.field) if mapping else None, e.field, e.message)
+                    for e in event.errors
+                ]
+                store.record_error(
+                    session,
+                    form_id=form_id,
+                    case_id=record.case_id,
+                    source="registrering",
+                    errors=[{"field": f, "label": lbl, "message": m} for lbl, f, m in fejl],
+                    nexus_version=record.submitted_version,
+                    institution_id=record.institution_id,
+                )
+                # The submission did not count: the corrected form is submitted anew.
+                record.submitted_hash = None
+                session.add(record)
+                store.add_note(
+                    session,
+                    key=f"afvist:{event.event_id}",
+                    form_id=form_id,
+                    title=domain.NOTE_TITLE,
+                    text=domain.note_rejected((lbl or f, m) for lbl, f, m in fejl),
+                )
+                log.info("nexus.rejection_noted", form_id=form_id)
+            session.commit()

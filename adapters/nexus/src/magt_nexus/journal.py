@@ -1,0 +1,94 @@
+"""Writing queued journal notes on the citizen's case in Nexus, by following the form's links.
+
+Notes are claimed with FOR UPDATE SKIP LOCKED (several replicas never write the same note at
+once). Before posting, the case's notes are read: a note carrying the same marker was written
+already (a crash between the POST and our commit), so it is not written twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from magt_nexus import domain, store
+from magt_nexus.client import NexusClient, NexusError
+from magt_nexus.settings import NexusSettings
+
+log = structlog.get_logger(__name__)
+
+
+class NoteWriter:
+    """Sends due notes; a failed write is retried with backoff, then left visible as failed."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: NexusSettings,
+        client: NexusClient,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._client = client
+        self._clock = clock
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Write due notes until `stop` is set."""
+        while not stop.is_set():
+            try:
+                written = await self.send_due()
+            except Exception as error:
+                log.warning("nexus.notes_failed", error=type(error).__name__)
+                written = 0
+            if written == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self._settings.note_interval_s)
+
+    async def send_due(self) -> int:
+        """Write the due notes of one batch; return how many were written."""
+        written = 0
+        with Session(self._engine) as session:
+            now = self._clock()
+            for note in store.claim_notes(session, now=now, limit=self._settings.note_batch_size):
+                record = store.form(session, form_id=note.form_id)
+                try:
+                    if record is None:
+                        raise NexusError("the form behind the note is unknown")
+                    await self._write(record.self_href, note)
+                except NexusError as error:
+                    self._failed(note, error, now)
+                else:
+                    note.sent_at = now
+                    written += 1
+                    log.info("nexus.note_written", form_id=note.form_id)
+                session.add(note)
+            session.commit()
+        return written
+
+    async def _write(self, form_href: str, note: store.NexusNote) -> None:
+        form = await self._client.get(form_href)
+        patient = await self._client.follow(form, "patient")
+        existing = await self._client.follow(patient, "journalNotes")
+        mark = domain.marker(note.key)
+        if any(mark in str(n.get("text", "")) for n in existing.get("notes") or []):
+            return
+        body = {"title": note.title, "text": domain.with_marker(note.text, note.key)}
+        await self._client.post(self._client.link(patient, "journalNotes"), body)
+
+    def _failed(self, note: store.NexusNote, error: NexusError, now: datetime) -> None:
+        note.attempts += 1
+        note.last_error = f"{type(error).__name__}: {error}"[:300]
+        if note.attempts >= self._settings.note_max_attempts:
+            note.failed_at = now
+            log.error("nexus.note_gave_up", form_id=note.form_id, attempts=note.attempts)
+            return
+        wait = self._settings.note_backoff_s * 2 ** (note.attempts - 1)
+        note.next_attempt_at = now + timedelta(seconds=min(wait, 3600.0))
+        log.warning("nexus.note_retry", form_id=note.form_id, attempts=note.attempts)

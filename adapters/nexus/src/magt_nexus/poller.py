@@ -1,0 +1,255 @@
+"""Polling Nexus for new and changed forms: one replica at a time, cursor and effects durable.
+
+Each form is handled in one transaction that records what was seen, stages the sealed command in
+the outbox (or records the error and queues a Danish note) and moves the cursor. A crash before
+the commit repeats the form on the next poll; the deterministic event id and the recorded content
+hash make the repeat harmless. The list is read from a little before the cursor (overlap) so a
+form committed late in Nexus with an earlier change time is not missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from magt_contracts import topics
+from magt_contracts.messages import CorrectForm, SubmitForm
+from magt_nexus import domain, store
+from magt_nexus.client import NexusClient, NexusError, Resource
+from magt_nexus.mapping import Mapped, Mappings, map_form
+from magt_nexus.settings import NexusSettings
+from magt_runtime import outbox
+
+log = structlog.get_logger(__name__)
+_REF = re.compile(r"^[A-Za-z0-9_.:@-]{1,80}$")
+
+
+@dataclass
+class PollResult:
+    """What one poll did."""
+
+    leased: bool = True
+    seen: int = 0
+    submitted: int = 0
+    corrected: int = 0
+    errors: int = 0
+
+
+class Poller:
+    """Reads Nexus' form list from the persisted cursor and stages commands for what changed."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: NexusSettings,
+        client: NexusClient,
+        mappings: Mappings,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._client = client
+        self._mappings = mappings
+        self._clock = clock
+        self.polls = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set; an unreachable Nexus is logged and tried again later."""
+        try:
+            while not stop.is_set():
+                try:
+                    await self.poll_once()
+                except Exception as error:
+                    log.warning("nexus.poll_failed", error=type(error).__name__)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self._settings.poll_interval_s)
+        finally:
+            with Session(self._engine) as session:
+                store.release_lease(session, holder=self._settings.replica_id, now=self._clock())
+                session.commit()
+
+    async def poll_once(self) -> PollResult:
+        """One pass over everything changed since the cursor (skipped without the lease)."""
+        if not self._lease():
+            return PollResult(leased=False)
+        self.polls += 1
+        result = PollResult()
+        with Session(self._engine) as session:
+            current = store.cursor(session)
+        since = None
+        if current is not None:
+            overlap = timedelta(seconds=self._settings.cursor_overlap_s)
+            since = (datetime.fromisoformat(current) - overlap).isoformat()
+        root = await self._client.root()
+        first = self._client.link(root, self._settings.forms_rel, changedSince=since)
+        async for page in self._client.pages(first):
+            for summary in page.get("forms") or []:
+                await self._handle(summary, result)
+            if not self._lease():
+                log.warning("nexus.lease_lost")
+                break
+        log.info(
+            "nexus.polled",
+            seen=result.seen,
+            submitted=result.submitted,
+            corrected=result.corrected,
+            errors=result.errors,
+        )
+        return result
+
+    def _lease(self) -> bool:
+        ttl = timedelta(seconds=self._settings.lease_ttl_s)
+        with Session(self._engine) as session:
+            held = store.claim_lease(
+                session, holder=self._settings.replica_id, now=self._clock(), ttl=ttl
+            )
+            session.commit()
+        return held
+
+    async def _handle(self, summary: Resource, result: PollResult) -> None:
+        form_id = str(summary["id"])
+        version = int(summary.get("version") or 0)
+        changed = str(summary["lastUpdated"])
+        status = (summary.get("workflowState") or {}).get("name")
+        result.seen += 1
+        with Session(self._engine) as session:
+            known = store.form(session, form_id=form_id)
+            if not domain.accepted(status) or (known and known.nexus_version >= version):
+                store.advance_cursor(session, value=changed)
+                session.commit()
+                return
+        rel = "referencedObject" if self._client.has_link(summary, "referencedObject") else "self"
+        try:
+            detail = await self._client.follow(summary, rel)
+        except NexusError as error:
+            if error.status not in (403, 404, 410):
+                raise  # Nexus is unwell: the poll stops here and the cursor stays
+            log.warning("nexus.form_gone", form_id=form_id, status=error.status)
+            with Session(self._engine) as session:
+                store.advance_cursor(session, value=changed)
+                session.commit()
+            return
+        digest = domain.content_hash(detail)
+        outcome = map_form(detail, self._mappings)
+        with structlog.contextvars.bound_contextvars(case_id=domain.case_id(form_id)):
+            with Session(self._engine) as session:
+                action = self._apply(session, detail, summary, digest, outcome)
+                store.advance_cursor(session, value=changed)
+                session.commit()
+            if action == "submit":
+                result.submitted += 1
+            elif action == "correct":
+                result.corrected += 1
+            elif action == "error":
+                result.errors += 1
+            log.info("nexus.form_handled", form_id=form_id, version=version, action=action)
+
+    def _apply(
+        self,
+        session: Session,
+        detail: Resource,
+        summary: Resource,
+        digest: str,
+        outcome: Any,
+    ) -> domain.Action:
+        form_id = str(summary["id"])
+        version = int(summary.get("version") or 0)
+        case = domain.case_id(form_id)
+        now = self._clock()
+        record = store.form(session, form_id=form_id)
+        if record is None:
+            record = store.NexusForm(
+                form_id=form_id,
+                case_id=case,
+                self_href=self._client.link(summary, "self"),
+                nexus_version=version,
+                seen_hash="",
+            )
+        mapped_hash = domain.form_hash(outcome.form) if isinstance(outcome, Mapped) else None
+        action = domain.decide(
+            seen_hash=record.seen_hash or None,
+            submitted_hash=record.submitted_hash,
+            new_hash=digest,
+            new_form_hash=mapped_hash,
+        )
+        record.nexus_version, record.updated_at = version, now
+        record.form_type = outcome.mapping.form_type if outcome.mapping else record.form_type
+        if isinstance(outcome, Mapped):
+            record.institution_id = outcome.form.institution.institution_id
+        if action == "error":
+            errors = [e.as_dict() for e in outcome.errors]
+            store.record_error(
+                session,
+                form_id=form_id,
+                case_id=case,
+                source="mapping",
+                errors=errors,
+                nexus_version=version,
+                institution_id=outcome.institution_id or record.institution_id,
+            )
+            store.add_note(
+                session,
+                key=f"fejl:{form_id}:{digest}",
+                form_id=form_id,
+                title=domain.NOTE_TITLE,
+                text=domain.note_rejected((e.label, e.message) for e in outcome.errors),
+            )
+        elif action in ("submit", "correct"):
+            assert mapped_hash is not None
+            self._stage(session, summary, mapped_hash, outcome, record, action)
+            record.submitted_hash, record.submitted_version = mapped_hash, version
+            store.resolve_errors(session, form_id=form_id, now=now)
+        record.seen_hash = digest
+        session.add(record)
+        return action
+
+    def _stage(
+        self,
+        session: Session,
+        summary: Resource,
+        digest: str,
+        outcome: Mapped,
+        record: store.NexusForm,
+        action: str,
+    ) -> None:
+        form_id = record.form_id  # `digest` is the mapped form's hash: ids follow the content
+        changed = datetime.fromisoformat(str(summary["lastUpdated"]))
+        common: dict[str, Any] = {
+            "event_id": domain.event_id(form_id, digest, action),
+            "occurred_at": changed,
+            "case_id": record.case_id,
+            "correlation_id": domain.correlation_id(form_id),
+        }
+        command: SubmitForm | CorrectForm
+        if action == "submit":
+            command = SubmitForm(**common, source="nexus", source_ref=form_id, form=outcome.form)
+            topic = topics.SUBMIT_FORM
+        else:
+            by = str((summary.get("lastUpdatedBy") or {}).get("id") or "")
+            command = CorrectForm(
+                **common,
+                corrected_by=by if _REF.match(by) else "nexus",
+                corrected_at=changed,
+                reason=domain.correction_reason(
+                    record.submitted_version, int(summary.get("version") or 0)
+                ),
+                form=outcome.form,
+            )
+            topic = topics.CORRECT_FORM
+        outbox.stage(
+            session,
+            topic=self._settings.topic(topic),
+            key=record.case_id,
+            event=command,
+            cipher=self._settings.payload_cipher(),
+        )

@@ -1,0 +1,230 @@
+"""The adapter's own tables (cursor, polling lease, forms seen, errors, notes) and their queries.
+
+Functions never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import DateTime, Text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, col, select
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite forgets the time zone: stored times are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class NexusCursor(SQLModel, table=True):
+    """How far the poll has read (Nexus' change time of the last form handled)."""
+
+    __tablename__ = "nexus_cursor"
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=80)
+    updated_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+
+
+class NexusLease(SQLModel, table=True):
+    """The polling lease: one replica polls at a time."""
+
+    __tablename__ = "nexus_lease"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=80)
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class NexusForm(SQLModel, table=True):
+    """A Nexus form the adapter has seen: what it last handled and what it submitted."""
+
+    __tablename__ = "nexus_form"
+
+    form_id: str = Field(primary_key=True, max_length=60)
+    case_id: str = Field(index=True, max_length=80)
+    self_href: str = Field(sa_type=Text)
+    form_type: str | None = Field(default=None, max_length=40)
+    institution_id: str | None = Field(default=None, max_length=80, index=True)
+    nexus_version: int
+    seen_hash: str = Field(max_length=64)
+    submitted_hash: str | None = Field(default=None, max_length=64)
+    submitted_version: int | None = None
+    first_seen_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+
+
+class NexusFormError(SQLModel, table=True):
+    """A form the platform could not take (mapping/validation here, or rejected by registrering)."""
+
+    __tablename__ = "nexus_form_error"
+
+    id: int | None = Field(default=None, primary_key=True)
+    form_id: str = Field(index=True, max_length=60)
+    case_id: str = Field(max_length=80)
+    nexus_version: int | None = None
+    source: str = Field(max_length=20, description="mapping | registrering")
+    institution_id: str | None = Field(default=None, max_length=80, index=True)
+    errors: str = Field(sa_type=Text, description="JSON list of {field, label, message}")
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+    resolved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class NexusNote(SQLModel, table=True):
+    """A journal note to write on the citizen's case in Nexus (a small outbox of HTTP writes)."""
+
+    __tablename__ = "nexus_note"
+
+    key: str = Field(primary_key=True, max_length=120)
+    form_id: str = Field(index=True, max_length=60)
+    title: str = Field(max_length=200)
+    text: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+    next_attempt_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+    attempts: int = 0
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)
+    failed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_error: str | None = Field(default=None, max_length=300)
+
+
+# --- cursor ------------------------------------------------------------------------------------
+
+
+def cursor(session: Session, *, name: str = "forms") -> str | None:
+    """The stored cursor value, or None before the first poll."""
+    row = session.get(NexusCursor, name)
+    return row.value if row else None
+
+
+def advance_cursor(session: Session, *, value: str, name: str = "forms") -> None:
+    """Move the cursor forward to `value` (never backwards; values are ISO times)."""
+    row = session.get(NexusCursor, name)
+    if row is None:
+        session.add(NexusCursor(name=name, value=value))
+    elif datetime.fromisoformat(value) > datetime.fromisoformat(row.value):
+        row.value, row.updated_at = value, _now()
+        session.add(row)
+
+
+# --- lease -------------------------------------------------------------------------------------
+
+
+def claim_lease(
+    session: Session, *, holder: str, now: datetime, ttl: timedelta, name: str = "poller"
+) -> bool:
+    """Take or renew the lease unless another live holder has it (row locked, SKIP LOCKED)."""
+    statement = (
+        select(NexusLease).where(col(NexusLease.name) == name).with_for_update(skip_locked=True)
+    )
+    row = session.exec(statement).first()
+    if row is None:
+        if session.get(NexusLease, name) is not None:
+            return False  # another replica holds the row lock right now
+        try:
+            with session.begin_nested():
+                session.add(NexusLease(name=name, holder=holder, expires_at=now + ttl))
+        except IntegrityError:
+            return False
+        return True
+    if row.holder != holder and aware(row.expires_at) > now:
+        return False
+    row.holder, row.expires_at = holder, now + ttl
+    session.add(row)
+    return True
+
+
+def release_lease(session: Session, *, holder: str, now: datetime, name: str = "poller") -> None:
+    """Give the lease up (on shutdown) so another replica can take over at once."""
+    row = session.get(NexusLease, name)
+    if row is not None and row.holder == holder:
+        row.expires_at = now
+        session.add(row)
+
+
+# --- forms and errors --------------------------------------------------------------------------
+
+
+def form(session: Session, *, form_id: str) -> NexusForm | None:
+    """The form record, if seen."""
+    return session.get(NexusForm, form_id)
+
+
+def record_error(
+    session: Session,
+    *,
+    form_id: str,
+    case_id: str,
+    source: str,
+    errors: list[dict[str, Any]],
+    nexus_version: int | None,
+    institution_id: str | None,
+) -> NexusFormError:
+    """Keep one error visible (resolved when the form is later taken)."""
+    row = NexusFormError(
+        form_id=form_id,
+        case_id=case_id,
+        source=source,
+        errors=json.dumps(errors, ensure_ascii=False),
+        nexus_version=nexus_version,
+        institution_id=institution_id,
+    )
+    session.add(row)
+    return row
+
+
+def resolve_errors(session: Session, *, form_id: str, now: datetime) -> None:
+    """Mark the form's open errors resolved (the form was taken)."""
+    statement = select(NexusFormError).where(
+        col(NexusFormError.form_id) == form_id, col(NexusFormError.resolved_at).is_(None)
+    )
+    for row in session.exec(statement):
+        row.resolved_at = now
+        session.add(row)
+
+
+def errors(session: Session, *, include_resolved: bool = False) -> list[NexusFormError]:
+    """Errors, newest first."""
+    statement = select(NexusFormError).order_by(col(NexusFormError.id).desc())
+    if not include_resolved:
+        statement = statement.where(col(NexusFormError.resolved_at).is_(None))
+    return list(session.exec(statement))
+
+
+# --- notes -------------------------------------------------------------------------------------
+
+
+def add_note(session: Session, *, key: str, form_id: str, title: str, text: str) -> bool:
+    """Queue a note once per key; False when the key was queued before."""
+    if session.get(NexusNote, key) is not None:
+        return False
+    session.add(NexusNote(key=key, form_id=form_id, title=title, text=text))
+    return True
+
+
+def claim_notes(session: Session, *, now: datetime, limit: int) -> list[NexusNote]:
+    """Lock due, unsent notes that no other replica holds."""
+    statement = (
+        select(NexusNote)
+        .where(
+            col(NexusNote.sent_at).is_(None),
+            col(NexusNote.failed_at).is_(None),
+            col(NexusNote.next_attempt_at) <= now,
+        )
+        .order_by(col(NexusNote.created_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.exec(statement))
+
+
+def notes(session: Session, *, form_id: str) -> list[NexusNote]:
+    """The notes queued for a form."""
+    statement = select(NexusNote).where(col(NexusNote.form_id) == form_id)
+    return list(session.exec(statement.order_by(col(NexusNote.created_at))))
