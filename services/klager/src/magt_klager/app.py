@@ -1,0 +1,104 @@
+"""The klager service: broker, handlers, HTTP API and lifespan in one FastAPI app."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+
+from magt_contracts import topics
+from magt_contracts.messages import (
+    DecisionMade,
+    RecordComplaintDecision,
+    RecordReconsideration,
+    ReportApproved,
+    SubmitComplaint,
+)
+from magt_klager.api import build_router
+from magt_klager.handlers import Handlers
+from magt_klager.settings import Settings
+from magt_runtime.broker import create_broker
+from magt_runtime.consumer import subscribe
+from magt_runtime.db import create_tables, make_engine
+from magt_runtime.http import asyncapi_document
+from magt_runtime.lifecycle import service_running
+from magt_runtime.logging import configure_logging
+
+GROUP = "magt.klager"
+PRODUCED = (
+    topics.COMPLAINT_RECEIVED,
+    topics.COMPLAINT_RECONSIDERED,
+    topics.COMPLAINT_FORWARDED,
+    topics.COMPLAINT_DECIDED,
+    topics.COMPLAINT_REDIRECTED,
+    topics.COMPLAINT_DISMISSED,
+    topics.COMPLAINT_STATEMENT_ISSUED,
+)
+CONSUMED = (
+    topics.SUBMIT_COMPLAINT,
+    topics.RECORD_RECONSIDERATION,
+    topics.RECORD_COMPLAINT_DECISION,
+    topics.REPORT_APPROVED,
+    topics.DECISION_MADE,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The klager app: consumes complaint commands and case facts, serves the complaint API."""
+    settings = settings or Settings()
+    configure_logging(
+        service=settings.service_name, json=settings.log_json, level=settings.log_level
+    )
+    engine = make_engine(settings.database_url)
+    create_tables(engine)
+    broker = create_broker(
+        settings, description="Klager: klageadgang, genvurdering, Ankestyrelsen."
+    )
+    handlers = Handlers(engine, settings)
+    abonnementer: list[tuple[str, type[Any], Any]] = [
+        (topics.SUBMIT_COMPLAINT, SubmitComplaint, handlers.on_submit_complaint),
+        (topics.RECORD_RECONSIDERATION, RecordReconsideration, handlers.on_record_reconsideration),
+        (
+            topics.RECORD_COMPLAINT_DECISION,
+            RecordComplaintDecision,
+            handlers.on_record_complaint_decision,
+        ),
+        (topics.REPORT_APPROVED, ReportApproved, handlers.on_report_approved),
+        (topics.DECISION_MADE, DecisionMade, handlers.on_decision_made),
+    ]
+    for topic, model, handle in abonnementer:
+        subscribe(
+            broker,
+            topic=settings.topic(topic),
+            group_id=GROUP,
+            model=model,
+            handle=handle,
+            settings=settings,
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Consumed topics too: the command topics are ours, and a consumer must not wait for
+        # another service to create its input.
+        alle = [settings.topic(t) for t in (*PRODUCED, *CONSUMED)]
+        async with service_running(broker, engine, settings, topics=alle):
+            yield
+
+    app = FastAPI(title="Klager", description="Klager over magtanvendelse.", lifespan=lifespan)
+    app.include_router(build_router(engine, settings, settings.token_verifier()))
+
+    @app.get("/health", summary="Sundhed")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/asyncapi.json", summary="AsyncAPI")
+    def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(
+            broker, title="Klager", description="Hvad klager forbruger og udgiver."
+        )
+
+    app.state.engine = engine
+    app.state.broker = broker
+    return app

@@ -1,0 +1,98 @@
+"""One handler per consumed message, each in one transaction (see `behandling` for the moves)."""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from magt_contracts.catalogue import Katalog, standard_katalog
+from magt_contracts.messages import (
+    DecisionMade,
+    RecordComplaintDecision,
+    RecordReconsideration,
+    ReportApproved,
+    SubmitComplaint,
+)
+from magt_klager import store
+from magt_klager.behandling import afgoer, foerste_gang, genvurder, indgiv
+from magt_klager.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class Handlers:
+    """The consumed messages, each in one transaction."""
+
+    def __init__(self, engine: Engine, settings: Settings, katalog: Katalog | None = None):
+        self._engine = engine
+        self._settings = settings
+        self._katalog = katalog or standard_katalog()
+
+    async def on_submit_complaint(self, cmd: SubmitComplaint) -> None:
+        """SubmitComplaint from an adapter."""
+        with Session(self._engine) as session:
+            svar = indgiv(
+                session, self._settings, cmd, hvem="kafka:SubmitComplaint", katalog=self._katalog
+            )
+            session.commit()
+        log.info("klage.indgivet", klage_id=svar.klage_id, status=svar.status)
+
+    async def on_record_reconsideration(self, cmd: RecordReconsideration) -> None:
+        """RecordReconsideration from an adapter."""
+        with Session(self._engine) as session:
+            svar = genvurder(session, self._settings, cmd, hvem="kafka:RecordReconsideration")
+            session.commit()
+        log.info("klage.genvurdering", klage_id=svar.klage_id, status=svar.status)
+
+    async def on_record_complaint_decision(self, cmd: RecordComplaintDecision) -> None:
+        """RecordComplaintDecision from an adapter."""
+        with Session(self._engine) as session:
+            svar = afgoer(session, self._settings, cmd, hvem="kafka:RecordComplaintDecision")
+            session.commit()
+        log.info("klage.afgoerelse", klage_id=svar.klage_id, status=svar.status)
+
+    async def on_report_approved(self, event: ReportApproved) -> None:
+        """Keep the case's facts and whether klagevejledning was given."""
+        with Session(self._engine) as session:
+            if foerste_gang(session, "report_approved", event.event_id):
+                _gem_sag(session, event)
+            session.commit()
+
+    async def on_decision_made(self, event: DecisionMade) -> None:
+        """Keep when a decision was notified (the complaint window runs from it)."""
+        with Session(self._engine) as session:
+            if foerste_gang(session, "decision_made", event.event_id):
+                session.merge(
+                    store.AfgoerelseRow(
+                        afgoerelse_id=event.afgoerelse_id,
+                        case_id=event.case_id,
+                        person_ref=event.person_ref,
+                        kommune=event.kommune,
+                        institution_id=event.institution_id,
+                        indgreb=event.indgreb,
+                        udfald=event.udfald,
+                        meddelt=store.utc(event.meddelt),
+                    )
+                )
+            session.commit()
+
+
+def _gem_sag(session: Session, event: ReportApproved) -> None:
+    f = event.fakta
+    sag = store.sag(session, case_id=event.case_id) or store.SagRow(
+        case_id=event.case_id, handlekommune=f.handlekommune
+    )
+    sag.regime = f.regime.value
+    sag.handlekommune = f.handlekommune
+    sag.institution_id = f.institution.institution_id
+    sag.person_ref = f.person_ref
+    sag.indgreb = ",".join(f.indgreb)
+    sag.borger_kan_selv_klage = f.borger_kan_selv_klage
+    sag.opdateret = store.utc(event.occurred_at)
+    if f.klagevejledning_givet is not None and sag.vejledning_kilde != "registreret":
+        sag.klagevejledning_givet = f.klagevejledning_givet
+        sag.vejledning_kilde = "indberetning"
+        sag.vejledning_hvem = f"indberetning:{f.institution.institution_id}"
+        sag.vejledning_tidspunkt = store.utc(f.godkendt or event.occurred_at)
+    session.add(sag)
