@@ -93,6 +93,14 @@ def test_complaint_reconsideration_4_weeks_acute_none_seed_003() -> None:
     assert deadlines(akut, now=NU) == []
 
 
+def test_refused_move_recommendation_familieretshuset_2_weeks() -> None:
+    klage = SubmitComplaint(**_meta(), klage_id="k-3", klagetype="flytning_afslag", klager_rolle="aegtefaelle",
+                            person_ref="p-12345678", handlekommune="0461", modtaget=T("2025-05-01T10:00:00+02:00"))  # fmt: skip
+    assert [(f.kind, f.due) for f in deadlines(klage, now=NU)] == [
+        ("familieretshuset_afgoerelse", T("2025-05-15T10:00:00+02:00"))
+    ]
+
+
 def test_child_complaint_to_ankestyrelsen_4_weeks_spec_1a() -> None:
     afgjort = ComplaintDecided(**_meta(), klage_id="k-2", afgjort_af="kommunalbestyrelse", udfald="ikke_medhold",
                                afgjort=T("2025-05-01T10:00:00+02:00"))  # fmt: skip

@@ -160,6 +160,11 @@ def _afgoerelse(a: KommunalAfgoerelse | DecisionMade, kat: Katalog) -> list[Fris
 
 
 def _klage(klagetype: str, modtaget: datetime, kat: Katalog) -> list[Frist]:
+    if klagetype == "flytning_afslag":
+        # A refused § 129 recommendation goes to Familieretshuset, which has two weeks.
+        return [
+            frist("familieretshuset_afgoerelse", modtaget, "sel.familieretshuset_afgoerelse", kat)
+        ]
     if klagetype != "afgoerelse":
         return []  # acute force: no deadline (seed 003); the statement has no legal period
     return [frist("genvurdering", modtaget, "klage.genvurdering", kat)]
