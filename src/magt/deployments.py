@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from magt.flows import platform_health
+from prefect.schedules import Cron
+
+from magt.flows import (
+    dead_letter_replay,
+    monthly_reporting,
+    platform_health,
+    quarterly_reporting,
+    relatives_orientation_reminders,
+    yearly_report,
+)
+
+TIMEZONE = "Europe/Copenhagen"
+
+
+def _cron(expression: str) -> Any:
+    return Cron(expression, timezone=TIMEZONE)
 
 
 def _specs(bootstrap_servers: str) -> list[tuple[Any, dict[str, Any]]]:
-    """Each flow with its deployment options; later issues add the reporting flows here."""
+    """Each flow with its deployment options (schedules in Danish time)."""
     return [
         (
             platform_health,
@@ -17,6 +32,51 @@ def _specs(bootstrap_servers: str) -> list[tuple[Any, dict[str, Any]]]:
                 "parameters": {"bootstrap_servers": bootstrap_servers},
                 "interval": 3600,
                 "description": "Tæller døde breve (dead letters) pr. tjeneste hver time.",
+                "tags": ["drift"],
+            },
+        ),
+        (
+            monthly_reporting,
+            {
+                "name": "monthly-reporting",
+                "schedules": [_cron("0 2 1 * *")],
+                "description": "Sidste måneds samlede indberetninger sendes (den 1. kl. 02).",
+                "tags": ["indberetning"],
+            },
+        ),
+        (
+            quarterly_reporting,
+            {
+                "name": "quarterly-reporting",
+                "schedules": [_cron("0 3 1 1,4,7,10 *")],
+                "description": "Kvartalets skema 2 til socialtilsynet og kvartalsopgørelsen.",
+                "tags": ["indberetning", "statistik"],
+            },
+        ),
+        (
+            yearly_report,
+            {
+                "name": "yearly-report",
+                "schedules": [_cron("0 4 2 1 *")],
+                "description": "Årsopgørelsen til ledelsen og det politiske niveau (2. januar).",
+                "tags": ["statistik"],
+            },
+        ),
+        (
+            relatives_orientation_reminders,
+            {
+                "name": "relatives-orientation-reminders",
+                "schedules": [_cron("0 7 1 * *")],
+                "description": "Påmindelse om den månedlige orientering af pårørende og værge.",
+                "tags": ["frister"],
+            },
+        ),
+        (
+            dead_letter_replay,
+            {
+                "name": "dead-letter-replay",
+                "parameters": {"bootstrap_servers": bootstrap_servers},
+                "description": "Afspiller døde breve igen efter filter (startes af driften).",
                 "tags": ["drift"],
             },
         ),

@@ -53,8 +53,16 @@ def test_every_service_and_adapter_is_a_workspace_package() -> None:
 
 @pytest.mark.parametrize("member", MEMBERS, ids=lambda m: m.name)
 def test_a_service_imports_only_contracts_and_runtime_of_ours(member: Path) -> None:
-    ours = {i for i in _imports(member) if i.startswith("magt")}
+    ours = {i for i in _imports(member / "src") if i.startswith("magt")}
     assert ours <= SHARED | {_own_package(member)}, f"{member.name} imports {ours - SHARED}"
+
+
+@pytest.mark.parametrize("member", MEMBERS, ids=lambda m: m.name)
+def test_a_service_test_never_imports_another_service(member: Path) -> None:
+    """Tests may use the platform's tooling (`magt`: fixtures, CLI); cross-service tests live in tests/."""
+    ours = {i for i in _imports(member / "tests") if i.startswith("magt")}
+    allowed = SHARED | {_own_package(member), "magt"}
+    assert ours <= allowed, f"{member.name}'s tests import {ours - allowed}"
 
 
 @pytest.mark.parametrize("member", MEMBERS, ids=lambda m: m.name)

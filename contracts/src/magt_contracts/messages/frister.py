@@ -24,7 +24,18 @@ class DeadlineWarning(_Deadline):
 
 
 class DeadlineBreached(_Deadline):
-    """A deadline passed without being met."""
+    """A deadline passed without being met; says who the case is escalated to."""
+
+    escalate_to: str | None = Field(
+        default=None,
+        description="Rollen, sagen eskaleres til (fx leder, fagkonsulent, operatoer, kommune).",
+        examples=["leder"],
+    )
+    escalate_to_id: str | None = Field(
+        default=None,
+        description="Organisationen, der eskaleres til (institution, driftsherre eller kommune).",
+        examples=["tilbud-0851-007"],
+    )
 
 
 class DeadlineMet(_Deadline):

@@ -1,0 +1,107 @@
+"""The frister process: consumers of every event, the durable scheduler and the overview API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from magt_contracts import topics
+from magt_frister.api import build_router
+from magt_frister.handlers import Handlers, consumed
+from magt_frister.scheduler import Scheduler
+from magt_frister.settings import Settings
+from magt_frister.store import now_utc
+from magt_runtime.broker import create_broker
+from magt_runtime.consumer import subscribe
+from magt_runtime.db import create_tables, make_engine
+from magt_runtime.http import asyncapi_document
+from magt_runtime.lifecycle import service_running
+from magt_runtime.logging import configure_logging
+
+PRODUCED = [
+    topics.DEADLINE_OPENED,
+    topics.DEADLINE_WARNING,
+    topics.DEADLINE_BREACHED,
+    topics.DEADLINE_MET,
+]
+TITLE = "frister"
+DESCRIPTION = (
+    "Alle lovbestemte frister som varig tilstand: varsler, overskridelser og overholdelse."
+)
+
+
+def wire(broker: Any, engine: Engine, settings: Settings, handlers: Handlers) -> None:
+    """Subscribe every consumed event topic to its handler.
+
+    Each topic has its own group under the service's prefix (`magt.frister.<topic>`): offsets are
+    per topic and partition either way, and twenty-odd members in one group would rebalance once
+    per member at every start (about three seconds each).
+    """
+    for topic, model in consumed():
+        subscribe(
+            broker,
+            topic=settings.topic(topic),
+            group_id=f"{settings.group_id}.{topic}",
+            model=model,
+            handle=handlers.for_model(model),
+            settings=settings,
+        )
+
+
+def create_app(
+    settings: Settings | None = None, *, now: Callable[[], datetime] = now_utc
+) -> FastAPI:
+    """The ASGI app; its lifespan runs broker, outbox relay and scheduler."""
+    settings = settings or Settings()
+    configure_logging(
+        service=settings.service_name, json=settings.log_json, level=settings.log_level
+    )
+    engine = make_engine(settings.database_url)
+    create_tables(engine)
+    broker = create_broker(settings, description=DESCRIPTION)
+    handlers = Handlers(engine, settings, now=now)
+    wire(broker, engine, settings, handlers)
+    scheduler = Scheduler(engine, settings, now=now)
+    consumed_topics = [settings.topic(t) for t, _ in consumed()]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        async with service_running(
+            broker,
+            engine,
+            settings,
+            topics=[*(settings.topic(t) for t in PRODUCED), *consumed_topics],
+        ):
+            task = (
+                asyncio.create_task(scheduler.run(stop), name="frister-scheduler")
+                if settings.scheduler_enabled
+                else None
+            )
+            try:
+                yield
+            finally:
+                stop.set()
+                if task is not None:
+                    await task
+
+    app = FastAPI(title="Frister", description=DESCRIPTION, lifespan=lifespan)
+    app.state.engine = engine
+    app.state.scheduler = scheduler
+    app.include_router(build_router(engine, settings, settings.token_verifier(), now=now))
+
+    @app.get("/health", tags=["drift"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/asyncapi.json", tags=["drift"])
+    def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(broker, title=TITLE, description=DESCRIPTION)
+
+    return app

@@ -1,0 +1,374 @@
+"""Which event opens which deadline and which event meets it (pure: no IO, `now` is a parameter).
+
+The durations are the contracts' (`magt_contracts.rules.deadlines`); this module only maps the
+platform's events onto them:
+
+| kind | opened by | met by |
+|---|---|---|
+| registrering (VAL 24 h → 72 h, SEL 3 days, Skema 2 month end) | IncidentRegistered / ReportApproved | the registration itself (`registreret`) |
+| indberetning_handlekommune (VAL) | ReportApproved | DeliverySent to the handlekommune |
+| orientering_foraeldremyndighed (VAL) | ReportApproved | DeliverySent to the forældremyndighed |
+| kopi_socialtilsyn (VAL, month end) | ReportApproved | DeliverySent to the Socialtilsyn |
+| maanedlig_indberetning (SEL Skema 1) | IncidentRegistered | DeliverySent to the handlekommune |
+| kvartalsvis_indberetning (Skema 2) | IncidentRegistered | DeliverySent to the Socialtilsyn |
+| paaroerende_orientering (SEL) | IncidentRegistered | DeliverySent to a pårørende, or the leader's note (API) |
+| handleplan (§ 141) | ReportApproved | recorded by the handlekommune (POST /frister/{id}/opfyldt) |
+| bilag1_periode (31 days) | IncidentRegistered with a Bilag 1 period | the citizen's next Bilag 1 period |
+| anmodning_om_afgoerelse (§ 136 a) | HygieneRepeat | the citizen's Skema 3, a hygiejne decision, or the leader (API) |
+| klagefrist (4 weeks) | DecisionMade | ComplaintReceived about that decision |
+| forhaandsgodkendelse_udloeb | DecisionMade (approved, with an end date) | a new approval, same citizen and kind |
+| familieretshuset_afgoerelse (2 weeks) | DecisionMade § 129/129 a, udfald "indstillet" | DecisionMade § 129/129 a with an outcome |
+| genvurdering (4 weeks) | ComplaintReceived about a decision | ComplaintReconsidered / Forwarded / Decided |
+| klage_ankestyrelsen (VAL, 4 weeks) | ComplaintDecided by kommunalbestyrelsen | ComplaintForwarded |
+
+FormCorrected moves a case's deadlines to its corrected organisations; every other event is only
+recorded in the inbox. "Straks" duties (0 hours: a suspected crime) are not timers and not kept.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from magt_contracts.begreber import Rolle
+from magt_contracts.catalogue import Katalog
+from magt_contracts.messages import (
+    ComplaintDecided,
+    ComplaintForwarded,
+    ComplaintReceived,
+    ComplaintReconsidered,
+    DecisionMade,
+    DeliverySent,
+    Event,
+    FormCorrected,
+    HygieneRepeat,
+    IncidentRegistered,
+    ReportApproved,
+)
+from magt_contracts.rules.deadlines import deadlines, familieretshuset_frist
+from magt_contracts.vaerdier import Frist, Indberetningsfakta
+
+NAMESPACE = uuid.UUID("5b0f6f57-0d57-4b8e-9d0a-6a2f3f1c7e11")
+
+OPEN = "open"
+WARNED = "warned"
+MET = "met"
+BREACHED = "breached"
+STATES = (OPEN, WARNED, MET, BREACHED)
+RUNNING = (OPEN, WARNED)
+
+# Deadlines an unapproved registration may open: they do not run from the approval.
+BEFORE_APPROVAL = frozenset(
+    {
+        "registrering",
+        "maanedlig_indberetning",
+        "kvartalsvis_indberetning",
+        "paaroerende_orientering",
+        "bilag1_periode",
+    }
+)
+AFTER_APPROVAL = frozenset(
+    {
+        "indberetning_handlekommune",
+        "orientering_foraeldremyndighed",
+        "kopi_socialtilsyn",
+        "handleplan",
+    }
+)
+# "Straks" (0 hours) is a duty to act at once, not a timer: routing delivers it immediately.
+NOT_TRACKED = frozenset({"straks_indberetning_strafbart"})
+
+MET_BY_DELIVERY: dict[Rolle, frozenset[str]] = {
+    Rolle.HANDLEKOMMUNE: frozenset({"indberetning_handlekommune", "maanedlig_indberetning"}),
+    Rolle.SOCIALTILSYN: frozenset({"kopi_socialtilsyn", "kvartalsvis_indberetning"}),
+    Rolle.FORAELDREMYNDIGHED: frozenset({"orientering_foraeldremyndighed"}),
+    Rolle.PAAROERENDE: frozenset({"paaroerende_orientering"}),
+}
+FLYTNING = frozenset({"flytning", "flytning_fare"})
+
+# Duties no event proves: the responsible party records them through the API (who may, per kind).
+RECORDED_BY: dict[str, frozenset[str]] = {
+    "handleplan": frozenset({"kommune"}),  # the handlekommune makes the § 141 plan
+    "paaroerende_orientering": frozenset({"leder"}),  # the leader notes the orientation
+    "anmodning_om_afgoerelse": frozenset({"leder"}),  # a request sent outside Skema 3
+}
+INDSTILLET = "indstillet"
+
+
+@dataclass(frozen=True)
+class Omfang:
+    """The organisations a deadline belongs to (the overview's scope)."""
+
+    institution_id: str = ""
+    handlekommune: str = ""
+    socialtilsyn: str = ""
+    driftsherre_id: str | None = None
+    beliggenhedskommune: str | None = None
+    godkendt: bool = False
+
+
+@dataclass(frozen=True)
+class Aabning:
+    """A deadline to open (once: its id is derived from case, kind and ref)."""
+
+    case_id: str
+    kind: str
+    due: datetime
+    source: str
+    ref: str = ""
+    omfang: Omfang | None = None  # None: take the scope the case already has
+    person_ref: str | None = None
+    subject: str = ""
+    met_at: datetime | None = None  # met by the very event that opens it
+
+    @property
+    def deadline_id(self) -> str:
+        return deadline_id(self.case_id, self.kind, self.ref)
+
+
+@dataclass(frozen=True)
+class Opfyldelse:
+    """Running deadlines an event meets: all given criteria must match."""
+
+    kinds: frozenset[str]
+    met_at: datetime
+    case_id: str | None = None
+    ref: str | None = None
+    person_ref: str | None = None
+    subject: frozenset[str] | None = None
+    not_case_id: str | None = None
+    not_ref: str | None = None
+
+    @property
+    def case_level(self) -> bool:
+        """Matches one case's deadlines (so it may arrive before they open and be kept)."""
+        return self.case_id is not None and self.person_ref is None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one event does to the deadlines."""
+
+    opens: list[Aabning] = field(default_factory=list)
+    meets: list[Opfyldelse] = field(default_factory=list)
+    approves_case: bool = False
+    rescope: Omfang | None = None  # a corrected form: the case's organisations changed
+
+
+def deadline_id(case_id: str, kind: str, ref: str = "") -> str:
+    """The stable id of one deadline."""
+    return str(uuid.uuid5(NAMESPACE, f"{case_id}:{kind}:{ref}"))
+
+
+def event_id(deadline: str, what: str) -> uuid.UUID:
+    """The stable id of an event about a deadline (opened, warning, breached, met, reminders)."""
+    return uuid.uuid5(NAMESPACE, f"{deadline}:{what}")
+
+
+def warn_at(due: datetime, opened: datetime, lead_s: int) -> datetime:
+    """When the warning goes out: `lead_s` before due, never before the deadline opened."""
+    return max(due - timedelta(seconds=lead_s), min(opened, due))
+
+
+def utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive value (as SQLite returns it) is taken to be UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def is_late(due: datetime, met_at: datetime) -> bool:
+    """A fulfilment after the due time is late."""
+    return utc(met_at) > utc(due)
+
+
+def plan(event: Event, *, katalog: Katalog) -> Plan:
+    """The deadlines `event` opens and meets."""
+    match event:
+        case IncidentRegistered():
+            return _registreret(event.case_id, event.fakta, katalog, after_approval=False)
+        case ReportApproved():
+            p = _registreret(event.case_id, event.fakta, katalog, after_approval=True)
+            return Plan(opens=p.opens, meets=p.meets, approves_case=True)
+        case FormCorrected():
+            return Plan(rescope=_omfang(event.fakta))
+        case DecisionMade():
+            return _afgoerelse(event, katalog)
+        case HygieneRepeat():
+            frister = deadlines(event, now=event.occurred_at, katalog=katalog)
+            return Plan(
+                opens=[
+                    _aabning(event.case_id, f, omfang=None, person_ref=event.person_ref)
+                    for f in frister
+                ]
+            )
+        case DeliverySent():
+            kinds = MET_BY_DELIVERY.get(event.role, frozenset())
+            if not kinds:
+                return Plan()
+            return Plan(meets=[Opfyldelse(kinds, event.occurred_at, case_id=event.case_id)])
+        case ComplaintReceived():
+            return _klage_modtaget(event, katalog)
+        case ComplaintReconsidered():
+            return Plan(meets=[_genvurderet(event.klage_id, event.occurred_at)])
+        case ComplaintForwarded():
+            kinds = frozenset({"genvurdering", "klage_ankestyrelsen"})
+            return Plan(meets=[Opfyldelse(kinds, event.occurred_at, ref=event.klage_id)])
+        case ComplaintDecided():
+            frister = deadlines(event, now=event.occurred_at, katalog=katalog)
+            return Plan(
+                opens=[_aabning(event.case_id, f, ref=event.klage_id) for f in frister],
+                meets=[_genvurderet(event.klage_id, event.afgjort)],
+            )
+        case _:
+            return Plan()
+
+
+def _omfang(f: Indberetningsfakta) -> Omfang:
+    return Omfang(
+        institution_id=f.institution.institution_id,
+        handlekommune=f.handlekommune,
+        socialtilsyn=str(f.socialtilsyn),
+        driftsherre_id=f.institution.driftsherre_id,
+        beliggenhedskommune=f.institution.beliggenhedskommune if f.paa_intern_skole else None,
+        godkendt=f.godkendt is not None,
+    )
+
+
+def _aabning(
+    case_id: str,
+    f: Frist,
+    *,
+    ref: str = "",
+    omfang: Omfang | None = None,
+    person_ref: str | None = None,
+    subject: str = "",
+    met_at: datetime | None = None,
+) -> Aabning:
+    return Aabning(
+        case_id=case_id,
+        kind=f.kind,
+        due=f.due,
+        source=f.source,
+        ref=ref,
+        omfang=omfang,
+        person_ref=person_ref,
+        subject=subject,
+        met_at=met_at,
+    )
+
+
+def _registreret(
+    case_id: str, fakta: Indberetningsfakta, katalog: Katalog, *, after_approval: bool
+) -> Plan:
+    # Approval-based deadlines run from `godkendt`; before approval they are not opened at all.
+    wanted = BEFORE_APPROVAL | AFTER_APPROVAL if after_approval else BEFORE_APPROVAL
+    omfang = _omfang(fakta)
+    opens = [
+        _aabning(
+            case_id,
+            f,
+            omfang=omfang,
+            person_ref=fakta.person_ref,
+            met_at=fakta.registreret if f.kind == "registrering" else None,
+        )
+        for f in deadlines(fakta, now=fakta.registreret, katalog=katalog)
+        if f.kind in wanted and f.kind not in NOT_TRACKED
+    ]
+    meets: list[Opfyldelse] = []
+    if fakta.bilag_periode_start is not None:
+        # A new Bilag 1 period closes the citizen's earlier one.
+        meets.append(
+            Opfyldelse(
+                frozenset({"bilag1_periode"}),
+                fakta.registreret,
+                person_ref=fakta.person_ref,
+                not_case_id=case_id,
+            )
+        )
+    if fakta.form_type == "skema_3":
+        # Skema 3 is the leader's application for a municipal decision (§ 136 a request).
+        meets.append(
+            Opfyldelse(
+                frozenset({"anmodning_om_afgoerelse"}),
+                fakta.registreret,
+                person_ref=fakta.person_ref,
+            )
+        )
+    return Plan(opens=opens, meets=meets)
+
+
+def _afgoerelse(event: DecisionMade, katalog: Katalog) -> Plan:
+    omfang = Omfang(institution_id=event.institution_id, handlekommune=event.kommune, godkendt=True)
+    opens: list[Aabning] = []
+    meets: list[Opfyldelse] = []
+    if event.indgreb in FLYTNING and event.udfald == INDSTILLET:
+        # The municipality's recommendation: Familieretshuset has two weeks to decide.
+        f = familieretshuset_frist(event.meddelt, katalog=katalog)
+        opens.append(
+            _aabning(
+                event.case_id,
+                f,
+                ref=event.afgoerelse_id,
+                omfang=omfang,
+                person_ref=event.person_ref,
+                subject=event.indgreb,
+            )
+        )
+        return Plan(opens=opens)
+    for f in deadlines(event, now=event.occurred_at, katalog=katalog):
+        opens.append(
+            _aabning(
+                event.case_id,
+                f,
+                ref=event.afgoerelse_id,
+                omfang=omfang,
+                person_ref=event.person_ref,
+                subject=event.indgreb,
+            )
+        )
+    if event.udfald == "godkendt":
+        meets.append(
+            Opfyldelse(
+                frozenset({"forhaandsgodkendelse_udloeb"}),
+                event.meddelt,
+                person_ref=event.person_ref,
+                subject=frozenset({event.indgreb}),
+                not_ref=event.afgoerelse_id,
+            )
+        )
+    if event.indgreb in FLYTNING:
+        meets.append(
+            Opfyldelse(
+                frozenset({"familieretshuset_afgoerelse"}),
+                event.meddelt,
+                person_ref=event.person_ref,
+                subject=FLYTNING,
+            )
+        )
+    if event.indgreb == "hygiejne":
+        meets.append(
+            Opfyldelse(
+                frozenset({"anmodning_om_afgoerelse"}), event.meddelt, person_ref=event.person_ref
+            )
+        )
+    return Plan(opens=opens, meets=meets)
+
+
+def _klage_modtaget(event: ComplaintReceived, katalog: Katalog) -> Plan:
+    omfang = Omfang(handlekommune=event.handlekommune, godkendt=True)
+    opens = [
+        _aabning(event.case_id, f, ref=event.klage_id, omfang=omfang, person_ref=event.person_ref)
+        for f in deadlines(event, now=event.occurred_at, katalog=katalog)
+    ]
+    meets: list[Opfyldelse] = []
+    if event.afgoerelse_ref:
+        meets.append(
+            Opfyldelse(frozenset({"klagefrist"}), event.occurred_at, ref=event.afgoerelse_ref)
+        )
+    return Plan(opens=opens, meets=meets)
+
+
+def _genvurderet(klage_id: str, at: datetime) -> Opfyldelse:
+    return Opfyldelse(frozenset({"genvurdering"}), at, ref=klage_id)

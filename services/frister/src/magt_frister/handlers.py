@@ -1,0 +1,104 @@
+"""One handler per consumed event: a single transaction checks the inbox, opens and meets
+deadlines, stages the resulting events in the outbox and commits."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from magt_contracts import topics
+from magt_contracts.messages import Event
+from magt_frister.domain import Omfang, plan
+from magt_frister.settings import Settings
+from magt_frister.store import (
+    FristRow,
+    approve_case,
+    case_scope,
+    early_fulfilment,
+    matching_unmet,
+    now_utc,
+    remember_fulfilment,
+    rescope_case,
+)
+from magt_frister.transitions import meet, open_deadline
+from magt_runtime import inbox
+
+E = TypeVar("E", bound=Event)
+log = structlog.get_logger(__name__)
+
+OWN_EVENTS = frozenset(
+    {
+        topics.DEADLINE_OPENED,
+        topics.DEADLINE_WARNING,
+        topics.DEADLINE_BREACHED,
+        topics.DEADLINE_MET,
+    }
+)
+
+
+def consumed() -> list[tuple[str, type[Event]]]:
+    """Every event topic of the platform except frister's own: (contract topic, model)."""
+    return sorted(
+        (
+            (topic, model)
+            for model, topic in topics.TOPIC_FOR.items()
+            if issubclass(model, Event) and topic not in OWN_EVENTS
+        ),
+        key=lambda pair: pair[0],
+    )
+
+
+class Handlers:
+    """The event handlers of frister; `now` is the clock (injectable)."""
+
+    def __init__(
+        self, engine: Engine, settings: Settings, *, now: Callable[[], datetime] = now_utc
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.now = now
+
+    def for_model(self, model: type[E]) -> Callable[[E], Awaitable[None]]:
+        """The handler of one event type (its own inbox consumer name)."""
+        consumer = f"frister.{model.__name__}"
+
+        async def handle(event: E) -> None:
+            self.apply(consumer, event)
+
+        handle.__name__ = f"on_{model.__name__}"
+        return handle
+
+    def apply(self, consumer: str, event: Event) -> bool:
+        """Apply one event exactly once; False if it was handled before."""
+        now = self.now()
+        p = plan(event, katalog=self.settings.katalog())
+        with Session(self.engine) as session:
+            if not inbox.first_time(session, consumer=consumer, event_id=str(event.event_id)):
+                return False
+            if p.approves_case:
+                approve_case(session, event.case_id)
+            if p.rescope is not None:
+                rescope_case(session, event.case_id, p.rescope)
+            for a in p.opens:
+                if session.get(FristRow, a.deadline_id) is not None:
+                    continue
+                omfang = a.omfang or case_scope(session, a.case_id) or Omfang()
+                row = open_deadline(session, self.settings, a, omfang=omfang, cause=event, now=now)
+                met_at = a.met_at or early_fulfilment(session, a.case_id, a.kind, a.ref)
+                if met_at is not None:
+                    meet(session, self.settings, row, met_at, now)
+            for match in p.meets:
+                rows = matching_unmet(session, match)
+                for row in rows:
+                    meet(session, self.settings, row, match.met_at, now)
+                if match.case_level:
+                    remember_fulfilment(session, match)
+            session.commit()
+        if p.opens or p.meets:
+            log.info("frister.handled", opens=len(p.opens), meets=len(p.meets))
+        return True

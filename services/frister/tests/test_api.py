@@ -1,0 +1,156 @@
+"""GET /frister: scoped by magt_contracts.adgang, every listing audited, Danish errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlmodel import Session, select
+
+from magt_frister.api import build_router
+from magt_frister.handlers import Handlers
+from magt_frister.settings import Settings
+from magt_runtime.audit import AuditRow
+from magt_runtime.auth import Principal, TokenVerifier
+from magt_runtime.db import create_tables, make_engine
+from magt_runtime.outbox import OutboxRow
+
+pytestmark = pytest.mark.unit
+SECRET = "x" * 40
+
+
+@pytest.fixture
+def api(sqlite_url: str, clock: Any, lav_fakta: Any, ev: Any) -> tuple[FastAPI, Any]:
+    settings = Settings(database_url=sqlite_url, token_secret=SECRET)
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    handlers = Handlers(engine, settings, now=clock)
+    clock.set("2025-03-15T09:00:00+01:00")
+    # An approved children's case at tilbud-0851-017 (handlekommune 0860, Nord) ...
+    f = lav_fakta("val_indberetning", godkendt="2025-03-15T09:00:00+01:00")
+    handlers.apply("frister.ReportApproved", ev.approved("sag-a", f))
+    # ... and an unapproved one at another institution (handlekommune 0860 too).
+    other = f.institution.model_copy(update={"institution_id": "tilbud-2", "driftsherre_id": "9"})
+    g = lav_fakta("val_indberetning", godkendt=None, institution=other)
+    handlers.apply("frister.IncidentRegistered", ev.registered("sag-b", g))
+    # Its registration is late, so it is on record as breached (then met).
+    app = FastAPI()
+    app.include_router(build_router(engine, settings, settings.token_verifier()))
+    return app, engine
+
+
+def _token(role: str, org: str) -> dict[str, str]:
+    token = TokenVerifier(SECRET).issue(Principal(subject="u-1", role=role, organisation=org))
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _get(app: FastAPI, headers: dict[str, str], **params: Any) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        return await client.get("/frister", params=params, headers=headers)
+
+
+async def test_leader_sees_own_institution_only(api: tuple[FastAPI, Any]) -> None:
+    app, _ = api
+    r = await _get(app, _token("leder", "tilbud-0851-017"))
+    assert r.status_code == 200
+    body = r.json()
+    assert {d["case_id"] for d in body} == {"sag-a"}
+    assert {d["kind"] for d in body} == {
+        "indberetning_handlekommune",
+        "orientering_foraeldremyndighed",
+        "kopi_socialtilsyn",
+    }
+    assert all(d["state"] == "open" for d in body)
+
+
+async def test_kommune_sees_approved_cases_of_its_citizens(api: tuple[FastAPI, Any]) -> None:
+    app, _ = api
+    r = await _get(app, _token("kommune", "0860"), state=["open", "met"])
+    assert {d["case_id"] for d in r.json()} == {"sag-a"}  # sag-b is not approved yet
+    assert (await _get(app, _token("kommune", "0101"))).json() == []
+
+
+async def test_socialtilsyn_and_operator_scope(api: tuple[FastAPI, Any]) -> None:
+    app, _ = api
+    r = await _get(app, _token("socialtilsyn", "Nord"), socialtilsyn="Nord")
+    assert {d["case_id"] for d in r.json()} == {"sag-a"}
+    r = await _get(app, _token("fagkonsulent", "9"), state=["met"])
+    assert {(d["case_id"], d["kind"]) for d in r.json()} == {("sag-b", "registrering")}
+
+
+async def test_other_organisation_is_refused_and_audited(api: tuple[FastAPI, Any]) -> None:
+    app, engine = api
+    r = await _get(app, _token("socialtilsyn", "Nord"), socialtilsyn="Syd")
+    assert r.status_code == 403
+    assert r.json()["detail"] == "Du har ikke adgang til denne sag."
+    r = await _get(app, _token("leder", "tilbud-2"), institution_id="tilbud-0851-017")
+    assert r.status_code == 403
+    assert (await _get(app, _token("national", "dk"))).status_code == 403
+    await _get(app, _token("leder", "tilbud-2"))
+    with Session(engine) as session:
+        rows = session.exec(select(AuditRow)).all()
+    assert [(a.role, a.allowed) for a in rows] == [
+        ("socialtilsyn", False),
+        ("leder", False),
+        ("national", False),
+        ("leder", True),
+    ]
+    assert all(a.action == "list" and a.resource.startswith("frister") for a in rows)
+
+
+async def test_unknown_state_is_a_danish_422_and_no_token_401(api: tuple[FastAPI, Any]) -> None:
+    app, _ = api
+    r = await _get(app, _token("leder", "tilbud-2"), state=["lukket"])
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["field"] == "state"
+    assert "Ukendt tilstand" in r.json()["detail"][0]["message"]
+    assert (await _get(app, {})).status_code == 401
+
+
+async def _post(
+    app: FastAPI, headers: dict[str, str], path: str, body: dict[str, Any]
+) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        return await client.post(path, json=body, headers=headers)
+
+
+async def test_handlekommune_records_the_handleplan_late_is_breached_and_met(
+    sqlite_url: str, clock: Any, lav_fakta: Any, ev: Any
+) -> None:
+    settings = Settings(database_url=sqlite_url, token_secret=SECRET)
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    clock.set("2025-10-27T09:00:00+01:00")
+    f = lav_fakta("skema_1a", godkendt="2025-10-27T09:00:00+01:00")
+    Handlers(engine, settings, now=clock).apply("frister.ReportApproved", ev.approved("sel-1", f))
+    app = FastAPI()
+    app.include_router(build_router(engine, settings, settings.token_verifier(), now=clock))
+    kommune = _token("kommune", f.handlekommune)
+    (plan,) = [d for d in (await _get(app, kommune)).json() if d["kind"] == "handleplan"]
+    path = f"/frister/{plan['id']}/opfyldt"
+    late = {"met_at": "2025-12-01T10:00:00+01:00"}  # due 2025-11-24 09:00
+
+    refused = await _post(app, _token("kommune", "0101"), path, late)
+    assert refused.status_code == 403
+    leader = _token("leder", f.institution.institution_id)
+    assert (await _post(app, leader, path, late)).status_code == 403  # not the leader's duty
+    done = await _post(app, kommune, path, late)
+    assert done.status_code == 200
+    assert done.json()["state"] == "met"
+    assert done.json()["breached_at"] is not None
+    again = await _post(app, kommune, path, late)
+    assert again.status_code == 200  # recorded once; nothing new
+    missing = await _post(app, kommune, "/frister/ukendt/opfyldt", late)
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "Fristen findes ikke."
+    with Session(engine) as session:
+        types = [r.headers for r in session.exec(select(OutboxRow)) if '"handleplan"' in r.payload]
+        audits = [(a.action, a.allowed) for a in session.exec(select(AuditRow))]
+    assert sum('"DeadlineBreached"' in h for h in types) == 1
+    assert sum('"DeadlineMet"' in h for h in types) == 1
+    assert ("record_met", False) in audits
+    assert ("record_met", True) in audits

@@ -1,0 +1,288 @@
+"""Which event opens and meets which deadline, with the contracts' durations, in Danish time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from magt_contracts.begreber import Rolle
+from magt_contracts.catalogue import byg_katalog
+from magt_contracts.messages import (
+    ComplaintDecided,
+    ComplaintForwarded,
+    ComplaintReceived,
+    ComplaintReconsidered,
+    DecisionMade,
+    HygieneRepeat,
+)
+from magt_frister.domain import deadline_id, is_late, plan, warn_at
+from magt_frister.settings import Settings
+
+pytestmark = pytest.mark.unit
+T = datetime.fromisoformat
+KAT = byg_katalog()
+PERSON = "p-0123456789abcdef"
+
+
+def _env(case: str, at: str) -> dict[str, Any]:
+    return {"occurred_at": T(at), "case_id": case, "correlation_id": uuid4()}
+
+
+def _due(p: Any) -> dict[str, datetime]:
+    return {a.kind: a.due for a in p.opens}
+
+
+def test_val_registration_24h_across_spring_dst_is_elapsed_time(lav_fakta: Any, ev: Any) -> None:
+    f = lav_fakta(
+        "val_indberetning",
+        episode_start="2025-03-29T22:00:00+01:00",
+        registreret="2025-03-30T20:00:00+02:00",
+        godkendt=None,
+    )
+    p = plan(ev.registered("sag-1", f), katalog=KAT)
+    assert _due(p) == {"registrering": T("2025-03-30T23:00:00+02:00")}
+    (reg,) = p.opens
+    assert reg.met_at == f.registreret
+    assert not is_late(reg.due, reg.met_at)
+
+
+def test_val_24_to_72_hours_follows_the_catalogues_effective_date(lav_fakta: Any, ev: Any) -> None:
+    kat = byg_katalog(val_72_timer_fra=date(2026, 1, 1))
+    before = lav_fakta("val_indberetning", episode_start="2025-12-31T23:30:00+01:00", godkendt=None)
+    after = lav_fakta("val_indberetning", episode_start="2026-01-01T00:30:00+01:00", godkendt=None)
+    assert _due(plan(ev.registered("a", before), katalog=kat))["registrering"] == T(
+        "2026-01-01T23:30:00+01:00"
+    )
+    assert _due(plan(ev.registered("b", after), katalog=kat))["registrering"] == T(
+        "2026-01-04T00:30:00+01:00"
+    )
+    never = byg_katalog(val_72_timer_fra=None)
+    assert _due(plan(ev.registered("b", after), katalog=never))["registrering"] == T(
+        "2026-01-02T00:30:00+01:00"
+    )
+
+
+def test_late_registration_is_opened_already_met_but_late(lav_fakta: Any, ev: Any) -> None:
+    f = lav_fakta(
+        "val_indberetning",
+        episode_start="2025-03-10T10:00:00+01:00",
+        registreret="2025-03-12T10:00:00+01:00",
+        godkendt=None,
+    )
+    (reg,) = plan(ev.registered("sag-1", f), katalog=KAT).opens
+    assert reg.met_at is not None
+    assert is_late(reg.due, reg.met_at)
+
+
+def test_approval_opens_handlekommune_parent_and_tilsyn_copy_by_year_end(
+    lav_fakta: Any, ev: Any
+) -> None:
+    f = lav_fakta(
+        "val_indberetning",
+        episode_start="2025-12-31T08:00:00+01:00",
+        registreret="2025-12-31T12:00:00+01:00",
+        godkendt="2025-12-31T23:30:00+01:00",
+    )
+    p = plan(ev.approved("sag-1", f), katalog=KAT)
+    assert p.approves_case
+    due = _due(p)
+    assert due["indberetning_handlekommune"] == T("2026-01-01T23:30:00+01:00")
+    assert due["orientering_foraeldremyndighed"] == T("2026-01-01T23:30:00+01:00")
+    assert due["kopi_socialtilsyn"] == T("2025-12-31T23:59:59+01:00")
+    assert "registrering" in due
+    assert all(a.omfang is not None and a.omfang.godkendt for a in p.opens)
+
+
+def test_unapproved_registration_opens_no_approval_deadline(lav_fakta: Any, ev: Any) -> None:
+    f = lav_fakta("val_indberetning", godkendt=None)
+    assert set(_due(plan(ev.registered("s", f), katalog=KAT))) == {"registrering"}
+
+
+def test_adults_3_days_across_autumn_dst_monthly_and_relatives(lav_fakta: Any, ev: Any) -> None:
+    f = lav_fakta(
+        "skema_1a",
+        episode_start="2025-10-25T01:30:00+02:00",
+        registreret="2025-10-26T09:00:00+01:00",
+        godkendt="2025-10-27T09:00:00+01:00",
+        borger_kan_selv_klage=False,
+    )
+    due = _due(plan(ev.approved("s", f), katalog=KAT))
+    assert due["registrering"] == T("2025-10-28T01:30:00+01:00")
+    assert due["maanedlig_indberetning"] == T("2025-11-30T23:59:59+01:00")
+    assert due["paaroerende_orientering"] == T("2025-11-30T23:59:59+01:00")
+    assert due["handleplan"] == T("2025-11-24T09:00:00+01:00")
+
+
+def test_december_episode_monthly_report_runs_into_next_year(lav_fakta: Any, ev: Any) -> None:
+    f = lav_fakta("skema_1a", episode_start="2025-12-15T10:00:00+01:00", godkendt=None)
+    assert _due(plan(ev.registered("s", f), katalog=KAT))["maanedlig_indberetning"] == T(
+        "2026-01-31T23:59:59+01:00"
+    )
+
+
+def test_skema2_in_leap_february_month_end_and_quarter(lav_fakta: Any, ev: Any) -> None:
+    f = lav_fakta(
+        "skema_2",
+        flytning_dato=date(2024, 2, 10),
+        registreret="2024-02-12T10:00:00+01:00",
+        godkendt=None,
+    )
+    p = plan(ev.registered("s", f), katalog=KAT)
+    due = _due(p)
+    assert due["registrering"] == T("2024-02-29T23:59:59+01:00")
+    assert due["kvartalsvis_indberetning"] == T("2024-04-30T23:59:59+02:00")
+
+
+def test_bilag1_period_31_days_over_leap_day_and_next_period_meets_it(
+    lav_fakta: Any, ev: Any
+) -> None:
+    f = lav_fakta("bilag_1", bilag_periode_start=date(2024, 2, 1), godkendt=None)
+    p = plan(ev.registered("bilag-1", f), katalog=KAT)
+    assert _due(p)["bilag1_periode"] == T("2024-03-03T00:00:00+01:00")
+    (match,) = p.meets
+    assert match.kinds == {"bilag1_periode"}
+    assert match.not_case_id == "bilag-1"
+    assert match.person_ref == f.person_ref
+
+
+def test_complaint_window_reconsideration_and_forwarding() -> None:
+    decision = DecisionMade(
+        **_env("afg-sag", "2024-02-15T10:00:00+01:00"),
+        afgoerelse_id="afg-1",
+        indgreb="stofseler",
+        person_ref=PERSON,
+        kommune="0450",
+        institution_id="tilbud-1",
+        udfald="godkendt",
+        gyldig_fra=date(2024, 2, 15),
+        gyldig_til=date(2024, 8, 14),
+        meddelt=T("2024-02-15T10:00:00+01:00"),
+    )
+    p = plan(decision, katalog=KAT)
+    assert _due(p) == {
+        "klagefrist": T("2024-03-14T10:00:00+01:00"),
+        "forhaandsgodkendelse_udloeb": T("2024-08-14T23:59:59+02:00"),
+    }
+    assert {a.ref for a in p.opens} == {"afg-1"}
+    (renewal,) = p.meets
+    assert renewal.kinds == {"forhaandsgodkendelse_udloeb"}
+    assert renewal.not_ref == "afg-1"
+
+    received = ComplaintReceived(
+        **_env("klage-sag", "2024-03-01T09:00:00+01:00"),
+        klage_id="k-1",
+        klagetype="afgoerelse",
+        klager_rolle="vaerge",
+        person_ref=PERSON,
+        handlekommune="0450",
+        afgoerelse_ref="afg-1",
+    )
+    p = plan(received, katalog=KAT)
+    assert _due(p) == {"genvurdering": T("2024-03-29T09:00:00+01:00")}
+    assert p.meets[0].kinds == {"klagefrist"}
+    assert p.meets[0].ref == "afg-1"
+    reconsidered = ComplaintReconsidered(
+        **_env("klage-sag", "2024-03-20T09:00:00+01:00"), klage_id="k-1", fastholdt=True
+    )
+    assert plan(reconsidered, katalog=KAT).meets[0].ref == "k-1"
+    forwarded = ComplaintForwarded(**_env("klage-sag", "2024-03-21T09:00:00+01:00"), klage_id="k-1")
+    assert "genvurdering" in plan(forwarded, katalog=KAT).meets[0].kinds
+
+
+def test_acute_force_complaint_has_no_deadline() -> None:
+    received = ComplaintReceived(
+        **_env("k", "2024-03-01T09:00:00+01:00"),
+        klage_id="k-2",
+        klagetype="akut_magt",
+        klager_rolle="borger",
+        person_ref=PERSON,
+        handlekommune="0450",
+    )
+    assert plan(received, katalog=KAT).opens == []
+
+
+def test_children_complaint_to_ankestyrelsen_after_kommunalbestyrelse() -> None:
+    decided = ComplaintDecided(
+        **_env("k", "2025-10-20T12:00:00+02:00"),
+        klage_id="k-3",
+        afgjort_af="kommunalbestyrelse",
+        udfald="ikke_medhold",
+        afgjort=T("2025-10-20T12:00:00+02:00"),
+    )
+    p = plan(decided, katalog=KAT)
+    # 4 weeks across the end of DST keeps the wall-clock time
+    assert _due(p) == {"klage_ankestyrelsen": T("2025-11-17T12:00:00+01:00")}
+    assert p.opens[0].omfang is None  # scope comes from the complaint's earlier deadlines
+
+
+def test_familieretshuset_two_weeks_and_its_decision_meets_it() -> None:
+    indstilling = DecisionMade(
+        **_env("flyt", "2025-03-24T10:00:00+01:00"),
+        afgoerelse_id="ind-1",
+        indgreb="flytning",
+        person_ref=PERSON,
+        kommune="0450",
+        institution_id="tilbud-1",
+        udfald="indstillet",
+        meddelt=T("2025-03-24T10:00:00+01:00"),
+    )
+    p = plan(indstilling, katalog=KAT)
+    assert _due(p) == {"familieretshuset_afgoerelse": T("2025-04-07T10:00:00+02:00")}
+    decision = indstilling.model_copy(update={"afgoerelse_id": "frh-1", "udfald": "godkendt"})
+    kinds = {k for m in plan(decision, katalog=KAT).meets for k in m.kinds}
+    assert "familieretshuset_afgoerelse" in kinds
+
+
+def test_hygiene_repeat_opens_request_and_skema3_meets_it(lav_fakta: Any, ev: Any) -> None:
+    repeat = HygieneRepeat(
+        **_env("h", "2025-02-20T10:00:00+01:00"),
+        person_ref=PERSON,
+        institution_id="tilbud-1",
+        uses=[T("2025-01-10T10:00:00+01:00"), T("2025-02-20T10:00:00+01:00")],
+        window_months=6,
+    )
+    p = plan(repeat, katalog=KAT)
+    assert _due(p) == {"anmodning_om_afgoerelse": T("2025-03-06T10:00:00+01:00")}
+    skema3 = lav_fakta("skema_3", person_ref=PERSON, godkendt=None)
+    meets = plan(ev.registered("s3", skema3), katalog=KAT).meets
+    assert any(m.kinds == {"anmodning_om_afgoerelse"} and m.person_ref == PERSON for m in meets)
+
+
+@pytest.mark.parametrize(
+    ("role", "kinds"),
+    [
+        (Rolle.HANDLEKOMMUNE, {"indberetning_handlekommune", "maanedlig_indberetning"}),
+        (Rolle.SOCIALTILSYN, {"kopi_socialtilsyn", "kvartalsvis_indberetning"}),
+        (Rolle.FORAELDREMYNDIGHED, {"orientering_foraeldremyndighed"}),
+        (Rolle.PAAROERENDE, {"paaroerende_orientering"}),
+    ],
+)
+def test_deliveries_meet_the_reporting_deadlines(ev: Any, role: Rolle, kinds: set[str]) -> None:
+    (match,) = plan(ev.delivered("s", role, "2025-03-15T10:00:00+01:00"), katalog=KAT).meets
+    assert match.kinds == kinds
+    assert match.case_id == "s"
+    assert match.case_level
+
+
+def test_warning_lead_and_escalation_come_from_settings() -> None:
+    s = Settings(warning_lead_s={"registrering": 3600}, leader_step_escalation="operatoer")
+    assert s.warning_lead("registrering") == 3600
+    assert s.warning_lead("ukendt") == s.default_warning_lead_s
+    assert s.escalation_role("registrering") == "leder"
+    assert s.escalation_role("indberetning_handlekommune") == "operatoer"
+    assert s.escalation_role("klagefrist") is None
+    due = datetime(2025, 3, 30, 22, 0, tzinfo=UTC)
+    assert warn_at(due, datetime(2025, 3, 29, 0, 0, tzinfo=UTC), 3600) == T(
+        "2025-03-30T21:00:00+00:00"
+    )
+    # A lead longer than the deadline warns at once, never before it opened.
+    opened = datetime(2025, 3, 30, 21, 30, tzinfo=UTC)
+    assert warn_at(due, opened, 7200) == opened
+
+
+def test_deadline_ids_are_stable() -> None:
+    assert deadline_id("s", "registrering") == deadline_id("s", "registrering")
+    assert deadline_id("s", "klagefrist", "a") != deadline_id("s", "klagefrist", "b")

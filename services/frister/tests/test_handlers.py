@@ -1,0 +1,154 @@
+"""Handlers through faststream's TestKafkaBroker: inbox, outbox, open → met, early fulfilments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from faststream.kafka import TestKafkaBroker
+from sqlmodel import Session, select
+
+from magt_contracts import topics
+from magt_contracts.begreber import Rolle
+from magt_contracts.messages import Event
+from magt_frister.app import wire
+from magt_frister.handlers import Handlers, consumed
+from magt_frister.settings import Settings
+from magt_frister.store import FristRow
+from magt_runtime.broker import create_broker
+from magt_runtime.db import create_tables, make_engine
+from magt_runtime.outbox import relay_once
+
+pytestmark = pytest.mark.broker
+
+OUT = {
+    topics.DEADLINE_OPENED: "opened",
+    topics.DEADLINE_WARNING: "warning",
+    topics.DEADLINE_BREACHED: "breached",
+    topics.DEADLINE_MET: "met",
+}
+
+
+def test_every_event_topic_but_its_own_is_consumed() -> None:
+    names = {t for t, _ in consumed()}
+    assert topics.INCIDENT_REGISTERED in names
+    assert topics.COMPLAINT_DECIDED in names
+    assert topics.DELIVERY_SENT in names
+    assert topics.STATISTIK_ALERT in names
+    assert not names & set(OUT)
+    assert topics.SUBMIT_FORM not in names  # commands are not events
+
+
+class Harness:
+    def __init__(self, sqlite_url: str, clock: Any) -> None:
+        self.settings = Settings(database_url=sqlite_url, consumer_retry_backoff_s=0.0)
+        self.engine = make_engine(sqlite_url)
+        create_tables(self.engine)
+        self.broker = create_broker(self.settings)
+        wire(
+            self.broker, self.engine, self.settings, Handlers(self.engine, self.settings, now=clock)
+        )
+        self.seen: list[tuple[str, dict[str, Any]]] = []
+        for topic, what in OUT.items():
+            self._collect(topic, what)
+
+    def _collect(self, topic: str, what: str) -> None:
+        @self.broker.subscriber(topic, group_id="test-collector")
+        async def collect(body: dict[str, Any]) -> None:
+            self.seen.append((what, body))
+
+    async def publish(self, tb: Any, event: Event) -> None:
+        await tb.publish(
+            event.model_dump_json().encode(),
+            topics.topic_for(type(event)),
+            key=event.case_id.encode(),
+        )
+        while await relay_once(self.engine, self.broker):
+            pass
+
+    def states(self) -> dict[str, str]:
+        with Session(self.engine) as session:
+            return {r.kind: r.state for r in session.exec(select(FristRow))}
+
+    def of(self, kind: str) -> list[str]:
+        return [what for what, body in self.seen if body["kind"] == kind]
+
+
+async def test_registered_approved_delivered_opens_and_meets(
+    sqlite_url: str, clock: Any, lav_fakta: Any, ev: Any
+) -> None:
+    h = Harness(sqlite_url, clock)
+    f = lav_fakta("val_indberetning", godkendt=None)
+    clock.set("2025-03-15T08:31:00+01:00")
+    async with TestKafkaBroker(h.broker) as tb:
+        await h.publish(tb, ev.registered("sag-7", f))
+        assert h.states() == {"registrering": "met"}
+        approved = ev.approved("sag-7", f.model_copy(update={"godkendt": clock()}))
+        await h.publish(tb, approved)
+        await h.publish(tb, approved)  # redelivered: the inbox drops it
+        await h.publish(tb, ev.delivered("sag-7", Rolle.HANDLEKOMMUNE, clock()))
+    assert h.states() == {
+        "registrering": "met",
+        "indberetning_handlekommune": "met",
+        "orientering_foraeldremyndighed": "open",
+        "kopi_socialtilsyn": "open",
+    }
+    assert h.of("registrering") == ["opened", "met"]
+    assert h.of("indberetning_handlekommune") == ["opened", "met"]
+    assert h.of("kopi_socialtilsyn") == ["opened"]
+    with Session(h.engine) as session:
+        row = session.exec(select(FristRow).where(FristRow.kind == "kopi_socialtilsyn")).one()
+    assert (row.institution_id, row.handlekommune, row.socialtilsyn) == (
+        "tilbud-0851-017",
+        "0860",
+        "Nord",
+    )
+    assert row.godkendt
+
+
+async def test_late_registration_publishes_breached_and_met(
+    sqlite_url: str, clock: Any, lav_fakta: Any, ev: Any
+) -> None:
+    h = Harness(sqlite_url, clock)
+    f = lav_fakta(
+        "val_indberetning",
+        episode_start="2025-03-10T10:00:00+01:00",
+        registreret="2025-03-12T10:00:00+01:00",
+        godkendt=None,
+    )
+    clock.set("2025-03-12T10:00:05+01:00")
+    async with TestKafkaBroker(h.broker) as tb:
+        await h.publish(tb, ev.registered("sag-8", f))
+    assert h.of("registrering") == ["opened", "breached", "met"]
+    breached = next(b for w, b in h.seen if w == "breached")
+    assert (breached["escalate_to"], breached["escalate_to_id"]) == ("leder", "tilbud-0851-017")
+
+
+async def test_delivery_before_approval_is_kept_and_meets_on_opening(
+    sqlite_url: str, clock: Any, lav_fakta: Any, ev: Any
+) -> None:
+    h = Harness(sqlite_url, clock)
+    f = lav_fakta("val_indberetning", godkendt="2025-03-15T09:00:00+01:00")
+    clock.set("2025-03-15T09:05:00+01:00")
+    async with TestKafkaBroker(h.broker) as tb:
+        await h.publish(tb, ev.delivered("sag-9", Rolle.SOCIALTILSYN, "2025-03-15T09:01:00+01:00"))
+        await h.publish(tb, ev.approved("sag-9", f))
+    assert h.states()["kopi_socialtilsyn"] == "met"
+    assert h.of("kopi_socialtilsyn") == ["opened", "met"]
+    assert h.states()["indberetning_handlekommune"] == "open"
+
+
+async def test_invalid_event_is_a_dead_letter_and_changes_nothing(
+    sqlite_url: str, clock: Any
+) -> None:
+    h = Harness(sqlite_url, clock)
+    dead: list[dict[str, Any]] = []
+
+    @h.broker.subscriber("magt.dlq.frister.v1", group_id="test-dlq")
+    async def collect(body: dict[str, Any]) -> None:
+        dead.append(body)
+
+    async with TestKafkaBroker(h.broker) as tb:
+        await tb.publish(b'{"case_id": "x"}', topics.REPORT_APPROVED, key=b"x")
+    assert h.states() == {}
+    assert [d["reason"] for d in dead] == ["invalid"]

@@ -1,0 +1,117 @@
+"""The platform as real processes: every service and adapter started, watched, killed, restarted.
+
+Used by the main job (`magt demo`), the end-to-end and fault tests and the load benchmark. Each
+process is `python -m magt_runtime.run magt_<name>` with its own HTTP port, its own database and
+the shared environment (Kafka, topic namespace, token secret, payload keys). Logs go to one file
+per process so a test can read every line that was written.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from magt.infra.common import LOOPBACK, InfraError, free_port, pid_alive, spawn, terminate
+
+ALL = ("registrering", "routing", "frister", "klager", "statistik", "bosted", "nexus", "sikkermail")
+START_TIMEOUT_S = 90.0
+
+
+@dataclass
+class Process:
+    """One running replica."""
+
+    name: str
+    replica: int
+    port: int
+    pid: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+
+@dataclass
+class Platform:
+    """Starts and supervises service processes; `stop()` ends everything it started."""
+
+    env: Mapping[str, str]
+    log_dir: Path
+    service_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    processes: dict[tuple[str, int], Process] = field(default_factory=dict)
+
+    def start(self, name: str, replica: int = 0, *, wait: bool = True) -> Process:
+        """Start one replica (on the port it had before, if restarted) and wait until healthy."""
+        previous = self.processes.get((name, replica))
+        port = previous.port if previous else free_port()
+        env = {
+            **os.environ,
+            **self.env,
+            **self.service_env.get(name, {}),
+            "MAGT_HTTP_HOST": LOOPBACK,
+            "MAGT_HTTP_PORT": str(port),
+        }
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_dir / f"{name}-{replica}.log"
+        child = spawn([sys.executable, "-m", "magt_runtime.run", f"magt_{name}"], log=log, env=env)
+        process = Process(name, replica, port, child.pid, log)
+        self.processes[(name, replica)] = process
+        if wait:
+            self.wait_healthy(process)
+        return process
+
+    def start_all(self, names: tuple[str, ...] = ALL, replicas: int = 1) -> None:
+        for name in names:
+            for replica in range(replicas):
+                self.start(name, replica, wait=False)
+        for process in list(self.processes.values()):
+            self.wait_healthy(process)
+
+    def wait_healthy(self, process: Process, timeout: float = START_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not pid_alive(process.pid):
+                tail = process.log.read_text(errors="replace")[-3000:]
+                raise InfraError(f"{process.name} died while starting:\n{tail}")
+            try:
+                if httpx.get(f"{process.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise InfraError(f"{process.name} did not become healthy within {timeout:.0f} s")
+
+    def url(self, name: str, replica: int = 0) -> str:
+        return self.processes[(name, replica)].url
+
+    def kill(self, name: str, replica: int = 0) -> None:
+        """`kill -9`: no shutdown hooks, no flushing; whatever was in flight is cut off."""
+        process = self.processes[(name, replica)]
+        os.killpg(process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while pid_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def restart(self, name: str, replica: int = 0) -> Process:
+        self.kill(name, replica)
+        return self.start(name, replica)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            terminate(process.pid, timeout=15)
+
+    def logs(self) -> dict[str, str]:
+        """Every log line every process wrote, per process."""
+        return {
+            f"{p.name}-{p.replica}": p.log.read_text(errors="replace")
+            for p in self.processes.values()
+            if p.log.exists()
+        }
