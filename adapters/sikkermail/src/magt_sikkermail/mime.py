@@ -64,8 +64,28 @@ def attachment_name(case_ref: str) -> str:
     return f"indberetning-{check_case_ref(case_ref)}.json"
 
 
-def body_text(*, case_ref: str, sender: Sender, addressee: Addressee) -> str:
-    """The readable Danish body; it names organisations and the case reference, never a person."""
+REPORT_TITLE = "Indberetning om magtanvendelse"
+
+
+def body_text(
+    *, case_ref: str, sender: Sender, addressee: Addressee, title: str = REPORT_TITLE
+) -> str:
+    """The readable Danish body; it names organisations and the case reference, never a person.
+
+    `title` other than the report's makes it a notice (a decision, a complaint step, an alert)
+    whose attachment is a summary with references; it stays inside the encryption.
+    """
+    if title != REPORT_TITLE:
+        return (
+            f"{title}\n\n"
+            f"Hermed fremsendes en meddelelse til {addressee.name}.\n\n"
+            f"Sagsreference: {case_ref}\n"
+            f"Afsender: {sender.name} <{sender.address}>\n\n"
+            f"Vedhæftet fil: {attachment_name(case_ref)} - et resumé med sagens referencer som\n"
+            "JSON-dokument.\n\n"
+            "Beskeden er signeret og krypteret (S/MIME). Henvend dig til afsenderen og oplys\n"
+            "sagsreferencen, hvis du har spørgsmål.\n"
+        )
     return (
         "Indberetning om magtanvendelse\n\n"
         f"Hermed fremsendes en indberetning om magtanvendelse til {addressee.name}.\n\n"
@@ -78,10 +98,17 @@ def body_text(*, case_ref: str, sender: Sender, addressee: Addressee) -> str:
     )
 
 
-def inner_entity(*, case_ref: str, report: bytes, sender: Sender, addressee: Addressee) -> bytes:
+def inner_entity(
+    *,
+    case_ref: str,
+    report: bytes,
+    sender: Sender,
+    addressee: Addressee,
+    title: str = REPORT_TITLE,
+) -> bytes:
     """The MIME entity that gets signed: text body plus JSON attachment, CRLF line endings."""
     inner = EmailMessage(policy=policy.SMTP)
-    text = body_text(case_ref=case_ref, sender=sender, addressee=addressee)
+    text = body_text(case_ref=case_ref, sender=sender, addressee=addressee, title=title)
     inner.set_content(text, charset="utf-8", cte="quoted-printable")
     inner.add_attachment(
         report, maintype="application", subtype="json", filename=attachment_name(case_ref)
@@ -99,11 +126,14 @@ def build_message(
     now: datetime,
     encrypt_to_sender: bool = True,
     message_id_domain: str = "magtanvendelse.local",
+    title: str = REPORT_TITLE,
 ) -> EmailMessage:
     """The complete mail: signed, then encrypted for the addressee (and the sender), outer headers in clear."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    entity = inner_entity(case_ref=case_ref, report=report, sender=sender, addressee=addressee)
+    entity = inner_entity(
+        case_ref=case_ref, report=report, sender=sender, addressee=addressee, title=title
+    )
     recipients = [addressee.certificate] + ([sender.certificate] if encrypt_to_sender else [])
     enveloped = sign_and_encrypt(
         entity, signer=sender.certificate, key=sender.key, recipients=recipients

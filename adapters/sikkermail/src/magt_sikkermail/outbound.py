@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from .delivery import DeliveryResult, SentGuard, deliver
 from .directory import RecipientDirectory
-from .mime import Addressee, Sender, build_message
+from .mime import REPORT_TITLE, Addressee, Sender, build_message
 from .settings import SikkermailSettings
 from .smime import PrivateKey
 from .smtp import SmtpConfig, send
@@ -41,6 +41,7 @@ async def send_report(
     idempotency_key: str,
     now: datetime,
     already_sent: SentGuard | None = None,
+    title: str = REPORT_TITLE,
 ) -> DeliveryResult:
     """Send one report to the authority (role, id) as signed and encrypted mail, with retries."""
     recipient = directory.lookup(role=role, recipient_id=recipient_id)
@@ -53,6 +54,7 @@ async def send_report(
         now=now,
         encrypt_to_sender=settings.encrypt_to_sender,
         message_id_domain=settings.message_id_domain,
+        title=title,
     )
     return await deliver(
         message,

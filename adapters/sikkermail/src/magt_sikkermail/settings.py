@@ -47,3 +47,24 @@ class SikkermailSettings(ServiceSettings):
     max_attempts: int = Field(default=5, ge=1, description="Tries before the delivery fails.")
     backoff_base_s: float = Field(default=2.0, ge=0, description="First wait; doubles per try.")
     backoff_max_s: float = Field(default=300.0, ge=0, description="Longest wait between tries.")
+    consumers: int = Field(
+        default=3,
+        ge=1,
+        le=32,
+        description="Consumers of report.addressed in this process (one group): partitions are "
+        "delivered in parallel, each partition in order. More than the topic's partitions idle.",
+    )
+    digital_post_url: str | None = Field(
+        default=None,
+        description="Endpoint that accepts a MeMo 1.x message by HTTP POST (Digital Post gateway).",
+    )
+    digital_post_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the Digital Post endpoint, if it needs one."
+    )
+    digital_post_sender_id: str = Field(
+        default="00000000", pattern=r"^[0-9]{8}$", description="The sender's CVR number (MeMo)."
+    )
+    digital_post_sender_label: str = Field(
+        default="Magtanvendelse", description="Afsenderens navn i Digital Post."
+    )
+    digital_post_timeout_s: float = Field(default=30.0, gt=0)

@@ -59,6 +59,10 @@ class Part(Skemadel):
 
     ref: Ref = Field(description="Partens reference i kildesystemet.", examples=["part-77"])
     navn: Tekst | None = Field(default=None, description="Navn (kun i skemaet).")
+    cpr: Cpr | None = Field(
+        default=None,
+        description="Partens CPR-nummer (kun i skemaet): adressen i Digital Post.",
+    )
 
 
 class Involveret(Skemadel):

@@ -1,0 +1,98 @@
+"""What a delivery carries: the opened report (or a pseudonymous summary), the letter, the CPR.
+
+The sealed report comes unchanged from `report.approved` through `report.addressed`; it is opened
+here with the platform's payload key and never logged. Events that are not a report (a decision, a
+complaint, an alert) carry no report: the recipient gets a summary with references only.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from magt_contracts.begreber import Rolle
+from magt_contracts.cpr import normaliser_cpr
+from magt_contracts.messages.routing import ReportAddressed
+
+from .mime import REPORT_TITLE
+
+EMNER = {
+    "mistanke": "Mistanke om strafbart forhold",
+    "afgoerelse": "Afgørelse om magtanvendelse",
+    "klage": "Klage over magtanvendelse",
+    "frist": "Overskredet frist",
+    "statistik": "Usædvanligt mange magtanvendelser",
+    "levering": "Levering af indberetning mislykkedes",
+}
+
+
+def emne(event: ReportAddressed) -> str:
+    """The Danish subject of what is delivered, from the reference's prefix."""
+    return EMNER.get(event.rapport_ref.split(":", 1)[0], REPORT_TITLE)
+
+
+def summary(event: ReportAddressed) -> bytes:
+    """A pseudonymous summary (references only) when no report travels with the event."""
+    data = {
+        "emne": emne(event),
+        "sag": event.case_id,
+        "reference": event.rapport_ref,
+        "modtager": {"rolle": event.role.value, "id": event.recipient_id},
+        "frist": {"art": event.when.kind.value, "senest": event.when.due.isoformat()},
+        "haendelse_id": str(event.event_id),
+        "bemaerkning": "Der er ingen rapport vedhæftet. Kontakt afsenderen med sagsreferencen "
+        "for at få sagens oplysninger.",
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def letter(event: ReportAddressed, *, sender_label: str, with_report: bool) -> str:
+    """The Danish letter of a Digital Post message (no CPR, no names)."""
+    vedhaeftet = (
+        "Indberetningen er vedhæftet som et struktureret dokument."
+        if with_report
+        else "Der er vedhæftet et resumé med sagens referencer."
+    )
+    return (
+        f"{emne(event)}\n\n"
+        "Du modtager dette brev, fordi du efter reglerne skal orienteres om sagen.\n\n"
+        f"Sagsreference: {event.case_id}\n"
+        f"Afsender: {sender_label}\n\n"
+        f"{vedhaeftet}\n\n"
+        "Du har ret til at klage. Kontakt tilbuddet eller kommunen og oplys sagsreferencen, hvis\n"
+        "du har spørgsmål eller vil klage.\n"
+    )
+
+
+class MissingCprError(LookupError):
+    """The opened report holds no CPR number for this Digital Post recipient."""
+
+
+def _dicts(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        found.append(node)
+        for value in node.values():
+            found.extend(_dicts(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_dicts(value))
+    return found
+
+
+def recipient_cpr(report: dict[str, Any], *, role: Rolle, recipient_id: str) -> str:
+    """The recipient's CPR number from the opened report.
+
+    The citizen (`borger`) is the child or adult of the report; any other person (a parent, værge,
+    relative) is the party entry whose `ref` is the recipient id and which carries a `cpr`.
+    """
+    if role is Rolle.BORGER:
+        for key in ("borger", "barn"):
+            person = report.get(key)
+            if isinstance(person, dict) and isinstance(person.get("cpr"), str):
+                return normaliser_cpr(person["cpr"])
+    else:
+        for entry in _dicts(report):
+            if entry.get("ref") == recipient_id and isinstance(entry.get("cpr"), str):
+                return normaliser_cpr(entry["cpr"])
+    raise MissingCprError("Rapporten indeholder ikke modtagerens CPR-nummer til Digital Post.")

@@ -1,0 +1,287 @@
+"""Digital Post: the MeMo document, checked by a local emulator over real HTTP (uvicorn)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import socket
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from sqlmodel import Session, select
+
+from magt_contracts.messages import DeliveryFailed, DeliverySent, ReportAddressed
+from magt_contracts.vaerdier import Naar
+from magt_runtime.crypto import FieldCipher
+from magt_runtime.db import create_tables, make_engine
+from magt_runtime.outbox import OutboxRow
+from magt_sikkermail import memo
+from magt_sikkermail.content import MissingCprError, recipient_cpr
+from magt_sikkermail.handlers import Handlers, idempotency_key
+from magt_sikkermail.settings import SikkermailSettings
+
+NS = {"memo": memo.MEMO_NS}
+NU = datetime.fromisoformat("2025-03-15T13:05:00+01:00")
+PARENT_CPR = "020304-1238"  # synthetic
+CHILD_CPR = "010110-4321"  # synthetic
+REPORT = {
+    "form_type": "val_indberetning",
+    "barn": {
+        "cpr": CHILD_CPR,
+        "navn": "Alma Testesen",
+        "foraeldremyndighed": [{"ref": "part-mor-77", "navn": "Mette Prøvesen", "cpr": PARENT_CPR}],
+    },
+    "episode": {"beskrivelse": "To medarbejdere holdt Alma i armene."},
+}
+
+
+@dataclass
+class Emulator:
+    """A Digital Post endpoint that parses and checks every MeMo document it receives."""
+
+    port: int = 0
+    replies: list[int] = field(default_factory=list)
+    received: dict[str, dict[str, Any]] = field(default_factory=dict)
+    posts: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/memo"
+
+
+def _text(node: ET.Element, path: str) -> str:
+    found = node.find(path, NS)
+    if found is None or found.text is None:
+        raise ValueError(f"missing {path}")
+    return found.text
+
+
+def check_memo(document: bytes) -> dict[str, Any]:
+    """Parse a MeMo message and check its required structure; the fields that matter."""
+    root = ET.fromstring(document)
+    if root.tag != f"{{{memo.MEMO_NS}}}Message" or not root.get("memoVersion", "").startswith("1."):
+        raise ValueError("not a MeMo 1.x message")
+    header = root.find("memo:MessageHeader", NS)
+    body = root.find("memo:MessageBody", NS)
+    if header is None or body is None:
+        raise ValueError("MessageHeader and MessageBody are required")
+    recipient_id = _text(header, "memo:Recipient/memo:recipientID")
+    if _text(header, "memo:Recipient/memo:idType") != "CPR" or not (
+        len(recipient_id) == 10 and recipient_id.isdigit()
+    ):
+        raise ValueError("recipient must be a CPR number")
+    files = {}
+    for doc in [
+        *body.findall("memo:MainDocument", NS),
+        *body.findall("memo:AdditionalDocument", NS),
+    ]:
+        name = _text(doc, "memo:File/memo:filename")
+        files[name] = base64.b64decode(_text(doc, "memo:File/memo:content"), validate=True)
+    return {
+        "uuid": _text(header, "memo:messageUUID"),
+        "message_id": _text(header, "memo:messageID"),
+        "label": _text(header, "memo:label"),
+        "sender": _text(header, "memo:Sender/memo:senderID"),
+        "recipient": recipient_id,
+        "main_label": _text(body, "memo:MainDocument/memo:label"),
+        "files": files,
+    }
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    state = Emulator()
+    app = FastAPI()
+
+    @app.post("/memo")
+    async def receive(request: Request) -> Response:
+        state.posts += 1
+        if state.replies:
+            return Response(status_code=state.replies.pop(0))
+        if not request.headers.get("content-type", "").startswith("application/xml"):
+            return Response(status_code=415)
+        try:
+            parsed = check_memo(await request.body())
+        except (ValueError, ET.ParseError) as error:
+            state.errors.append(str(error))
+            return Response(status_code=400)
+        if parsed["uuid"] in state.received:
+            return Response(status_code=409)
+        state.received[parsed["uuid"]] = parsed
+        return Response(status_code=201)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        state.port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=state.port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "emulator did not start"
+        time.sleep(0.02)
+    yield state
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _settings(url: str, emulator: Emulator, key: str) -> SikkermailSettings:
+    return SikkermailSettings(
+        database_url=url,
+        payload_keys=key,
+        digital_post_url=emulator.url,
+        digital_post_sender_id="12345678",
+        max_attempts=3,
+        backoff_base_s=0.01,
+        topic_namespace="t.",
+    )
+
+
+def _addressed(cipher: FieldCipher | None, *, role: str = "foraeldremyndighed") -> ReportAddressed:
+    return ReportAddressed(
+        occurred_at=NU,
+        case_id="sag-2025-0042",
+        correlation_id=uuid4(),
+        causation_id=uuid4(),
+        role=role,  # type: ignore[arg-type]
+        recipient_id="part-mor-77",
+        channel="digital_post",  # type: ignore[arg-type]
+        when=Naar(kind="immediately", due=NU),  # type: ignore[arg-type]
+        rapport_ref="rapport-sag-2025-0042-v1",
+        topic="magt.til.foraeldremyndighed.part-mor-77.v1",
+        rapport_sealed=cipher.encrypt(json.dumps(REPORT, ensure_ascii=False)) if cipher else None,
+    )
+
+
+def _outbox(url: str) -> list[tuple[str, str]]:
+    with Session(make_engine(url)) as session:
+        return [(r.topic, r.payload) for r in session.exec(select(OutboxRow))]
+
+
+@pytest.mark.unit
+def test_memo_is_deterministic_per_key_and_refuses_a_bad_cpr() -> None:
+    main = memo.Document("Brev", "brev.txt", "text/plain", b"Hej")
+    args: dict[str, Any] = {
+        "sender_id": "12345678",
+        "sender_label": "Magt",
+        "label": "Orientering",
+        "main": main,
+        "additional": [],
+        "now": NU,
+    }
+    one = memo.build_memo(idempotency_key="k", recipient_cpr=PARENT_CPR, **args)
+    two = memo.build_memo(idempotency_key="k", recipient_cpr=PARENT_CPR, **args)
+    assert one == two
+    parsed = check_memo(one)
+    assert parsed["uuid"] == str(memo.message_uuid_for("k"))
+    assert parsed["recipient"] == PARENT_CPR.replace("-", "")
+    assert parsed["files"] == {"brev.txt": b"Hej"}
+    with pytest.raises(ValueError, match="10 digits"):
+        memo.build_memo(idempotency_key="k", recipient_cpr="12", **args)
+
+
+@pytest.mark.unit
+def test_recipient_cpr_is_the_partys_own_or_the_citizens() -> None:
+    from magt_contracts.begreber import Rolle
+
+    assert (
+        recipient_cpr(REPORT, role=Rolle.FORAELDREMYNDIGHED, recipient_id="part-mor-77")
+        == PARENT_CPR
+    )
+    assert recipient_cpr(REPORT, role=Rolle.BORGER, recipient_id="p-x") == CHILD_CPR
+    with pytest.raises(MissingCprError):
+        recipient_cpr(REPORT, role=Rolle.VAERGE, recipient_id="vaerge-1")
+
+
+@pytest.mark.integration
+async def test_digital_post_message_reaches_the_emulator_once(
+    emulator: Emulator, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = FieldCipher.new_key()
+    settings = _settings(sqlite_url, emulator, key)
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    handlers = Handlers(engine, settings, directory=None, sender=None, clock=lambda: NU)
+    event = _addressed(FieldCipher([key]))
+    emulator.replies = [503]  # one transient failure first: retried with backoff
+
+    await handlers.on_report_addressed(event)
+    await handlers.on_report_addressed(event)  # redelivered: nothing is posted again
+
+    assert emulator.errors == []
+    assert emulator.posts == 2
+    [message] = emulator.received.values()
+    assert message["uuid"] == str(memo.message_uuid_for(idempotency_key(event)))
+    assert message["recipient"] == PARENT_CPR.replace("-", "")
+    assert message["sender"] == "12345678"
+    assert "sag-2025-0042" in message["label"]
+    letter = message["files"]["brev.txt"].decode()
+    assert letter.startswith("Indberetning om magtanvendelse")
+    assert PARENT_CPR not in letter
+    assert CHILD_CPR not in letter
+    assert json.loads(message["files"]["indberetning-sag-2025-0042.json"]) == REPORT
+    [(topic, payload)] = _outbox(sqlite_url)
+    assert topic == "t.magt.levering.delivery-sent.v1"
+    sent = DeliverySent.model_validate_json(payload)
+    assert (sent.message_ref, sent.causation_id) == (message["uuid"], event.event_id)
+    logged = capsys.readouterr()
+    for cpr in (PARENT_CPR, CHILD_CPR, PARENT_CPR.replace("-", "")):
+        assert cpr not in logged.out + logged.err
+
+
+@pytest.mark.integration
+async def test_refused_or_impossible_messages_fail_with_dead_letter(
+    emulator: Emulator, sqlite_url: str
+) -> None:
+    key = FieldCipher.new_key()
+    settings = _settings(sqlite_url, emulator, key)
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    handlers = Handlers(engine, settings, directory=None, sender=None, clock=lambda: NU)
+    emulator.replies = [400]
+    await handlers.on_report_addressed(_addressed(FieldCipher([key])))
+    assert emulator.posts == 1  # a 4xx is permanent: not retried
+    await handlers.on_report_addressed(_addressed(None))  # no report: no CPR to address
+    assert emulator.posts == 1
+    out = _outbox(sqlite_url)
+    assert [t for t, _ in out] == [
+        "t.magt.levering.delivery-failed.v1",
+        "t.magt.dlq.sikkermail.v1",
+    ] * 2
+    failures = [DeliveryFailed.model_validate_json(p) for t, p in out if "failed" in t]
+    assert [f.retryable for f in failures] == [False, False]
+    assert "HTTP 400" in failures[0].reason
+    assert "CPR" in failures[1].reason
+
+
+@pytest.mark.integration
+async def test_transient_failures_are_retried_then_given_up(
+    emulator: Emulator, sqlite_url: str
+) -> None:
+    key = FieldCipher.new_key()
+    settings = _settings(sqlite_url, emulator, key)
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    handlers = Handlers(engine, settings, directory=None, sender=None, clock=lambda: NU)
+    emulator.replies = [503, 503, 503]
+    started = asyncio.get_running_loop().time()
+    await handlers.on_report_addressed(_addressed(FieldCipher([key])))
+    assert emulator.posts == 3
+    assert asyncio.get_running_loop().time() - started >= 0.03  # 0.01 + 0.02 backoff
+    [failed] = [
+        DeliveryFailed.model_validate_json(p) for t, p in _outbox(sqlite_url) if "failed" in t
+    ]
+    assert (failed.attempt, failed.retryable) == (3, False)

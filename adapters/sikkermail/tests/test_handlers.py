@@ -1,0 +1,131 @@
+"""The report.addressed handler against a real STARTTLS SMTP server and a real database."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from sqlmodel import Session, select
+
+from magt_contracts.messages import DeliveryFailed, DeliverySent, ReportAddressed
+from magt_contracts.vaerdier import Naar
+from magt_runtime.crypto import FieldCipher
+from magt_runtime.db import create_tables, make_engine
+from magt_runtime.deadletter import DeadLetter
+from magt_runtime.outbox import OutboxRow
+from magt_sikkermail.directory import load_directory
+from magt_sikkermail.handlers import Handlers, idempotency_key
+from magt_sikkermail.mime import message_id_for
+from magt_sikkermail.outbound import load_sender
+from magt_sikkermail.settings import SikkermailSettings
+from magt_sikkermail.smime import open_message
+
+pytestmark = pytest.mark.integration
+NU = datetime.fromisoformat("2025-03-15T13:05:00+01:00")
+
+
+def _event(cipher: FieldCipher | None, **over: Any) -> ReportAddressed:
+    data: dict[str, Any] = {
+        "occurred_at": NU,
+        "case_id": "sag-2025-0077",
+        "correlation_id": uuid4(),
+        "causation_id": uuid4(),
+        "role": "handlekommune",
+        "recipient_id": "0851",
+        "channel": "sikker_mail",
+        "when": Naar(kind="immediately", due=NU),  # type: ignore[arg-type]
+        "rapport_ref": "rapport-sag-2025-0077-v1",
+        "topic": "magt.til.kommune.0851.v1",
+        "rapport_sealed": cipher.encrypt(json.dumps({"indgreb": ["fysisk_magt"]}))
+        if cipher
+        else None,
+    }
+    data.update(over)
+    return ReportAddressed(**data)
+
+
+@pytest.fixture
+def setup(sqlite_url: str, smtp_server: Any, pki: Any, tmp_path: Path) -> Any:
+    directory = tmp_path / "recipients.toml"
+    directory.write_text(
+        f'[[recipients]]\nrole = "handlekommune"\nid = "0851"\naddress = "{pki.kommune.address}"\n'
+        f'name = "Kommune 0851"\ncertificate = "{pki.kommune.cert_file}"\n',
+        encoding="utf-8",
+    )
+    key = FieldCipher.new_key()
+    settings = SikkermailSettings(
+        database_url=sqlite_url,
+        payload_keys=key,
+        smtp_port=smtp_server.port,
+        smtp_ca_file=smtp_server.ca_file,
+        sender_address=pki.sender.address,
+        sender_cert_file=pki.sender.cert_file,
+        sender_key_file=pki.sender.key_file,
+        directory_file=directory,
+        max_attempts=2,
+        backoff_base_s=0.01,
+    )
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    handlers = Handlers(
+        engine,
+        settings,
+        directory=load_directory(directory),
+        sender=load_sender(settings),
+        clock=lambda: NU,
+    )
+    return handlers, FieldCipher([key]), engine
+
+
+def _outbox(engine: Any) -> list[OutboxRow]:
+    with Session(engine) as session:
+        return list(session.exec(select(OutboxRow)))
+
+
+async def test_sends_once_with_the_key_derived_message_id(
+    setup: Any, smtp_server: Any, pki: Any
+) -> None:
+    handlers, cipher, engine = setup
+    event = _event(cipher)
+    await handlers.on_report_addressed(event)
+    await handlers.on_report_addressed(event)
+    [envelope] = smtp_server.recorder.messages
+    opened = open_message(
+        envelope.original_content, certificate=pki.kommune.certificate, key=pki.kommune.key
+    )
+    assert opened.attachments == {
+        "indberetning-sag-2025-0077.json": b'{"indgreb": ["fysisk_magt"]}'
+    }
+    [row] = _outbox(engine)
+    sent = DeliverySent.model_validate_json(row.payload)
+    assert sent.message_ref == message_id_for(idempotency_key(event))
+
+
+async def test_other_channels_are_not_ours(setup: Any, smtp_server: Any) -> None:
+    handlers, cipher, engine = setup
+    await handlers.on_report_addressed(_event(cipher, channel="bosted_advis"))
+    assert smtp_server.recorder.messages == []
+    assert _outbox(engine) == []
+
+
+async def test_unknown_recipient_and_unopenable_report_fail_for_good(
+    setup: Any, smtp_server: Any
+) -> None:
+    handlers, cipher, engine = setup
+    await handlers.on_report_addressed(_event(cipher, recipient_id="9999"))
+    await handlers.on_report_addressed(_event(None, rapport_sealed="ikke-en-forsegling"))
+    assert smtp_server.recorder.messages == []
+    rows = _outbox(engine)
+    failures = [DeliveryFailed.model_validate_json(r.payload) for r in rows if "failed" in r.topic]
+    letters = [DeadLetter.model_validate_json(r.payload) for r in rows if "dlq" in r.topic]
+    assert [f.reason for f in failures] == [
+        "Modtageren findes ikke i modtagerkataloget.",
+        "Den forseglede rapport kan ikke åbnes.",
+    ]
+    assert all(not f.retryable for f in failures)
+    assert len(letters) == 2
+    assert ReportAddressed.model_validate_json(letters[0].original_value()).recipient_id == "9999"

@@ -1,0 +1,132 @@
+"""The routing app: consumers, outbox relay (creating recipient topics), scheduler and HTTP API."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from magt_contracts import topics
+from magt_contracts.messages import (
+    ComplaintDecided,
+    ComplaintForwarded,
+    ComplaintReceived,
+    ComplaintRedirected,
+    ComplaintStatementIssued,
+    CrimeSuspected,
+    DeadlineBreached,
+    DecisionMade,
+    DeliveryFailed,
+    DeliverySent,
+    ReportApproved,
+    StatistikAlert,
+)
+from magt_routing.api import build_router
+from magt_routing.handlers import Handlers
+from magt_routing.publisher import RecipientTopicPublisher
+from magt_routing.scheduler import scheduler_running
+from magt_routing.settings import Settings
+from magt_runtime.broker import create_broker
+from magt_runtime.consumer import subscribe
+from magt_runtime.db import create_tables, make_engine
+from magt_runtime.deadletter import dead_letter_topic
+from magt_runtime.http import asyncapi_document
+from magt_runtime.lifecycle import relay_running
+from magt_runtime.logging import configure_logging
+from magt_runtime.topics import ensure_topics
+
+log = structlog.get_logger(__name__)
+
+PRODUCED = [topics.REPORT_ADDRESSED]
+
+
+def _consumed(h: Handlers) -> list[tuple[str, type[BaseModel], Callable[[Any], Awaitable[None]]]]:
+    return [
+        (topics.REPORT_APPROVED, ReportApproved, h.on_report_approved),
+        (topics.CRIME_SUSPECTED, CrimeSuspected, h.on_crime_suspected),
+        (topics.DECISION_MADE, DecisionMade, h.on_decision_made),
+        (topics.COMPLAINT_RECEIVED, ComplaintReceived, h.on_complaint_received),
+        (topics.COMPLAINT_FORWARDED, ComplaintForwarded, h.on_complaint_forwarded),
+        (topics.COMPLAINT_DECIDED, ComplaintDecided, h.on_complaint_decided),
+        (
+            topics.COMPLAINT_STATEMENT_ISSUED,
+            ComplaintStatementIssued,
+            h.on_complaint_statement_issued,
+        ),
+        (topics.COMPLAINT_REDIRECTED, ComplaintRedirected, h.on_complaint_redirected),
+        (topics.DEADLINE_BREACHED, DeadlineBreached, h.on_deadline_breached),
+        (topics.STATISTIK_ALERT, StatistikAlert, h.on_statistik_alert),
+        (topics.DELIVERY_SENT, DeliverySent, h.on_delivery_sent),
+        (topics.DELIVERY_FAILED, DeliveryFailed, h.on_delivery_failed),
+    ]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The routing service as an ASGI app."""
+    settings = settings or Settings()
+    configure_logging(
+        service=settings.service_name, json=settings.log_json, level=settings.log_level
+    )
+    engine = make_engine(settings.database_url)
+    create_tables(engine)
+    broker = create_broker(settings, description="Routing: adressering af indberetninger")
+    handlers = Handlers(engine, settings)
+    consumed = _consumed(handlers)
+    for topic, model, handle in consumed:
+        subscribe(
+            broker,
+            topic=settings.topic(topic),
+            # One group per topic: a single group over twelve topics rebalances every member
+            # each time one joins, which makes start and restart slow.
+            group_id=f"magt.routing.{topic}",
+            model=model,
+            handle=handle,
+            settings=settings,
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # service_running, with the relay publishing through RecipientTopicPublisher so that a
+        # recipient's topic exists before its first event.
+        wanted = [topic for topic, _, _ in consumed] + PRODUCED
+        await ensure_topics(
+            settings.kafka_bootstrap_servers,
+            [settings.topic(t) for t in wanted]
+            + [settings.topic(dead_letter_topic(settings.service_name))],
+            partitions=settings.topic_partitions,
+            replication_factor=settings.topic_replication_factor,
+        )
+        await broker.start()
+        log.info("service.started")
+        try:
+            publisher = RecipientTopicPublisher(broker, settings)
+            async with (
+                relay_running(engine, publisher, settings),
+                scheduler_running(engine, settings),
+            ):
+                yield
+        finally:
+            await broker.stop()
+            engine.dispose()
+            log.info("service.stopped")
+
+    app = FastAPI(title="Magtanvendelse: routing", lifespan=lifespan)
+    app.include_router(build_router(engine, settings, settings.token_verifier()))
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/asyncapi.json")
+    def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(
+            broker,
+            title="routing",
+            description="Adresserer indberetninger og hændelser til modtagerne.",
+        )
+
+    return app

@@ -1,0 +1,293 @@
+"""One handler per consumed event: inbox check, plan lines, staged events, one commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from magt_contracts.messages.base import Event
+from magt_contracts.messages.frister import DeadlineBreached
+from magt_contracts.messages.klager import (
+    ComplaintDecided,
+    ComplaintForwarded,
+    ComplaintReceived,
+    ComplaintRedirected,
+    ComplaintStatementIssued,
+)
+from magt_contracts.messages.registrering import CrimeSuspected, DecisionMade, ReportApproved
+from magt_contracts.messages.routing import DeliveryFailed, DeliverySent
+from magt_contracts.messages.statistik import StatistikAlert
+from magt_contracts.rules import modtagere_klager as mk
+from magt_contracts.rules.recipients import recipients
+from magt_contracts.vaerdier import Modtager
+from magt_routing import addressing, store
+from magt_routing.settings import Settings
+from magt_runtime import inbox
+
+log = structlog.get_logger(__name__)
+
+ALERT_CAUSE = "delivery_failed"
+
+
+class Handlers:
+    """The routing handlers over one database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+
+    def _plan(
+        self,
+        session: Session,
+        event: Event,
+        modtagere: list[Modtager],
+        *,
+        cause: str,
+        rapport_ref: str,
+        rapport_sealed: str | None = None,
+    ) -> None:
+        rows = addressing.store_plan(
+            session,
+            modtagere,
+            cause=cause,
+            cause_event=event,
+            rapport_ref=rapport_ref,
+            rapport_sealed=rapport_sealed,
+            settings=self.settings,
+            now=self.clock(),
+        )
+        log.info("routing.planned", cause=cause, lines=len(rows))
+
+    async def on_report_approved(self, event: ReportApproved) -> None:
+        """An approved report: every recipient of recipients(), immediate ones at once."""
+        f = event.fakta
+        with Session(self.engine) as session:
+            if not inbox.first_time(
+                session, consumer="routing.report_approved", event_id=str(event.event_id)
+            ):
+                return
+            store.remember_case(
+                session,
+                event.case_id,
+                institution_id=f.institution.institution_id,
+                handlekommune=f.handlekommune,
+                socialtilsyn=f.socialtilsyn.value,
+                driftsherre_id=f.institution.driftsherre_id,
+                beliggenhedskommune=f.institution.beliggenhedskommune,
+                person_ref=f.person_ref,
+                vaerge_ref=f.vaerge_ref,
+                godkendt=True,
+            )
+            store.remember_institution(
+                session,
+                f.institution.institution_id,
+                driftsherre_id=f.institution.driftsherre_id,
+                socialtilsyn=f.socialtilsyn.value,
+            )
+            modtagere = recipients(event, now=self.clock())
+            self._plan(
+                session,
+                event,
+                modtagere,
+                cause="report",
+                rapport_ref=event.rapport_ref,
+                rapport_sealed=event.rapport_sealed,
+            )
+            session.commit()
+
+    async def on_crime_suspected(self, event: CrimeSuspected) -> None:
+        """Suspicion of a punishable act: operator and Socialtilsyn at once."""
+        with Session(self.engine) as session:
+            if not inbox.first_time(
+                session, consumer="routing.crime_suspected", event_id=str(event.event_id)
+            ):
+                return
+            store.remember_case(
+                session,
+                event.case_id,
+                institution_id=event.institution_id,
+                socialtilsyn=event.socialtilsyn,
+                driftsherre_id=event.driftsherre_id,
+                person_ref=event.person_ref,
+            )
+            store.remember_institution(
+                session,
+                event.institution_id,
+                driftsherre_id=event.driftsherre_id,
+                socialtilsyn=event.socialtilsyn,
+            )
+            self._plan(
+                session,
+                event,
+                mk.crime_recipients(event),
+                cause="crime",
+                rapport_ref=f"mistanke:{event.case_id}",
+            )
+            session.commit()
+
+    async def on_decision_made(self, event: DecisionMade) -> None:
+        """A municipal decision: citizen, værge, leader and caseworker at once."""
+        with Session(self.engine) as session:
+            if not inbox.first_time(
+                session, consumer="routing.decision_made", event_id=str(event.event_id)
+            ):
+                return
+            sag = store.remember_case(
+                session,
+                event.case_id,
+                institution_id=event.institution_id,
+                handlekommune=event.kommune,
+                person_ref=event.person_ref,
+            )
+            modtagere = mk.decision_made_recipients(event, vaerge_ref=sag.vaerge_ref)
+            self._plan(
+                session,
+                event,
+                modtagere,
+                cause="decision",
+                rapport_ref=f"afgoerelse:{event.afgoerelse_id}",
+            )
+            session.commit()
+
+    async def on_complaint_received(self, event: ComplaintReceived) -> None:
+        """A complaint with standing: remember its parties (nobody is addressed yet)."""
+        with Session(self.engine) as session:
+            if not inbox.first_time(
+                session, consumer="routing.complaint_received", event_id=str(event.event_id)
+            ):
+                return
+            if session.get(store.RoutingComplaint, event.klage_id) is None:
+                session.add(
+                    store.RoutingComplaint(
+                        klage_id=event.klage_id,
+                        case_id=event.case_id,
+                        person_ref=event.person_ref,
+                        handlekommune=event.handlekommune,
+                        klager_rolle=event.klager_rolle,
+                    )
+                )
+            store.remember_case(
+                session,
+                event.case_id,
+                person_ref=event.person_ref,
+                handlekommune=event.handlekommune,
+            )
+            session.commit()
+
+    async def _complaint(self, event: Event, klage_id: str, art: mk.Klagehaendelse) -> None:
+        with Session(self.engine) as session:
+            if not inbox.first_time(
+                session, consumer=f"routing.complaint_{art.value}", event_id=str(event.event_id)
+            ):
+                return
+            parter = store.complaint_parties(session, klage_id, event.case_id)
+            modtagere = mk.complaint_recipients(art, parter, due=event.occurred_at)
+            self._plan(
+                session,
+                event,
+                modtagere,
+                cause=f"complaint_{art.value}",
+                rapport_ref=f"klage:{klage_id}:{art.value}",
+            )
+            session.commit()
+
+    async def on_complaint_forwarded(self, event: ComplaintForwarded) -> None:
+        """Forwarded to Ankestyrelsen: Ankestyrelsen and the complainant."""
+        await self._complaint(event, event.klage_id, mk.Klagehaendelse.FORWARDED)
+
+    async def on_complaint_decided(self, event: ComplaintDecided) -> None:
+        """Decided: committee, leader, citizen and værge."""
+        await self._complaint(event, event.klage_id, mk.Klagehaendelse.DECIDED)
+
+    async def on_complaint_statement_issued(self, event: ComplaintStatementIssued) -> None:
+        """The statement on acute force: complainant and leader."""
+        await self._complaint(event, event.klage_id, mk.Klagehaendelse.STATEMENT_ISSUED)
+
+    async def on_complaint_redirected(self, event: ComplaintRedirected) -> None:
+        """Redirected: complainant and municipality."""
+        await self._complaint(event, event.klage_id, mk.Klagehaendelse.REDIRECTED)
+
+    async def on_deadline_breached(self, event: DeadlineBreached) -> None:
+        """A breached deadline: whoever must act on it."""
+        with Session(self.engine) as session:
+            if not inbox.first_time(
+                session, consumer="routing.deadline_breached", event_id=str(event.event_id)
+            ):
+                return
+            parter = store.case_parties(session, event.case_id)
+            modtagere = mk.deadline_breached_recipients(event.kind, parter, due=event.occurred_at)
+            self._plan(
+                session,
+                event,
+                modtagere,
+                cause="deadline_breached",
+                rapport_ref=f"frist:{event.kind}",
+            )
+            session.commit()
+
+    async def on_statistik_alert(self, event: StatistikAlert) -> None:
+        """Disproportionately many uses: operator (or institution) and Socialtilsyn."""
+        with Session(self.engine) as session:
+            if not inbox.first_time(
+                session, consumer="routing.statistik_alert", event_id=str(event.event_id)
+            ):
+                return
+            parter = store.institution_parties(session, event.institution_id)
+            modtagere = mk.statistik_alert_recipients(parter, due=event.occurred_at)
+            ref = f"statistik:{event.institution_id}:{event.period_start}:{event.period_end}"
+            self._plan(session, event, modtagere, cause="statistik_alert", rapport_ref=ref)
+            session.commit()
+
+    async def on_delivery_sent(self, event: DeliverySent) -> None:
+        """A line reached its recipient."""
+        with Session(self.engine) as session:
+            if not inbox.first_time(
+                session, consumer="routing.delivery_sent", event_id=str(event.event_id)
+            ):
+                return
+            line = self._line(session, event)
+            if line is not None:
+                line.state = store.SENT
+                line.delivered_at = store.utc(event.occurred_at)
+                line.delivery_ref = event.message_ref[:200]
+                line.failure_reason = None
+                line.rapport_sealed = None  # delivered: routing keeps no copy of the report
+                session.add(line)
+            session.commit()
+
+    async def on_delivery_failed(self, event: DeliveryFailed) -> None:
+        """A failed delivery; a final one becomes an operator alert (never an alert about an alert)."""
+        with Session(self.engine) as session:
+            if not inbox.first_time(
+                session, consumer="routing.delivery_failed", event_id=str(event.event_id)
+            ):
+                return
+            line = self._line(session, event)
+            if line is not None and line.state != store.SENT:
+                line.failure_reason = event.reason[:500]
+                if not event.retryable:
+                    line.state = store.FAILED
+                session.add(line)
+            if not event.retryable and (line is None or line.cause != ALERT_CAUSE):
+                parter = store.case_parties(session, event.case_id)
+                modtagere = mk.delivery_failed_recipients(parter, due=event.occurred_at)
+                ref = f"levering:{event.channel.value}:{event.role.value}"
+                self._plan(session, event, modtagere, cause=ALERT_CAUSE, rapport_ref=ref)
+            session.commit()
+
+    @staticmethod
+    def _line(session: Session, event: Event) -> store.PlanLine | None:
+        if event.causation_id is None:
+            return None
+        return store.line_by_addressed_event(session, str(event.causation_id))
