@@ -115,3 +115,52 @@ class Platform:
             for p in self.processes.values()
             if p.log.exists()
         }
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The secrets one platform run shares (generated fresh; never written to the repository)."""
+
+    token_secret: str
+    payload_key: str
+    storage_key: str
+    person_ref_secret: str
+
+    @staticmethod
+    def generate() -> Secrets:
+        import secrets as _secrets
+
+        from magt_runtime.crypto import FieldCipher
+
+        return Secrets(
+            token_secret=_secrets.token_urlsafe(48),
+            payload_key=FieldCipher.new_key(),
+            storage_key=FieldCipher.new_key(),
+            person_ref_secret=_secrets.token_urlsafe(32),
+        )
+
+
+def shared_env(bootstrap: str, namespace: str, secrets: Secrets) -> dict[str, str]:
+    """What every process reads: Kafka, the topic namespace, the platform's secrets, JSON logs."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "MAGT_TOPIC_NAMESPACE": namespace,
+        "MAGT_TOKEN_SECRET": secrets.token_secret,
+        "MAGT_PAYLOAD_KEYS": secrets.payload_key,
+        "MAGT_PERSON_REF_SECRET": secrets.person_ref_secret,
+        "MAGT_REGISTRERING_STORAGE_KEYS": secrets.storage_key,
+        "MAGT_LOG_JSON": "true",
+    }
+
+
+def database_env(urls: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Each service its own database: `MAGT_<SERVICE>_DATABASE_URL`."""
+    return {name: {f"MAGT_{name.upper()}_DATABASE_URL": url} for name, url in urls.items()}
+
+
+def merge_env(*parts: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for part in parts:
+        for name, values in part.items():
+            merged.setdefault(name, {}).update(values)
+    return merged

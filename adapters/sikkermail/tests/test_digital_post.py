@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import socket
 import threading
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
 import pytest
 import uvicorn
-from fastapi import FastAPI, Request, Response
 from sqlmodel import Session, select
 
 from magt_contracts.messages import DeliveryFailed, DeliverySent, ReportAddressed
@@ -27,6 +24,7 @@ from magt_runtime.db import create_tables, make_engine
 from magt_runtime.outbox import OutboxRow
 from magt_sikkermail import memo
 from magt_sikkermail.content import MissingCprError, recipient_cpr
+from magt_sikkermail.emulator import EmulatorState, check_memo, create_emulator
 from magt_sikkermail.handlers import Handlers, idempotency_key
 from magt_sikkermail.settings import SikkermailSettings
 
@@ -47,79 +45,40 @@ REPORT = {
 
 @dataclass
 class Emulator:
-    """A Digital Post endpoint that parses and checks every MeMo document it receives."""
+    """The served emulator: its port and its state."""
 
+    state: EmulatorState
     port: int = 0
-    replies: list[int] = field(default_factory=list)
-    received: dict[str, dict[str, Any]] = field(default_factory=dict)
-    posts: int = 0
-    errors: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/memo"
 
+    @property
+    def received(self) -> dict[str, dict[str, Any]]:
+        return self.state.received
 
-def _text(node: ET.Element, path: str) -> str:
-    found = node.find(path, NS)
-    if found is None or found.text is None:
-        raise ValueError(f"missing {path}")
-    return found.text
+    @property
+    def replies(self) -> list[int]:
+        return self.state.replies
 
+    @replies.setter
+    def replies(self, value: list[int]) -> None:
+        self.state.replies = value
 
-def check_memo(document: bytes) -> dict[str, Any]:
-    """Parse a MeMo message and check its required structure; the fields that matter."""
-    root = ET.fromstring(document)
-    if root.tag != f"{{{memo.MEMO_NS}}}Message" or not root.get("memoVersion", "").startswith("1."):
-        raise ValueError("not a MeMo 1.x message")
-    header = root.find("memo:MessageHeader", NS)
-    body = root.find("memo:MessageBody", NS)
-    if header is None or body is None:
-        raise ValueError("MessageHeader and MessageBody are required")
-    recipient_id = _text(header, "memo:Recipient/memo:recipientID")
-    if _text(header, "memo:Recipient/memo:idType") != "CPR" or not (
-        len(recipient_id) == 10 and recipient_id.isdigit()
-    ):
-        raise ValueError("recipient must be a CPR number")
-    files = {}
-    for doc in [
-        *body.findall("memo:MainDocument", NS),
-        *body.findall("memo:AdditionalDocument", NS),
-    ]:
-        name = _text(doc, "memo:File/memo:filename")
-        files[name] = base64.b64decode(_text(doc, "memo:File/memo:content"), validate=True)
-    return {
-        "uuid": _text(header, "memo:messageUUID"),
-        "message_id": _text(header, "memo:messageID"),
-        "label": _text(header, "memo:label"),
-        "sender": _text(header, "memo:Sender/memo:senderID"),
-        "recipient": recipient_id,
-        "main_label": _text(body, "memo:MainDocument/memo:label"),
-        "files": files,
-    }
+    @property
+    def posts(self) -> int:
+        return self.state.posts
+
+    @property
+    def errors(self) -> list[str]:
+        return self.state.errors
 
 
 @pytest.fixture
 def emulator() -> Iterator[Emulator]:
-    state = Emulator()
-    app = FastAPI()
-
-    @app.post("/memo")
-    async def receive(request: Request) -> Response:
-        state.posts += 1
-        if state.replies:
-            return Response(status_code=state.replies.pop(0))
-        if not request.headers.get("content-type", "").startswith("application/xml"):
-            return Response(status_code=415)
-        try:
-            parsed = check_memo(await request.body())
-        except (ValueError, ET.ParseError) as error:
-            state.errors.append(str(error))
-            return Response(status_code=400)
-        if parsed["uuid"] in state.received:
-            return Response(status_code=409)
-        state.received[parsed["uuid"]] = parsed
-        return Response(status_code=201)
+    state = Emulator(EmulatorState())
+    app = create_emulator(state.state)
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
