@@ -112,13 +112,13 @@ async def test_invalid_document_is_422_with_danish_field_errors(api: Any, lav: A
     bad = lav(aendringer={"magtanvendelsesskema.barn.cpr": "320110-4321"})
     response = await client.post("/bosted/dokumenter", json=bad, headers=_auth(settings))
     assert response.status_code == 422
-    [fejl] = response.json()
+    [fejl] = response.json()["detail"]
     assert fejl["field"] == "magtanvendelsesskema.barn.cpr"
     assert "gyldig dato" in fejl["message"]
     assert "320110" not in response.text
     garbage = await client.post("/bosted/dokumenter", content=b"{not json", headers=_auth(settings))
     assert garbage.status_code == 422
-    assert "gyldig JSON" in garbage.json()[0]["message"]
+    assert "gyldig JSON" in garbage.json()["detail"][0]["message"]
     assert _outbox(engine) == 0
 
 

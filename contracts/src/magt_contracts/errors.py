@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, InitErrorDetails
 
 from magt_contracts.messages.base import FeltFejl
 
@@ -81,3 +82,29 @@ def danske_fejl(exc: ValidationError, *, tags: frozenset[str] = frozenset()) -> 
 def som_dicts(fejl: list[FeltFejl]) -> list[dict[str, Any]]:
     """Errors as plain dicts."""
     return [f.model_dump() for f in fejl]
+
+
+def request_fejl(
+    errors: Sequence[Mapping[str, Any]], *, tags: frozenset[str] = frozenset()
+) -> list[FeltFejl]:
+    """An HTTP framework's request-validation errors (pydantic's error dicts, with `body`,
+    `query` or `path` first in `loc`) as Danish field errors; the input value is never echoed."""
+    fejl: list[FeltFejl] = []
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+            loc = loc[1:]
+        detail = InitErrorDetails(type=error["type"], loc=loc, input=error.get("input"))
+        if error.get("ctx"):
+            detail["ctx"] = error["ctx"]
+        try:
+            fejl += danske_fejl(ValidationError.from_exception_data("request", [detail]), tags=tags)
+        except (TypeError, ValueError, KeyError):
+            sti = ".".join(str(d) for d in loc) or "(body)"
+            fejl.append(FeltFejl(field=sti, message="Ugyldig værdi."))
+    return fejl
+
+
+def request_fejl_dicts(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """`request_fejl` as plain dicts: what every API's validation handler answers."""
+    return som_dicts(request_fejl(errors))

@@ -246,7 +246,7 @@ async def test_invalid_submission_is_422_field_by_field_in_danish(
         "/sager", json=form, headers=_token(api_settings, "medarbejder", TILBUD)
     )
     assert response.status_code == 422
-    fejl = {f["field"]: f["message"] for f in response.json()}
+    fejl = {f["field"]: f["message"] for f in response.json()["detail"]}
     assert fejl["klagevejledning_givet"] == "Feltet skal udfyldes."
     assert "gyldig dato" in fejl["barn.cpr"]
     assert "320110-4321" not in response.text
@@ -261,7 +261,7 @@ async def test_invalid_leader_part_is_422_in_danish(
         headers=_token(api_settings, "leder", TILBUD),
     )
     assert response.status_code == 422
-    assert {f["field"]: f["message"] for f in response.json()} == {
+    assert {f["field"]: f["message"] for f in response.json()["detail"]} == {
         "kommentarer": "Feltet skal udfyldes.",
         "godkendt": "Skal være ja/nej (true/false).",
     }
@@ -318,7 +318,7 @@ async def test_correction_keeps_every_version(
         headers=headers,
     )
     assert bad.status_code == 422
-    assert bad.json() == [{"field": "form.episode.sted", "message": "Feltet skal udfyldes."}]
+    assert bad.json()["detail"] == [{"field": "form.episode.sted", "message": "Feltet skal udfyldes."}]
     ok = await client.post("/sager/sag-reg/rettelser", json=_body("rettelse", lav), headers=headers)
     assert ok.json()["version"] == 2
     data = (await client.get("/sager/sag-reg", headers=headers)).json()
@@ -363,7 +363,7 @@ async def test_bilag1_uses_are_grouped_in_periods_per_type(
     bad["indgreb"] = "fastholdelse"
     r = await client.post("/bilag1", json=bad, headers=headers)
     assert r.status_code == 422
-    assert r.json()[0]["message"] == "Indgrebet 'fastholdelse' registreres ikke på bilag 1."
+    assert r.json()["detail"][0]["message"] == "Indgrebet 'fastholdelse' registreres ikke på bilag 1."
 
 
 async def test_openapi_and_health(client: httpx.AsyncClient) -> None:
@@ -382,7 +382,7 @@ async def test_malformed_bodies_get_danish_field_errors(
     headers = {**_token(api_settings, "leder", TILBUD), "content-type": "application/json"}
     broken = await client.post("/sager/sag-reg/lederdel", content=b"{ikke json", headers=headers)
     assert broken.status_code == 422
-    assert all(set(f) == {"field", "message"} for f in broken.json())
+    assert all(set(f) == {"field", "message"} for f in broken.json()["detail"])
     liste = await client.post("/sager", json=[1, 2], headers=headers)
     assert liste.status_code == 422
-    assert liste.json() == [{"field": "(skema)", "message": "Skal være et objekt med felter."}]
+    assert liste.json()["detail"] == [{"field": "(skema)", "message": "Skal være et objekt med felter."}]

@@ -24,7 +24,7 @@ from magt_contracts.adgang import maa_skrive
 from magt_contracts.errors import som_dicts
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import forbidden, principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, field_errors, forbidden, principal_dependency
 
 MODTAGET = {Udfald.NY, Udfald.GENINDSENDT, Udfald.RETTELSE}
 
@@ -71,7 +71,7 @@ BESKED = {
 
 def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) -> APIRouter:
     """The adapter's scoped, audited endpoints."""
-    router = APIRouter(prefix="/bosted", tags=["bosted"])
+    router = APIRouter(prefix="/bosted", tags=["bosted"], responses=ERROR_RESPONSES)
     current = Annotated[Principal, Depends(principal_dependency(verifier))]
 
     def refuse(principal: Principal, action: str, resource: str) -> HTTPException:
@@ -85,7 +85,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
     @router.post(
         "/dokumenter",
         status_code=status.HTTP_202_ACCEPTED,
-        responses={200: {"model": Svar}, 422: {"description": "Feltfejl på dansk."}},
+        responses={200: {"model": Svar}},
     )
     async def indsend(request: Request, principal: current) -> JSONResponse:
         """Submit one Bosted document (the format of docs/bosted-format.md)."""
@@ -93,7 +93,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
             raw = fmt.laes_json(await request.body())
             kuvert = fmt.kuvert(raw)
         except fmt.UgyldigtDokumentError as error:
-            return JSONResponse(som_dicts(error.fejl), status.HTTP_422_UNPROCESSABLE_CONTENT)
+            return field_errors(som_dicts(error.fejl))
         if not maa_skrive(principal.role, principal.organisation, kuvert.institution.tilbud_id):
             raise await run_in_threadpool(refuse, principal, "submit", kuvert.dokument_id)
 
@@ -107,7 +107,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
 
         kvittering = await run_in_threadpool(i_transaktion, engine, arbejde)
         if kvittering.udfald is Udfald.AFVIST:
-            return JSONResponse(som_dicts(kvittering.fejl), status.HTTP_422_UNPROCESSABLE_CONTENT)
+            return field_errors(som_dicts(kvittering.fejl))
         svar = Svar(
             status=kvittering.udfald,
             dokument_id=kvittering.dokument_id,

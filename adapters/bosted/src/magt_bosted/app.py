@@ -16,11 +16,12 @@ from magt_bosted.journal import run_sender
 from magt_bosted.settings import Settings
 from magt_bosted.watcher import watch
 from magt_contracts import topics
+from magt_contracts.errors import request_fejl_dicts
 from magt_contracts.messages import DeliverySent, RegistrationRejected, ReportAddressed
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document
+from magt_runtime.http import asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Bosted-adapter", lifespan=lifespan)
+
+    install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))
 
     @app.get("/health")

@@ -14,7 +14,7 @@ from magt_nexus import store
 from magt_nexus.settings import NexusSettings
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import forbidden, principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, forbidden, principal_dependency
 
 
 def _may_see(principal: Principal, settings: NexusSettings, institution_id: str | None) -> bool:
@@ -36,7 +36,7 @@ def _may_list(principal: Principal, settings: NexusSettings) -> bool:
 
 def build_router(engine: Engine, settings: NexusSettings, verifier: TokenVerifier) -> APIRouter:
     """GET /nexus/errors and GET /nexus/status, scoped and audited."""
-    router = APIRouter(prefix="/nexus", tags=["nexus"])
+    router = APIRouter(prefix="/nexus", tags=["nexus"], responses=ERROR_RESPONSES)
     current = principal_dependency(verifier)
 
     @router.get("/errors", summary="Skemaer fra Nexus, der ikke kunne modtages")

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from magt_contracts import topics
+from magt_contracts.errors import request_fejl_dicts
 from magt_contracts.messages import DeliverySent, RegistrationRejected
 from magt_nexus.api import build_router
 from magt_nexus.client import NexusClient
@@ -21,7 +22,7 @@ from magt_nexus.settings import NexusSettings
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document
+from magt_runtime.http import asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 
@@ -80,6 +81,8 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
                 await asyncio.gather(*tasks, return_exceptions=True)
 
     app = FastAPI(title="Magtanvendelse: Nexus-adapter", lifespan=lifespan)
+
+    install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))
 
     @app.get("/health")

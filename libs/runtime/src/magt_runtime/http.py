@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
 
 from magt_runtime.auth import InvalidTokenError, Principal, TokenVerifier
 
@@ -45,3 +48,42 @@ def asyncapi_document(broker: Any, *, title: str, description: str) -> dict[str,
     spec = AsyncAPI(broker, title=title, description=description, version="1")
     document: dict[str, Any] = spec.to_specification().to_jsonable()
     return document
+
+
+class FieldErrorOut(BaseModel):
+    """One field's error, in Danish."""
+
+    field: str = Field(description="Feltets sti, punktum-separeret.", examples=["barn.cpr"])
+    message: str = Field(description="Fejlen på dansk.", examples=["Feltet skal udfyldes."])
+
+
+class ErrorBody(BaseModel):
+    """The body of every 422 answer: the fields with errors, explained in Danish."""
+
+    detail: list[FieldErrorOut]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "Fejl i felterne, forklaret på dansk."}
+}
+"""Pass as `APIRouter(responses=ERROR_RESPONSES)`: documents the one 422 shape every API answers
+(FastAPI then leaves out its own English validation-error schema)."""
+
+
+def field_errors(errors: Sequence[Mapping[str, str]]) -> JSONResponse:
+    """A 422 answer in the platform's one shape: `{"detail": [{"field", "message"}, ...]}`."""
+    body = ErrorBody(detail=[FieldErrorOut(field=e["field"], message=e["message"]) for e in errors])
+    return JSONResponse(status_code=422, content=body.model_dump())
+
+
+def install_validation_handler(
+    app: FastAPI, translate: Callable[[Sequence[Mapping[str, Any]]], Sequence[Mapping[str, str]]]
+) -> None:
+    """Answer FastAPI's own request-validation errors in the same shape, translated by `translate`
+    (each service passes the contracts' Danish translation); the input is never echoed back."""
+
+    async def handler(_request: Request, exc: Exception) -> JSONResponse:
+        errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+        return field_errors(translate(list(errors)))
+
+    app.add_exception_handler(RequestValidationError, handler)

@@ -23,7 +23,7 @@ from magt_frister.store import FristRow, in_scope_query, now_utc
 from magt_frister.transitions import meet
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import forbidden, principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, forbidden, principal_dependency
 
 DEFAULT_STATES = (OPEN, WARNED, BREACHED)
 
@@ -210,7 +210,7 @@ def build_router(
     now: Callable[[], datetime] = now_utc,
 ) -> APIRouter:
     """GET /frister: the overview; POST /frister/{id}/opfyldt: a recorded duty. Scoped, audited."""
-    router = APIRouter(tags=["frister"])
+    router = APIRouter(tags=["frister"], responses=ERROR_RESPONSES)
     current = principal_dependency(verifier)
 
     @router.get("/frister", response_model=list[FristUd])

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from magt_contracts import topics
+from magt_contracts.errors import request_fejl_dicts
 from magt_frister.api import build_router
 from magt_frister.handlers import Handlers, consumed
 from magt_frister.scheduler import Scheduler
@@ -20,7 +21,7 @@ from magt_frister.store import now_utc
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document
+from magt_runtime.http import asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 
@@ -92,6 +93,8 @@ def create_app(
                     await task
 
     app = FastAPI(title="Frister", description=DESCRIPTION, lifespan=lifespan)
+
+    install_validation_handler(app, request_fejl_dicts)
     app.state.engine = engine
     app.state.scheduler = scheduler
     app.include_router(build_router(engine, settings, settings.token_verifier(), now=now))

@@ -34,7 +34,7 @@ from magt_klager.domain import Status, kommando_id
 from magt_klager.settings import Settings
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, principal_dependency
 
 
 class _Input(BaseModel):
@@ -96,7 +96,7 @@ def build_router(
     clock: Clock | None = None,
 ) -> APIRouter:
     """The whole API on `engine`; `clock` for tests (default: the real time)."""
-    router = APIRouter()
+    router = APIRouter(responses=ERROR_RESPONSES)
     caller = Annotated[Principal, Depends(principal_dependency(verifier))]
     now = clock or (lambda: datetime.now(UTC))
 

@@ -27,7 +27,7 @@ from magt_klager.vejledning import (
 )
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import forbidden, principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, forbidden, principal_dependency
 
 
 class VejledningInput(Input):
@@ -41,7 +41,7 @@ class VejledningInput(Input):
 
 def build_vejledning_router(engine: Engine, verifier: TokenVerifier, now: Clock) -> APIRouter:
     """The letter for any case or kind of complaint, and the tracking of guidance given."""
-    router = APIRouter()
+    router = APIRouter(responses=ERROR_RESPONSES)
     caller = Annotated[Principal, Depends(principal_dependency(verifier))]
 
     @router.get("/klagevejledning", summary="Klagevejledning (generel)")

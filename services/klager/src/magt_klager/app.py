@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from magt_contracts import topics
+from magt_contracts.errors import request_fejl_dicts
 from magt_contracts.messages import (
     DecisionMade,
     RecordComplaintDecision,
@@ -22,7 +23,7 @@ from magt_klager.settings import Settings
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document
+from magt_runtime.http import asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Klager", description="Klager over magtanvendelse.", lifespan=lifespan)
+
+    install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))
 
     @app.get("/health", summary="Sundhed")

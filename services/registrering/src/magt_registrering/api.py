@@ -2,7 +2,7 @@
 
 Scope comes only from `magt_contracts.adgang` (maa_se_sag, maa_se_intern_del, maa_skrive,
 maa_godkende); every read and write, allowed or refused, is written to the audit log in the same
-transaction as its effect. Errors are Danish: 422 with [{"field", "message"}], 401/403 from
+transaction as its effect. Errors are Danish: 422 with {"detail": [{"field", "message"}]}, 401/403 from
 `magt_runtime.http`, 404 for an unknown case and 409 when the workflow does not allow the step.
 """
 
@@ -10,11 +10,9 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import uuid4, uuid5
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Body, Depends, HTTPException, status
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
-from pydantic_core import InitErrorDetails
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -32,7 +30,7 @@ from magt_registrering.handlers import Registrering, Resultat
 from magt_registrering.settings import Settings
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import forbidden, principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, field_errors, forbidden, principal_dependency
 
 _TAGS = frozenset(FORM_TYPES)
 _INGEN = "\x00"  # a party no token can name: list probes ask adgang about one party only
@@ -109,7 +107,7 @@ class Bilag1Brug(BaseModel):
 
 
 def _fejl(fejl: list[FeltFejl]) -> JSONResponse:
-    return JSONResponse(status_code=422, content=som_dicts(fejl))
+    return field_errors(som_dicts(fejl))
 
 
 def _konflikt(besked: str) -> HTTPException:
@@ -118,27 +116,6 @@ def _konflikt(besked: str) -> HTTPException:
 
 def _findes_ikke() -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, "Sagen findes ikke.")
-
-
-async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's own request errors as Danish field errors (422)."""
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    fejl: list[FeltFejl] = []
-    for error in errors:
-        loc = tuple(error.get("loc", ()))
-        if loc and loc[0] in ("body", "query", "path"):
-            loc = loc[1:]
-        detail = InitErrorDetails(type=error["type"], loc=loc, input=error.get("input"))
-        if error.get("ctx"):
-            detail["ctx"] = error["ctx"]
-        try:
-            fejl += danske_fejl(
-                ValidationError.from_exception_data("request", [detail]), tags=_TAGS
-            )
-        except (TypeError, ValueError, KeyError):
-            sti = ".".join(str(d) for d in loc) or "(body)"
-            fejl.append(FeltFejl(field=sti, message="Ugyldig værdi."))
-    return _fejl(fejl)
 
 
 def parter(sag: store.Sag) -> adgang.SagensParter:
@@ -181,7 +158,7 @@ def _institution_id(data: dict[str, Any]) -> str | None:
 
 def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) -> APIRouter:
     """The API's routes; every one needs a bearer token."""
-    router = APIRouter()
+    router = APIRouter(responses=ERROR_RESPONSES)
     kerne = Registrering(settings)
     Caller = Annotated[Principal, Depends(principal_dependency(verifier))]  # noqa: N806
 
@@ -204,7 +181,6 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         status_code=status.HTTP_201_CREATED,
         response_model=Kvittering,
         summary="Registrér et skema",
-        responses={422: {"description": "Fejl pr. felt på dansk."}},
     )
     def indsend(
         who: Caller, data: Annotated[dict[str, Any], Body(description="Skemaet.")]
@@ -334,7 +310,6 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         "/sager/{case_id}/rettelser",
         response_model=Kvittering,
         summary="Ret et skema (ny version)",
-        responses={422: {"description": "Fejl pr. felt på dansk."}},
     )
     def ret(who: Caller, case_id: str, rettelse: Rettelse) -> Kvittering | JSONResponse:
         with Session(engine) as session:
@@ -372,7 +347,6 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         "/bilag1",
         response_model=Kvittering,
         summary="Registrér en senere brug af et forhåndsgodkendt indgreb på Bilag 1",
-        responses={422: {"description": "Fejl pr. felt på dansk."}},
     )
     def bilag1(who: Caller, brug: Bilag1Brug) -> Kvittering | JSONResponse:
         institution_id = _institution_id({"institution": brug.institution})

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 from faststream.kafka import KafkaBroker
 
 from magt_contracts import topics
+from magt_contracts.errors import request_fejl_dicts
 from magt_contracts.messages import ApproveReport, CompleteLeaderPart
-from magt_registrering.api import build_router, validation_error_handler
+from magt_registrering.api import build_router
 from magt_registrering.handlers import (
     CONSUMED,
     PRODUCED,
@@ -24,7 +24,7 @@ from magt_registrering.settings import Settings
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document
+from magt_runtime.http import asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 
@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="1", lifespan=lifespan)
-    app.add_exception_handler(RequestValidationError, validation_error_handler)
+
+    install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))
 
     @app.get("/health", summary="Sundhed")

@@ -17,7 +17,7 @@ from magt_routing import batches, store
 from magt_routing.settings import Settings
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import forbidden, principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, forbidden, principal_dependency
 
 
 class PlanLinje(BaseModel):
@@ -107,7 +107,7 @@ def _er_operatoer(principal: Principal) -> bool:
 
 def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) -> APIRouter:
     """The routing API."""
-    router = APIRouter(tags=["routing"])
+    router = APIRouter(tags=["routing"], responses=ERROR_RESPONSES)
     caller = Annotated[Principal, Depends(principal_dependency(verifier))]
 
     @router.get("/cases/{case_id}/plan", response_model=Plan)

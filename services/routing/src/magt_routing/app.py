@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from magt_contracts import topics
+from magt_contracts.errors import request_fejl_dicts
 from magt_contracts.messages import (
     ComplaintDecided,
     ComplaintForwarded,
@@ -34,7 +35,7 @@ from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.deadletter import dead_letter_topic
-from magt_runtime.http import asyncapi_document
+from magt_runtime.http import asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import relay_running
 from magt_runtime.logging import configure_logging
 from magt_runtime.topics import ensure_topics
@@ -115,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.info("service.stopped")
 
     app = FastAPI(title="Magtanvendelse: routing", lifespan=lifespan)
+
+    install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))
 
     @app.get("/health")
