@@ -1,5 +1,5 @@
 # The two commands of the README, and the lint command CI runs with the tests.
-.PHONY: demo test lint infra-up infra-down
+.PHONY: demo test lint infra-up infra-down bench
 
 demo:            ## the main job: start the stack, run the scenario, print what happened
 	./scripts/bootstrap.sh
@@ -20,3 +20,6 @@ infra-up:
 
 infra-down:
 	uv run magt infra down
+
+bench:           ## the load benchmark: N incidents through the whole pipeline vs a bare aiokafka loop
+	uv run python bench/pipeline.py $(ARGS)
