@@ -1,0 +1,83 @@
+"""The statistik app: consumes every event topic, serves the dashboard and the figures."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from magt_contracts import topics
+from magt_contracts.errors import request_fejl_dicts
+from magt_runtime.broker import create_broker
+from magt_runtime.consumer import subscribe
+from magt_runtime.db import create_tables, make_engine
+from magt_runtime.http import asyncapi_document, install_validation_handler
+from magt_runtime.lifecycle import service_running
+from magt_runtime.logging import configure_logging
+from magt_statistik.api import build_router
+from magt_statistik.handlers import EVENT_TYPES, Handlers
+from magt_statistik.settings import Settings
+
+PRODUCED = [topics.STATISTIK_ALERT]
+CONSUMED = [topics.TOPIC_FOR[model] for model in EVENT_TYPES]
+
+
+def subscribe_all(broker: KafkaBroker, handlers: Handlers, settings: Settings) -> None:
+    """Subscribe the handler to every event topic of the contracts."""
+    for model in EVENT_TYPES:
+        name = topics.TOPIC_FOR[model]
+        subscribe(
+            broker,
+            topic=settings.topic(name),
+            # one group per topic: 30 topics in one group would rebalance 30 times at start
+            group_id=f"{settings.group_id}.{name}",
+            model=model,
+            handle=handlers.handle,
+            settings=settings,
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The FastAPI app; its lifespan runs the broker (all event topics) and the outbox relay."""
+    settings = settings or Settings()
+    configure_logging(
+        service=settings.service_name, json=settings.log_json, level=settings.log_level
+    )
+    engine = make_engine(settings.database_url)
+    create_tables(engine)
+    broker = create_broker(settings, description="Statistik: alle hændelser → opgørelser.")
+    handlers = Handlers(engine, settings)
+    subscribe_all(broker, handlers, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with service_running(
+            broker,
+            engine,
+            settings,
+            topics=[settings.topic(t) for t in dict.fromkeys([*PRODUCED, *CONSUMED])],
+        ):
+            yield
+        engine.dispose()
+
+    app = FastAPI(title="Magtanvendelse – statistik", lifespan=lifespan)
+
+    install_validation_handler(app, request_fejl_dicts)
+    app.include_router(build_router(engine, settings, settings.token_verifier()))
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/asyncapi.json")
+    def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(
+            broker,
+            title="statistik",
+            description="Forbruger alle hændelser; udgiver tidlige varsler (StatistikAlert).",
+        )
+
+    return app

@@ -1,0 +1,184 @@
+"""The HTTP API: scope per role, suppression, audit, commentary, the dashboard's login."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from magt_runtime.audit import AuditRow
+from magt_runtime.auth import Principal, TokenVerifier
+from magt_runtime.db import create_tables, make_engine
+from magt_statistik import syntetisk as s
+from magt_statistik.api import COOKIE, build_router
+from magt_statistik.handlers import Aggregering
+from magt_statistik.settings import Settings
+
+SECRET = "api-test-secret-0123456789-abcdefghij"
+VERIFIER = TokenVerifier(SECRET)
+pytestmark = pytest.mark.unit
+
+
+def token(role: str, org: str) -> str:
+    return VERIFIER.issue(Principal(subject=f"{role}-1", role=role, organisation=org))
+
+
+def auth(role: str, org: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(role, org)}"}
+
+
+@pytest.fixture
+def engine(sqlite_url: str) -> Engine:
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    agg = Aggregering(Settings())
+    with Session(engine) as session:
+        for event in s.stroem(400, seed=5):
+            agg.anvend(session, event)
+        session.commit()
+    return engine
+
+
+@pytest.fixture
+async def client(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(token_secret=SECRET)
+    app = FastAPI()
+    app.include_router(build_router(engine, settings, VERIFIER))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+async def test_each_role_sees_its_own_scope(client: httpx.AsyncClient) -> None:
+    leder = (await client.get("/figurer?periode=2025", headers=auth("leder", "tilbud-a"))).json()
+    assert set(leder["per_institution"]["celler"]) == {"tilbud-a"}
+    assert leder["undertrykt"] is False
+
+    drift = await client.get("/figurer?periode=2025", headers=auth("operatoer", "region-midt"))
+    assert set(drift.json()["per_institution"]["celler"]) == {"tilbud-a", "tilbud-b"}
+
+    kommune = (await client.get("/figurer?periode=2025", headers=auth("kommune", "0851"))).json()
+    assert set(kommune["per_kommune"]["celler"]) == {"0851"}
+    assert kommune["undertrykt"] is True
+
+    tilsyn = await client.get("/figurer?periode=2025", headers=auth("socialtilsyn", "Nord"))
+    assert set(tilsyn.json()["per_institution"]["celler"]) == {"tilbud-c"}
+
+    national = (await client.get("/figurer?periode=2025", headers=auth("national", "dk"))).json()
+    assert national["per_institution"] is None  # the national view: aggregated only
+    assert national["per_socialtilsyn"] is not None
+
+    refused = await client.get("/figurer?periode=2025", headers=auth("hacker", "x"))
+    assert refused.status_code == 403
+    assert "adgang" in refused.json()["detail"]
+    assert (await client.get("/figurer")).status_code == 401
+
+
+async def test_suppressed_views_never_show_a_small_cell(client: httpx.AsyncClient) -> None:
+    for role, org in (("national", "dk"), ("kommune", "0101"), ("socialtilsyn", "Syd")):
+        for periode in ("2025", "2025-Q1", "2025-03"):
+            j = (await client.get(f"/figurer?periode={periode}", headers=auth(role, org))).json()
+            assert j["undertrykt"] is True
+            text = str(j)
+            cells = [int(n) for n in re.findall(r"'(?:celler|total)'|: (\d+)[,}]", text) if n]
+            assert all(n == 0 or n >= 5 for n in cells), (role, periode, cells)
+
+
+async def test_reads_and_refusals_are_audited(client: httpx.AsyncClient, engine: Engine) -> None:
+    await client.get("/figurer?periode=2025-Q2", headers=auth("leder", "tilbud-b"))
+    await client.get("/figurer?periode=2025-Q2", headers=auth("ukendt", "x"))
+    with Session(engine) as session:
+        rows = list(session.exec(select(AuditRow).where(AuditRow.resource == "statistik:2025-Q2")))
+    assert [(r.role, r.allowed) for r in rows] == [("leder", True), ("ukendt", False)]
+
+
+async def test_operator_writes_commentary_others_may_not(client: httpx.AsyncClient) -> None:
+    body = {"periode": "2025-Q1", "art": "eksempel", "tekst": "Færre fastholdelser efter kursus."}
+    ok = await client.post("/kommentarer", json=body, headers=auth("operatoer", "region-midt"))
+    assert ok.status_code == 201
+    listed = await client.get(
+        "/kommentarer?periode=2025-Q1", headers=auth("fagkonsulent", "region-midt")
+    )
+    assert [k["tekst"] for k in listed.json()] == ["Færre fastholdelser efter kursus."]
+    other = await client.get("/kommentarer?periode=2025-Q1", headers=auth("operatoer", "region-x"))
+    assert other.json() == []
+    assert (
+        await client.post("/kommentarer", json=body, headers=auth("leder", "tilbud-a"))
+    ).status_code == 403
+    bad = await client.post(
+        "/kommentarer",
+        json={"periode": "2025-Q9", "tekst": "x"},
+        headers=auth("operatoer", "region-midt"),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["field"] == "periode"
+    missing = await client.post(
+        "/kommentarer", json={"periode": "2025"}, headers=auth("operatoer", "region-midt")
+    )
+    assert missing.status_code == 422
+    assert missing.json()["detail"] == [{"field": "tekst", "message": "Feltet skal udfyldes."}]
+
+
+async def test_dashboard_login_by_query_token_or_form(client: httpx.AsyncClient) -> None:
+    anonymous = await client.get("/dashboard")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/login"
+
+    t = token("operatoer", "region-midt")
+    page = await client.get(f"/dashboard?periode=2025&token={t}")
+    assert page.status_code == 200
+    assert COOKIE in page.headers["set-cookie"]
+    assert 'id="total"' in page.text
+    assert "<svg" in page.text
+
+    client.cookies.clear()
+    bad = await client.post("/login", content="token=forfalsket", headers=_form())
+    assert bad.status_code == 401
+    good = await client.post("/login", content=f"token={t}", headers=_form())
+    assert good.status_code == 303
+    client.cookies.set(COOKIE, t)
+    again = await client.get("/dashboard?periode=2025-Q1&regime=val")
+    assert again.status_code == 200
+    assert "1. kvartal 2025" in again.text
+
+    wrong = await client.get(f"/dashboard?token={token('hacker', 'x')}")
+    assert wrong.status_code == 403
+
+
+async def test_invalid_filters_are_422_in_danish(client: httpx.AsyncClient) -> None:
+    r = await client.get("/figurer?periode=sidste-aar", headers=auth("national", "dk"))
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["field"] == "periode"
+
+
+def _form() -> dict[str, str]:
+    return {"content-type": "application/x-www-form-urlencoded"}
+
+
+async def test_alerts_are_shown_to_the_institution_and_its_operator_only(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    agg = Aggregering(Settings())
+    start = datetime.fromisoformat("2025-09-01T10:00:00+02:00")
+    with Session(engine) as session:
+        for i in range(9):
+            f = s.fakta(
+                tilbud=s.TILBUD[1],
+                person_ref="p-api-burst-01",
+                handlekommune="0751",
+                episode=start + timedelta(days=i),
+            )
+            agg.anvend(session, s.registreret(f"api-burst-{i}", f))
+        session.commit()
+    for role, org in (("leder", "tilbud-b"), ("operatoer", "region-midt")):
+        r = await client.get("/alarmer?periode=2025", headers=auth(role, org))
+        assert any("p-api-burst-01" in a["grund"] for a in r.json()), role
+    for role, org in (("leder", "tilbud-a"), ("kommune", "0751"), ("operatoer", "region-nord")):
+        r = await client.get("/alarmer?periode=2025", headers=auth(role, org))
+        assert not any("p-api-burst-01" in a["grund"] for a in r.json()), role
