@@ -318,7 +318,9 @@ async def test_correction_keeps_every_version(
         headers=headers,
     )
     assert bad.status_code == 422
-    assert bad.json()["detail"] == [{"field": "form.episode.sted", "message": "Feltet skal udfyldes."}]
+    assert bad.json()["detail"] == [
+        {"field": "form.episode.sted", "message": "Feltet skal udfyldes."}
+    ]
     ok = await client.post("/sager/sag-reg/rettelser", json=_body("rettelse", lav), headers=headers)
     assert ok.json()["version"] == 2
     data = (await client.get("/sager/sag-reg", headers=headers)).json()
@@ -363,7 +365,9 @@ async def test_bilag1_uses_are_grouped_in_periods_per_type(
     bad["indgreb"] = "fastholdelse"
     r = await client.post("/bilag1", json=bad, headers=headers)
     assert r.status_code == 422
-    assert r.json()["detail"][0]["message"] == "Indgrebet 'fastholdelse' registreres ikke på bilag 1."
+    assert (
+        r.json()["detail"][0]["message"] == "Indgrebet 'fastholdelse' registreres ikke på bilag 1."
+    )
 
 
 async def test_openapi_and_health(client: httpx.AsyncClient) -> None:
@@ -385,4 +389,6 @@ async def test_malformed_bodies_get_danish_field_errors(
     assert all(set(f) == {"field", "message"} for f in broken.json()["detail"])
     liste = await client.post("/sager", json=[1, 2], headers=headers)
     assert liste.status_code == 422
-    assert liste.json()["detail"] == [{"field": "(skema)", "message": "Skal være et objekt med felter."}]
+    assert liste.json()["detail"] == [
+        {"field": "(skema)", "message": "Skal være et objekt med felter."}
+    ]
