@@ -286,3 +286,34 @@ def test_warning_lead_and_escalation_come_from_settings() -> None:
 def test_deadline_ids_are_stable() -> None:
     assert deadline_id("s", "registrering") == deadline_id("s", "registrering")
     assert deadline_id("s", "klagefrist", "a") != deadline_id("s", "klagefrist", "b")
+
+
+def test_a_deadline_opened_before_its_case_was_known_takes_the_scope_later(
+    sqlite_url: str, lav_fakta: Any, ev: Any
+) -> None:
+    """HygieneRepeat and IncidentRegistered travel on different topics: either may come first."""
+    from sqlmodel import Session, select
+
+    from magt_frister.handlers import Handlers
+    from magt_frister.settings import Settings
+    from magt_frister.store import FristRow
+    from magt_runtime.db import create_tables, make_engine
+
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    handlers = Handlers(engine, Settings(database_url=sqlite_url))
+    f = lav_fakta("skema_1a", person_ref=PERSON, godkendt=None)
+    repeat = HygieneRepeat(
+        **_env("h", "2025-02-20T10:00:00+01:00"),
+        person_ref=PERSON,
+        institution_id=f.institution.institution_id,
+        uses=[T("2025-01-10T10:00:00+01:00"), T("2025-02-20T10:00:00+01:00")],
+        window_months=6,
+    )
+    handlers.apply("frister.HygieneRepeat", repeat)
+    handlers.apply("frister.IncidentRegistered", ev.registered("h", f))
+    with Session(engine) as session:
+        rows = session.exec(select(FristRow).where(FristRow.case_id == "h")).all()
+    request = next(r for r in rows if r.kind == "anmodning_om_afgoerelse")
+    assert request.institution_id == f.institution.institution_id
+    assert request.handlekommune == f.handlekommune

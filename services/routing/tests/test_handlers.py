@@ -329,3 +329,22 @@ async def test_crime_and_decision_events_are_addressed_at_once(sqlite_url: str) 
     assert decision[("borger", "p-test-0002")].channel == "digital_post"
     alert = _lines(engine, "statistik-tilbud-0851-017")
     assert set(alert) == {("driftsherre", "1081"), ("socialtilsyn", "Nord")}
+
+
+async def test_breach_on_a_case_not_yet_approved_goes_to_the_escalation_target(
+    sqlite_url: str,
+) -> None:
+    from magt_contracts.messages import DeadlineBreached
+
+    engine, _, handlers = _setup(sqlite_url)
+    breach = DeadlineBreached(
+        occurred_at=NU,
+        case_id="sag-ukendt",
+        correlation_id=uuid4(),
+        kind="bilag1_periode",
+        due=NU,
+        escalate_to="leder",
+        escalate_to_id="tilbud-0450-002",
+    )
+    await handlers.on_deadline_breached(breach)
+    assert ("tilbud", "tilbud-0450-002") in _lines(engine, "sag-ukendt")

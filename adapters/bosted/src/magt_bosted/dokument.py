@@ -55,10 +55,11 @@ class Tilbud(TilbudRef):
 
 
 class Person(Del):
-    """A forældremyndighedsindehaver: Bosted's party id and name."""
+    """A forældremyndighedsindehaver: Bosted's party id, name and CPR (the Digital Post address)."""
 
     part_id: Ref
     navn: Tekst | None = None
+    cpr: Cpr | None = None
 
 
 class Barn(Del):

@@ -52,7 +52,8 @@ def skema_data(dok: SkemaDokument) -> dict[str, Any]:
             "handlekommune": skema.barn.handlekommune,
             "anbringelsesgrundlag": skema.barn.anbringelsesgrundlag,
             "foraeldremyndighed": [
-                {"ref": p.part_id, "navn": p.navn} for p in skema.barn.foraeldremyndighedsindehavere
+                {"ref": p.part_id, "navn": p.navn, "cpr": p.cpr}
+                for p in skema.barn.foraeldremyndighedsindehavere
             ],
         },
         "episode": {

@@ -82,6 +82,11 @@ class DecisionMade(Event):
     gyldig_fra: date | None = None
     gyldig_til: date | None = None
     meddelt: AwareDatetime
+    rapport_sealed: str | None = Field(
+        default=None,
+        description="Afgørelsen (skemaet med CPR og navne) forseglet med platformens nøgle til "
+        "personoplysninger: borger og værge får den med Digital Post.",
+    )
 
 
 class HygieneRepeat(Event):

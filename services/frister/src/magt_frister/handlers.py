@@ -20,6 +20,7 @@ from magt_frister.store import (
     approve_case,
     case_scope,
     early_fulfilment,
+    fill_empty_scope,
     matching_unmet,
     now_utc,
     remember_fulfilment,
@@ -84,6 +85,9 @@ class Handlers:
                 approve_case(session, event.case_id)
             if p.rescope is not None:
                 rescope_case(session, event.case_id, p.rescope)
+            known = next((a.omfang for a in p.opens if a.omfang and a.omfang.institution_id), None)
+            if known is not None:
+                fill_empty_scope(session, event.case_id, known)
             for a in p.opens:
                 if session.get(FristRow, a.deadline_id) is not None:
                     continue

@@ -187,6 +187,22 @@ def rescope_case(session: Session, case_id: str, omfang: Omfang) -> None:
     )
 
 
+def fill_empty_scope(session: Session, case_id: str, omfang: Omfang) -> None:
+    """Deadlines opened before the case's scope was known (events of one case arrive on different
+    topics, in any order) take the scope as soon as an event brings it."""
+    session.execute(
+        update(FristRow)
+        .where(col(FristRow.case_id) == case_id, col(FristRow.institution_id) == "")
+        .values(
+            institution_id=omfang.institution_id,
+            handlekommune=omfang.handlekommune,
+            socialtilsyn=omfang.socialtilsyn,
+            driftsherre_id=omfang.driftsherre_id,
+            beliggenhedskommune=omfang.beliggenhedskommune,
+        )
+    )
+
+
 def running_of_kind(session: Session, kind: str) -> list[FristRow]:
     """Running deadlines of one kind."""
     statement = select(FristRow).where(col(FristRow.kind) == kind, col(FristRow.state).in_(RUNNING))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -157,6 +158,7 @@ class Handlers:
                 modtagere,
                 cause="decision",
                 rapport_ref=f"afgoerelse:{event.afgoerelse_id}",
+                rapport_sealed=event.rapport_sealed,
             )
             session.commit()
 
@@ -225,7 +227,7 @@ class Handlers:
                 session, consumer="routing.deadline_breached", event_id=str(event.event_id)
             ):
                 return
-            parter = store.case_parties(session, event.case_id)
+            parter = _with_escalation(store.case_parties(session, event.case_id), event)
             modtagere = mk.deadline_breached_recipients(event.kind, parter, due=event.occurred_at)
             self._plan(
                 session,
@@ -291,3 +293,20 @@ class Handlers:
         if event.causation_id is None:
             return None
         return store.line_by_addressed_event(session, str(event.causation_id))
+
+
+def _with_escalation(parter: mk.Sagsparter, event: DeadlineBreached) -> mk.Sagsparter:
+    """A breach on a case routing has not seen approved yet (its parties are unknown here) is
+    addressed through the organisation frister escalates to, which frister knows from the case."""
+    ident = event.escalate_to_id
+    if parter.institution_id or not ident:
+        return parter
+    field = {
+        "leder": "institution_id",
+        "medarbejder": "institution_id",
+        "fagkonsulent": "driftsherre_id",
+        "operatoer": "driftsherre_id",
+        "kommune": "handlekommune",
+        "socialtilsyn": "socialtilsyn",
+    }.get(event.escalate_to or "")
+    return dataclasses.replace(parter, **{field: ident}) if field else parter
