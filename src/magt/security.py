@@ -109,7 +109,7 @@ def service_grants(service: str, *, namespace: str = "") -> list[Grant]:
     user = service_user(service)
     grants = [
         Grant(user, ("Read", "Describe"), topics=tuple(namespace + x for x in access.reads)),
-        Grant(user, ("Read",), groups=(f"magt.{service}",), pattern="prefixed"),
+        Grant(user, ("Read",), groups=(f"{namespace}magt.{service}",), pattern="prefixed"),
         Grant(
             user,
             ("Write", "Create", "Describe"),

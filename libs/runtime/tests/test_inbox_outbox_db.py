@@ -136,3 +136,35 @@ def test_outbox_row_keeps_headers(db_url: str) -> None:
         row = session.exec(select(OutboxRow)).one()
     assert '"event-id": "e9"' in row.headers
     assert '"event-type": "Happened"' in row.headers
+
+
+async def test_one_unpublishable_row_holds_back_only_its_own_case(sqlite_url: str) -> None:
+    from magt_runtime.outbox import OutboxStalledError
+
+    class Flaky:
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        async def publish(
+            self, message: Any, topic: str = "", *, key: bytes | None = None, **_: Any
+        ) -> None:
+            if topic == "lost-topic":
+                raise RuntimeError("unknown topic")
+            self.sent.append(f"{topic}:{key!r}")
+
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    with Session(engine) as session:
+        stage(session, topic="lost-topic", key="a", event=Happened(event_id="e1", case_id="c", n=1))
+        stage(
+            session, topic="fine", key="a", event=Happened(event_id="e2", case_id="c", n=2)
+        )  # waits behind its case's row
+        stage(session, topic="fine", key="b", event=Happened(event_id="e3", case_id="c", n=3))
+        session.commit()
+    flaky = Flaky()
+    assert await relay_once(engine, flaky) == 1
+    assert flaky.sent == ["fine:b'b'"]
+    with Session(engine) as session:
+        assert pending(session) == 2
+    with pytest.raises(OutboxStalledError):
+        await relay_once(engine, flaky)

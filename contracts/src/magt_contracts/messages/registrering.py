@@ -82,6 +82,9 @@ class DecisionMade(Event):
     gyldig_fra: date | None = None
     gyldig_til: date | None = None
     meddelt: AwareDatetime
+    vaerge_ref: str | None = Field(
+        default=None, description="Værgens reference (afgørelsen meddeles også værgen)."
+    )
     rapport_sealed: str | None = Field(
         default=None,
         description="Afgørelsen (skemaet med CPR og navne) forseglet med platformens nøgle til "

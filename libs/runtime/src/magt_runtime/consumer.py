@@ -60,13 +60,14 @@ def subscribe(
     dlq = settings.topic(dead_letter_topic(settings.service_name))
     dead_letters = broker
     registrar: KafkaBroker | KafkaRouter = router if router is not None else broker
+    group = settings.topic(group_id)  # environments sharing one cluster never share a group
 
     @registrar.subscriber(
         topic,
-        group_id=group_id,
+        group_id=group,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
-        title=f"{group_id}:{topic}",
+        title=f"{group}:{topic}",
         description=model.__doc__,
     )
     async def consume(msg: KafkaMessage) -> None:

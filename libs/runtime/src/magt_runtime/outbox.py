@@ -27,6 +27,10 @@ log = structlog.get_logger(__name__)
 SEALED_CONTENT_TYPE = "application/vnd.magt.sealed+json"
 
 
+class OutboxStalledError(Exception):
+    """Nothing in a batch could be published; the relay backs off before trying again."""
+
+
 class OutboxRow(SQLModel, table=True):
     """One event waiting to be published (or already published, with `sent_at`)."""
 
@@ -102,21 +106,35 @@ def claim(session: Session, *, limit: int) -> list[OutboxRow]:
 
 async def relay_once(engine: Engine, publisher: Publisher, *, limit: int = 100) -> int:
     """Publish one batch of unsent rows and mark them sent; return how many were published."""
+    sent = 0
+    failed_keys: set[str] = set()
     with Session(engine) as session:
         rows = claim(session, limit=limit)
         for row in rows:
-            await publisher.publish(
-                row.payload.encode(),
-                row.topic,
-                key=row.key.encode(),
-                headers=json.loads(row.headers),
-            )
+            if row.key in failed_keys:
+                continue  # keep the key's order: its later rows wait for the failed one
+            try:
+                await publisher.publish(
+                    row.payload.encode(),
+                    row.topic,
+                    key=row.key.encode(),
+                    headers=json.loads(row.headers),
+                )
+            except Exception as error:
+                # One unpublishable row (a topic lost in a broker restart, ...) must not hold
+                # back every other case: it stays unsent and is tried again on the next pass.
+                log.warning("outbox.publish_failed", topic=row.topic, error=type(error).__name__)
+                failed_keys.add(row.key)
+                continue
             row.sent_at = datetime.now(UTC)
             session.add(row)
+            sent += 1
         session.commit()
-    if rows:
-        log.debug("outbox.relayed", count=len(rows))
-    return len(rows)
+    if sent:
+        log.debug("outbox.relayed", count=sent)
+    if failed_keys and not sent:
+        raise OutboxStalledError(f"{len(failed_keys)} case(s) could not be published")
+    return sent
 
 
 async def run_relay(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+_CREATED_OR_EXISTS = {0, 36}  # NONE, TOPIC_ALREADY_EXISTS
 
 
 async def ensure_topics(
@@ -38,8 +39,17 @@ async def ensure_topics(
             )
             for t in wanted
         ]
-        with contextlib.suppress(TopicAlreadyExistsError):  # another replica was first
-            await admin.create_topics(new)
+        try:
+            response = await admin.create_topics(new)
+        except TopicAlreadyExistsError:  # another replica was first
+            return wanted
+        # aiokafka reports per-topic failures in the response instead of raising them (e.g.
+        # INVALID_REPLICATION_FACTOR while the broker is still fenced after a restart).
+        for topic_error in getattr(response, "topic_errors", []):
+            name, code = topic_error[0], topic_error[1]
+            if code not in _CREATED_OR_EXISTS:
+                message = topic_error[2] if len(topic_error) > 2 else ""
+                raise KafkaError(f"topic {name} was not created: error {code} {message}")
         return wanted
     finally:
         await admin.close()

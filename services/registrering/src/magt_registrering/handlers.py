@@ -614,6 +614,7 @@ class Registrering:
                 gyldig_fra=form.gyldig_fra,
                 gyldig_til=form.gyldig_til,
                 meddelt=form.meddelt_tidspunkt,
+                vaerge_ref=form.borger.vaerge.ref if form.borger.vaerge else None,
                 rapport_sealed=self.forsegl.encrypt(domain.ekstern_json(form)),
             ),
         )

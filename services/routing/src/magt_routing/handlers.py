@@ -151,7 +151,8 @@ class Handlers:
                 handlekommune=event.kommune,
                 person_ref=event.person_ref,
             )
-            modtagere = mk.decision_made_recipients(event, vaerge_ref=sag.vaerge_ref)
+            vaerge = event.vaerge_ref or sag.vaerge_ref
+            modtagere = mk.decision_made_recipients(event, vaerge_ref=vaerge)
             self._plan(
                 session,
                 event,

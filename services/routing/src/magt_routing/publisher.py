@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiokafka.errors import UnknownTopicOrPartitionError
+
 from magt_contracts import topics
 from magt_routing.settings import Settings
 from magt_runtime.outbox import Publisher
@@ -38,6 +40,11 @@ class RecipientTopicPublisher:
                 [topic],
                 partitions=self._settings.topic_partitions,
                 replication_factor=self._settings.topic_replication_factor,
+                client_kwargs=self._settings.kafka_client_kwargs(),
             )
-            self._known.add(topic)
-        return await self._inner.publish(message, topic, key=key, headers=headers)
+            self._known.add(topic)  # only after the broker confirmed it (ensure_topics raises)
+        try:
+            return await self._inner.publish(message, topic, key=key, headers=headers)
+        except UnknownTopicOrPartitionError:
+            self._known.discard(topic)  # e.g. lost in a broker restart: create it next time
+            raise
