@@ -51,6 +51,7 @@ async def _make_dlq(topics: Callable[..., Awaitable[str]], service: str) -> str:
     return await topics(f"magt.dlq.{service}")
 
 
+@pytest.mark.timeout(480)  # infrastructure, every service as a process and the scenarios
 def test_main_job_runs_and_prints_what_runs(prefect_api: str, kafka_bootstrap: str) -> None:
     env = {
         **os.environ,
@@ -63,10 +64,17 @@ def test_main_job_runs_and_prints_what_runs(prefect_api: str, kafka_bootstrap: s
         capture_output=True,
         text=True,
         env=env,
-        timeout=240,
+        timeout=450,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Kafka (KRaft)" in result.stdout
     assert kafka_bootstrap in result.stdout
     assert "Prefect UI" in result.stdout
+    # The scenarios ran on every service as a process, and nothing personal leaked.
+    assert "Alle 8 tjenester kører" in result.stdout
+    for nummer in range(1, 8):
+        assert f"Scenarie {nummer}:" in result.stdout, result.stdout[-3000:]
+    assert "fejlede" not in result.stdout, result.stdout[-3000:]
+    assert "Klagen: genvurderet (fastholdt), sendt til Ankestyrelsen, afgjort" in result.stdout
+    assert ": 0 fund." in result.stdout, result.stdout[-2000:]

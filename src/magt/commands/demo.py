@@ -1,4 +1,10 @@
-"""`magt demo`: the main job. Starts the stack, feeds the scenario, prints what happened."""
+"""`magt demo`: the main job. Starts the stack, feeds the scenarios, prints what happened.
+
+Infrastructure (Kafka, optionally PostgreSQL, Prefect), then the sandbox of the outside world and
+every service as a process (`magt.platform`), then SPEC.md's scenarios (`magt.scenarios`): what
+each recipient received, the deadlines opened and met, the complaint's outcome and the statistics,
+and a scan of every topic for the scenarios' personal data, summarised in Danish.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,17 @@ import os
 import signal
 import sys
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from magt import scenarios
 from magt.infra import common, kafka, postgres, prefect
 from magt.stack import SERVICES, platform_topics
 
@@ -27,6 +37,8 @@ class Started:
 
     servers: list[str] = field(default_factory=list)
     processes: list[int] = field(default_factory=list)
+    platform: Any = None
+    sandbox: Any = None
 
 
 def demo(
@@ -46,7 +58,14 @@ def demo(
         started.processes.append(_serve_flows(env))
         counts = _run_health_flow(env)
         _print_summary(env, created, counts)
+        ctx = _start_platform(started, env)
+        with console.status("Kører scenarierne fra SPEC.md …"):
+            koersel = scenarios.koer_alle(ctx)
+        _print_scenarios(koersel)
+        _print_scan(ctx, started, koersel)
         if keep_running:
+            for name, url in sorted(ctx.urls.items()):
+                console.print(f"  {name}: {url}")
             console.print(
                 "[bold]Stakken kører. Tryk Ctrl-C for at stoppe alt, demoen startede.[/bold]"
             )
@@ -61,20 +80,30 @@ def demo(
 def _start_infrastructure(started: Started, *, use_postgres: bool) -> dict[str, str]:
     env: dict[str, str] = {}
     with console.status("Starter Kafka (KRaft) …"):
-        if kafka.running() is None and not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        if not _runs(kafka.running) and not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
             started.servers.append("kafka")
         env["KAFKA_BOOTSTRAP_SERVERS"] = kafka.ensure()
     if use_postgres:
         with console.status("Starter PostgreSQL …"):
-            if postgres.running() is None and not os.environ.get("DATABASE_URL"):
+            if not _runs(postgres.running) and not os.environ.get("DATABASE_URL"):
                 started.servers.append("postgres")
             env["DATABASE_URL"] = postgres.ensure()
     with console.status("Starter Prefect-serveren (første start migrerer databasen) …"):
-        if prefect.running() is None:
+        if not _runs(prefect.running):
             started.servers.append("prefect")
         env["PREFECT_API_URL"] = prefect.ensure()
     env.update(prefect.client_env(env["PREFECT_API_URL"]))
     return env
+
+
+def _runs(running: Callable[[], object | None]) -> bool:
+    """Does a shared server already run? Asked three times: a busy machine may miss one probe,
+    and the demo must never stop a server that other runs use (it stops only what it started)."""
+    for _ in range(3):
+        if running() is not None:
+            return True
+        time.sleep(0.5)
+    return False
 
 
 async def _create_topics(bootstrap: str) -> list[str]:
@@ -122,7 +151,121 @@ def _print_summary(env: dict[str, str], created: list[str], counts: dict[str, in
     console.print(f"Logfiler: {common.state_dir()}")
 
 
+def _start_platform(started: Started, env: dict[str, str]) -> scenarios.Kontekst:
+    """The sandbox and every service as a process, on SQLite files or PostgreSQL databases."""
+    from magt import platform as pf
+
+    run = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:4]
+    root = common.state_dir() / "demo" / run
+    root.mkdir(parents=True, exist_ok=True)
+    if "DATABASE_URL" in env:
+        urls = {
+            n: postgres.create_database(env["DATABASE_URL"], f"demo_{run[-4:]}_{n}") for n in pf.ALL
+        }
+    else:
+        urls = {n: f"sqlite:///{root / n}.db" for n in pf.ALL}
+    with console.status("Starter sandkassen og alle tjenester som processer …"):
+        platform, sandbox, ctx = scenarios.start_platform(
+            root, env["KAFKA_BOOTSTRAP_SERVERS"], urls, prefix="demo"
+        )
+    started.platform, started.sandbox = platform, sandbox
+    console.print(f"Alle {len(ctx.urls)} tjenester kører (logfiler: {root / 'logs'}).")
+    return ctx
+
+
+_KANAL = {"sikker_mail": "sikker mail", "digital_post": "Digital Post", "bosted_advis": "advis"}
+
+
+def _print_scenarios(k: scenarios.Koersel) -> None:
+    leveret = k.modtaget.leveret()
+    for nummer in range(1, len(scenarios.SCENARIER) + 1):
+        f = k.forloeb.get(nummer)
+        if f is None:
+            console.print(f"[red]Scenarie {nummer} fejlede:[/red] {k.fejl.get(nummer)}")
+            continue
+        table = Table("sag", "modtager", "kanal", "modtaget", title=f"Scenarie {nummer}: {f.titel}")
+        for levering in f.leveringer:
+            noegle = f"{levering.case_id}|{levering.adresse()}"
+            table.add_row(
+                _kort(levering.case_id),
+                f"{levering.role} {levering.recipient_id}",
+                _KANAL.get(levering.channel, levering.channel),
+                "[green]ja[/green]" if noegle in leveret else "[red]nej[/red]",
+            )
+        for case_id, role, recipient_id, kind in f.planlagt:
+            table.add_row(_kort(case_id), f"{role} {recipient_id}", "planlagt", kind)
+        journal = [t for c, t in k.modtaget.journal if c in f.cases.values()]
+        if journal:
+            table.add_row("", "Bosted-journal", "journalnotat", f"{len(journal)} notater")
+        console.print(table)
+        rows = k.frister.get(nummer, [])
+        aabne = sorted(f"{r['kind']} ({_tilstand(r['state'])})" for r in rows)
+        console.print("  Frister: " + (", ".join(aabne) if aabne else "ingen"))
+        vurdering = ", ".join(f"{_kort(c)}: {v}" for c, v in f.vurdering.items())
+        if vurdering:
+            console.print(f"  Vurdering: {vurdering}")
+        for note in f.noter:
+            console.print(f"  Bemærkning: {note}")
+    if k.klage_afgjort is not None:
+        console.print(
+            f"Klagen: genvurderet (fastholdt), sendt til Ankestyrelsen, afgjort "
+            f"({k.klage_afgjort.get('status')}, udfald {k.klage_afgjort.get('udfald', '-')})."
+        )
+    batches = ", ".join(f"{kind} {period}: {n}" for (kind, period), n in k.batches.items())
+    console.print(f"Batcher bygget af operatøren: {batches or 'ingen'}")
+    if k.statistik is not None:
+        console.print(f"Statistik (landsplan): {_statistik_kort(k.statistik)}")
+    else:
+        console.print(f"[red]Statistik utilgængelig:[/red] {k.statistik_fejl}")
+    console.print(f"Scenarierne tog {k.sekunder:.1f} s.")
+
+
+def _print_scan(ctx: scenarios.Kontekst, started: Started, k: scenarios.Koersel) -> None:
+    people = scenarios.hemmeligheder(k.forloeb.values())
+    internal = [t for f in k.forloeb.values() for t in f.interne_tekster]
+    scan = asyncio.run(scenarios.scan_kafka(ctx.bootstrap, ctx.namespace, [*people, *internal]))
+    logs = started.platform.logs() if started.platform else {}
+    i_log = sorted({s for text in logs.values() for s in [*people, *internal] if s in text})
+    linjer = sum(text.count("\n") for text in logs.values())
+    fund = len(scan.hits) + len(i_log)
+    farve = "green" if fund == 0 else "red"
+    console.print(
+        f"[{farve}]Persondata-scanning: {scan.messages} beskeder ({scan.bytes} bytes) på "
+        f"{len(scan.topics)} emner og {linjer} loglinjer: {fund} fund.[/{farve}]"
+    )
+
+
+def _statistik_kort(data: dict[str, Any]) -> str:
+    """Total, deadlines and complaints (cells under 5 are suppressed as '<5')."""
+    dele = [f"{data.get('total')} indberetninger i {data.get('periode')}"]
+    for navn, titel in (("per_regime", "lovgrundlag"), ("vurdering", "vurdering")):
+        celler = (data.get(navn) or {}).get("celler") or {}
+        if celler:
+            dele.append(f"{titel}: " + ", ".join(f"{k} {v}" for k, v in celler.items()))
+    frister = (data.get("frister") or {}).get("celler") or {}
+    if frister:
+        dele.append("frister: " + ", ".join(f"{k} {v}" for k, v in frister.items()))
+    klager = data.get("klager") or {}
+    if klager:
+        dele.append(f"klager: {klager.get('total')}")
+    return "; ".join(dele)
+
+
+def _tilstand(state: str) -> str:
+    return {"open": "åben", "warned": "varslet", "met": "opfyldt", "breached": "overskredet"}.get(
+        state, state
+    )
+
+
+def _kort(case_id: str) -> str:
+    return case_id if len(case_id) <= 22 else case_id[:19] + "…"
+
+
 def _stop(started: Started) -> None:
+    if started.platform is not None:
+        started.platform.stop()
+    if started.sandbox is not None:
+        started.sandbox.stop()
     for pid in started.processes:
         common.terminate(pid, timeout=10)
     stops = {"kafka": kafka.stop, "postgres": postgres.stop, "prefect": prefect.stop}

@@ -89,6 +89,7 @@ class Handlers:
                 person_ref=f.person_ref,
                 vaerge_ref=f.vaerge_ref,
                 godkendt=True,
+                dokument_sealed=event.rapport_sealed,
             )
             store.remember_institution(
                 session,
@@ -150,6 +151,8 @@ class Handlers:
                 institution_id=event.institution_id,
                 handlekommune=event.kommune,
                 person_ref=event.person_ref,
+                vaerge_ref=event.vaerge_ref,
+                dokument_sealed=event.rapport_sealed,
             )
             vaerge = event.vaerge_ref or sag.vaerge_ref
             modtagere = mk.decision_made_recipients(event, vaerge_ref=vaerge)
@@ -196,12 +199,14 @@ class Handlers:
                 return
             parter = store.complaint_parties(session, klage_id, event.case_id)
             modtagere = mk.complaint_recipients(art, parter, due=event.occurred_at)
+            sag = session.get(store.RoutingCase, event.case_id)
             self._plan(
                 session,
                 event,
                 modtagere,
                 cause=f"complaint_{art.value}",
                 rapport_ref=f"klage:{klage_id}:{art.value}",
+                rapport_sealed=sag.dokument_sealed if sag else None,
             )
             session.commit()
 

@@ -44,6 +44,12 @@ class RoutingCase(SQLModel, table=True):
     person_ref: str | None = None
     vaerge_ref: str | None = None
     godkendt: bool = False
+    dokument_sealed: str | None = Field(
+        default=None,
+        description="The case's newest report or decision, sealed as received (routing cannot "
+        "open it): later letters to the citizen or værge on the case (complaint steps) need it "
+        "for the Digital Post address.",
+    )
 
 
 class RoutingInstitution(SQLModel, table=True):
