@@ -10,4 +10,5 @@ fi
 for tool in java mvn; do
   command -v "$tool" >/dev/null 2>&1 || { echo "missing: $tool (Java 17 and Maven fetch and run Kafka)" >&2; exit 1; }
 done
+command -v openssl >/dev/null 2>&1 || { echo "missing: openssl (the S/MIME signature check runs it)" >&2; exit 1; }
 uv sync --frozen --quiet

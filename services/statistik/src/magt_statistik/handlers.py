@@ -136,7 +136,7 @@ class Aggregering:
             case m.StatistikAlert():
                 self._alarm_modtaget(session, event)
             case _:
-                pass  # counted only: crimes suspected, decisions, deliveries, alerts, ...
+                pass  # only the per-type monthly counter (crime suspicions, decisions, deliveries, …)
 
     # --- reports ---------------------------------------------------------------------------
 
