@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 from cryptography.fernet import Fernet
 
+from magt_nexus.demo_client import NexusUser
 from magt_nexus.emulator import EmulatorState, create_emulator
 from magt_nexus.mapping import FormMapping, Mappings, load_mappings
 from magt_nexus.settings import NexusSettings
@@ -59,7 +60,7 @@ def form_data() -> Callable[..., dict[str, Any]]:
     examples = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES.glob("*.json")}
 
     def make(form_type: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
-        data = copy.deepcopy(examples[form_type])
+        data: dict[str, Any] = copy.deepcopy(examples[form_type])
         data["borger"]["cpr"], data["borger"]["navn"] = TEST_CPR, TEST_NAME
         for path, value in (changes or {}).items():
             _set(data, path, value)
@@ -194,3 +195,13 @@ def person() -> tuple[str, str]:
 def mapping_of(mappings: Mappings) -> Callable[[str], FormMapping]:
     """mapping_of("skema_1a") → its 2025 mapping."""
     return lambda form_type: mapping_for(mappings, form_type)
+
+
+@pytest.fixture
+def nexus_user(emulator: RunningEmulator) -> Iterator[NexusUser]:
+    """A caseworker's client of the emulator, using the public client's request sequence."""
+    state = emulator.state
+    with NexusUser(
+        emulator.api_root, emulator.token_url, state.client_id, state.client_secret
+    ) as user:
+        yield user

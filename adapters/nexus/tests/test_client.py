@@ -1,4 +1,4 @@
-"""The HTTP client against the Nexus emulator over real HTTP: tokens, paging, retries, links."""
+"""The HTTP client against the Nexus emulator over real HTTP: tokens, lists, retries, links."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from magt_nexus import navigation
 from magt_nexus.client import NexusClient, NexusError, NexusUnavailableError
 
 pytestmark = pytest.mark.integration
@@ -39,7 +40,7 @@ async def test_expired_token_answered_401_is_refreshed_once(
         await nexus.root()
         emulator.state.revoke_tokens()  # Nexus no longer accepts the cached token
         root = await nexus.root()
-        assert "magtanvendelseForms" in root["_links"]
+        assert "preferences" in root["_links"]
         assert (emulator.state.rejected_401, emulator.state.token_requests) == (1, 2)
 
 
@@ -64,7 +65,28 @@ async def test_wrong_client_secret_is_refused(
     assert caught.value.status == 401
 
 
-async def test_paging_follows_next_links(
+@pytest.mark.parametrize("client_auth", ["basic", "body"])
+async def test_both_client_authentication_methods_are_accepted(
+    emulator: Any, nexus_settings: Callable[..., Any], client_auth: str
+) -> None:
+    async with NexusClient(nexus_settings(client_auth=client_auth)) as nexus:
+        await nexus.root()
+    assert (emulator.state.token_requests, emulator.state.rejected_401) == (1, 0)
+
+
+async def test_url_derived_from_the_instance(
+    emulator: Any, nexus_settings: Callable[..., Any]
+) -> None:
+    settings = nexus_settings(
+        api_root="", token_url="", nexus_url=emulator.base_url, iam_url=emulator.base_url
+    )
+    assert settings.api_root == emulator.api_root
+    assert settings.token_url == emulator.token_url
+    async with NexusClient(settings) as nexus:
+        assert "patientDetailsSearch" in (await nexus.root())["_links"]
+
+
+async def test_activity_list_is_read_across_every_page(
     emulator: Any, nexus_settings: Callable[..., Any], nexus_form: Callable[..., Any]
 ) -> None:
     form = nexus_form("skema_3")
@@ -72,25 +94,35 @@ async def test_paging_follows_next_links(
         emulator.state.put_form(title=form.title, items=form.items, patient_id=7).id
         for _ in range(5)
     ]
-    async with NexusClient(nexus_settings()) as nexus:
-        first = nexus.link(await nexus.root(), "magtanvendelseForms", changedSince=None)
-        pages = [page async for page in nexus.pages(first)]
-    assert len(pages) == 3
-    assert [f["id"] for page in pages for f in page["forms"]] == ids
+    settings = nexus_settings()
+    async with NexusClient(settings) as nexus:
+        items = await navigation.activity_items(nexus, settings)
+    assert emulator.state.max_page_size == 2  # five items: three pages
+    assert [i["formDataId"] for i in items] == ids
 
 
-async def test_changed_since_filters_by_change_time(
-    emulator: Any, nexus_settings: Callable[..., Any], nexus_form: Callable[..., Any]
+async def test_an_activity_list_of_another_name_is_an_error(
+    emulator: Any, nexus_settings: Callable[..., Any]
 ) -> None:
-    form = nexus_form("skema_3")
-    older = emulator.state.put_form(title=form.title, items=form.items, patient_id=7)
-    newer = emulator.state.put_form(title=form.title, items=form.items, patient_id=7)
+    settings = nexus_settings(activity_list="Ukendt liste")
+    async with NexusClient(settings) as nexus:
+        with pytest.raises(NexusError, match="activity list"):
+            await navigation.activity_items(nexus, settings)
+
+
+async def test_citizen_found_by_cpr_with_network_contacts(
+    emulator: Any, nexus_settings: Callable[..., Any], person: tuple[str, str]
+) -> None:
+    cpr, name = person
+    pid = emulator.state.add_patient(cpr=cpr, name=name)
+    emulator.state.add_contact(pid, first="Pia", last="Prøve", relation="Pårørende")
     async with NexusClient(nexus_settings()) as nexus:
-        since = newer.last_updated.isoformat()
-        href = nexus.link(await nexus.root(), "magtanvendelseForms", changedSince=since)
-        ids = [f["id"] async for page in nexus.pages(href) for f in page["forms"]]
-    assert ids == [newer.id]
-    assert older.id not in ids
+        citizen = await navigation.find_citizen(nexus, cpr)
+        assert citizen is not None
+        assert citizen["id"] == pid
+        contacts = await navigation.network_contacts(nexus, citizen)
+        assert [c["firstName"] for c in contacts] == ["Pia"]
+        assert await navigation.find_citizen(nexus, "010101-0000") is None
 
 
 async def test_5xx_and_429_are_retried(emulator: Any, nexus_settings: Callable[..., Any]) -> None:

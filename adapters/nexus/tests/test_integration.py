@@ -18,6 +18,7 @@ from sqlmodel import Session
 from magt_contracts import topics
 from magt_contracts.messages import CorrectForm, DeliverySent, SubmitForm
 from magt_nexus.app import create_app
+from magt_nexus.demo_client import NexusUser
 from magt_runtime.auth import Principal
 from magt_runtime.db import make_engine
 from magt_runtime.outbox import SEALED_CONTENT_TYPE, pending
@@ -65,6 +66,16 @@ async def _settled(app: FastAPI, engine: Any, polls: int) -> bool:
         return pending(session) == 0
 
 
+async def _settled_both(one: FastAPI, two: FastAPI, engine: Any, polls: int) -> bool:
+    """Between them the two replicas polled `polls` times and the outbox is drained."""
+    done = sum(
+        getattr(app.state, "poller", None) is not None and app.state.poller.polls
+        for app in (one, two)
+    )
+    with Session(engine) as session:
+        return done >= polls and pending(session) == 0
+
+
 async def test_form_polled_again_and_after_restart_is_one_sealed_command_and_notes_come_back(
     kafka_bootstrap: str,
     pg_url: str,
@@ -72,6 +83,7 @@ async def test_form_polled_again_and_after_restart_is_one_sealed_command_and_not
     emulator: Any,
     nexus_settings: Callable[..., Any],
     nexus_form: Callable[..., Any],
+    nexus_user: NexusUser,
     person: tuple[str, str],
 ) -> None:
     namespace = unique("t") + "."
@@ -86,18 +98,26 @@ async def test_form_polled_again_and_after_restart_is_one_sealed_command_and_not
 
     engine = make_engine(pg_url)
     form = nexus_form("skema_1a")
-    created = emulator.state.put_form(title=form.title, items=form.items, patient_id=501)
+    cpr, name = person
+    patient = emulator.state.add_patient(cpr=cpr, name=name, patient_id=501)
+    citizen = nexus_user.citizen(cpr)
+    assert citizen is not None
+    made = nexus_user.create_form(citizen, form.title, "Låst", form.items)  # prototype → action
+    created = emulator.state.forms[made["id"]]
+    assert created.patient_id == patient
     submit_topic = namespace + topics.SUBMIT_FORM
     correct_topic = namespace + topics.CORRECT_FORM
 
     first = create_app(settings())
     async with first.router.lifespan_context(first):
         await _eventually(lambda: _settled(first, engine, 2))
-    second = create_app(settings())
-    async with second.router.lifespan_context(second):
+    second, replica = create_app(settings()), create_app(settings())  # two replicas at once
+    async with (
+        second.router.lifespan_context(second),
+        replica.router.lifespan_context(replica),
+    ):
         await _eventually(lambda: _settled(second, engine, 2))
         [record] = await _messages(kafka_bootstrap, submit_topic)
-        cpr, name = person
         for secret in (cpr, cpr.replace("-", ""), name, "Fiktivsen"):
             assert secret.encode() not in record.value
         headers = {k: v.decode() for k, v in record.headers}
@@ -112,8 +132,8 @@ async def test_form_polled_again_and_after_restart_is_one_sealed_command_and_not
         emulator.state.put_form(
             title=form.title, items=changed.items, patient_id=501, form_id=created.id
         )
-        polls = second.state.poller.polls
-        await _eventually(lambda: _settled(second, engine, polls + 2))
+        polls = second.state.poller.polls + replica.state.poller.polls
+        await _eventually(lambda: _settled_both(second, replica, engine, polls + 2))
         [correction] = await _messages(kafka_bootstrap, correct_topic)
         fixed = CorrectForm.model_validate_json(
             settings().payload_cipher().decrypt(correction.value.decode())
@@ -153,6 +173,14 @@ async def test_form_polled_again_and_after_restart_is_one_sealed_command_and_not
         assert "sendt til handlekommunen (0461) med sikker mail" in notes[0]["text"]
         assert "(Syd)" in notes[1]["text"]
         assert all(cpr not in n["text"] for n in notes)
+        # a client listing the citizen's "- Alt" pathway references finds the notes as forms
+        written = [
+            nexus_user.resolve(r)
+            for r in nexus_user.form_references(citizen)
+            if r["name"] == settings().note_form
+        ]
+        assert len(written) == 2
+        assert all(f["workflowState"]["name"] == settings().note_action for f in written)
 
         transport = httpx.ASGITransport(app=second)
         token = (

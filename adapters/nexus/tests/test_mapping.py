@@ -192,13 +192,28 @@ def test_shipped_mappings_cover_every_adult_form(mappings: Mappings) -> None:
     }
 
 
-def test_demo_emulator_form_is_a_valid_skema_3(mappings: Mappings) -> None:
+def test_demo_emulator_holds_one_valid_form_per_form_type_and_version(mappings: Mappings) -> None:
     from magt_nexus.emulator import create_demo_emulator
 
     state = create_demo_emulator().state.emulator
-    [form] = state.forms.values()
-    detail = {
-        "formDefinition": {"title": form.title, "version": form.definition_version},
-        "items": form.items,
-    }
-    assert isinstance(map_form(detail, mappings), Mapped)
+    seeded = {(f.title, f.definition_version): f for f in state.forms.values()}
+    assert set(seeded) == set(mappings.by_definition)
+    assert len(seeded) == len(state.forms) == 10
+    for form in seeded.values():
+        detail = {
+            "formDefinition": {"title": form.title, "version": form.definition_version},
+            "items": form.items,
+        }
+        outcome = map_form(detail, mappings)
+        assert isinstance(outcome, Mapped), outcome
+        expected = "2022" if form.definition_version == "2024" else "2025"
+        assert outcome.form.form_version == expected
+
+
+def test_the_2024_edition_keeps_the_labels_of_the_2025_edition(mappings: Mappings) -> None:
+    editions = {(m.form_type, m.nexus_version): m for m in mappings.by_definition.values()}
+    for form_type in {t for t, _ in editions}:
+        old, new = editions[(form_type, "2024")], editions[(form_type, "2025")]
+        assert old.fields == new.fields
+        assert old.nexus_title == new.nexus_title
+        assert (old.constants["form_version"], new.constants["form_version"]) == ("2022", "2025")

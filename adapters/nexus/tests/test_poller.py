@@ -156,6 +156,7 @@ async def test_drafts_wait_until_they_are_filled_in(
 
 async def test_invalid_form_is_recorded_noted_in_nexus_then_taken_when_fixed(
     adapter: Callable[..., tuple[Any, Any, Poller]],
+    mappings: Any,
     emulator: Any,
     nexus_form: Callable[..., Any],
     person: tuple[str, str],
@@ -175,7 +176,7 @@ async def test_invalid_form_is_recorded_noted_in_nexus_then_taken_when_fixed(
         assert error.form_id == str(created.id)
         assert json.loads(error.errors)[0]["label"] == "Borgerens CPR-nummer"
         assert "311399" not in error.errors
-    writer = NoteWriter(engine, settings, poller._client)
+    writer = NoteWriter(engine, settings, poller._client, mappings)
     assert await writer.send_due() == 1
     assert await writer.send_due() == 0
     [note] = emulator.state.notes_for(77)
@@ -244,6 +245,7 @@ async def test_one_replica_polls_at_a_time(
 
 async def test_note_writer_retries_and_never_writes_a_note_twice(
     adapter: Callable[..., tuple[Any, Any, Poller]],
+    mappings: Any,
     emulator: Any,
     nexus_form: Callable[..., Any],
 ) -> None:
@@ -255,7 +257,7 @@ async def test_note_writer_retries_and_never_writes_a_note_twice(
         store.add_note(session, key="k-1", form_id=str(created.id), title="T", text="Første")
         store.add_note(session, key="k-2", form_id=str(created.id), title="T", text="Anden")
         session.commit()
-    writer = NoteWriter(engine, settings, poller._client)
+    writer = NoteWriter(engine, settings, poller._client, mappings)
     emulator.state.fail_next(2, 503)  # the first note's first GET fails twice: retried later
     assert await writer.send_due() == 1
     with Session(engine) as session:
@@ -264,8 +266,41 @@ async def test_note_writer_retries_and_never_writes_a_note_twice(
         assert (first.attempts, first.sent_at) == (1, None)
         assert "503" in (first.last_error or "")
     # As if a crash came after Nexus stored the note but before we recorded it as sent:
-    emulator.state.notes[8].append({"id": 99, "title": "T", "text": domain.with_marker("x", "k-1")})
+    emulator.state.put_form(
+        title=emulator.state.note_definition,
+        definition_version="1",
+        items=[
+            {"label": "Overskrift", "type": "text", "value": "T"},
+            {"label": "Notat", "type": "textArea", "value": domain.with_marker("x", "k-1")},
+        ],
+        patient_id=8,
+    )
     assert await writer.send_due() == 1
     texts = [n["text"] for n in emulator.state.notes_for(8)]
     assert sum(domain.marker("k-1") in t for t in texts) == 1
     assert sum(domain.marker("k-2") in t for t in texts) == 1
+
+
+async def test_relatives_among_the_citizens_network_contacts_get_digital_post(
+    adapter: Callable[..., tuple[Any, Any, Poller]],
+    emulator: Any,
+    nexus_form: Callable[..., Any],
+    person: tuple[str, str],
+) -> None:
+    form = nexus_form("skema_3")
+    pid = emulator.state.add_patient(cpr=person[0], name=person[1])
+    relative = emulator.state.add_contact(
+        pid, first="Pia", last="Prøve", relation="Pårørende", cpr="010180-4005"
+    )
+    emulator.state.add_contact(pid, first="Ole", last="Nabo", relation="Nabo", cpr="010180-4013")
+    emulator.state.add_contact(pid, first="Uden", last="Cpr", relation="Pårørende")
+    emulator.state.put_form(title=form.title, items=form.items, patient_id=pid)
+    settings, engine, poller = adapter()
+    assert (await poller.poll_once()).submitted == 1
+    [row] = _rows(engine)
+    command = _open(settings, row)
+    parts = {p.ref: p for p in command.form.borger.paaroerende}  # type: ignore[union-attr]
+    added = parts[f"nexus-kontakt-{relative['id']}"]
+    assert (added.cpr, added.navn) == ("010180-4005", "Pia Prøve")
+    assert all(p.cpr != "010180-4013" for p in parts.values())
+    assert set(parts) == {"paaroerende-12", f"nexus-kontakt-{relative['id']}"}

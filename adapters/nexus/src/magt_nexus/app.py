@@ -22,7 +22,7 @@ from magt_nexus.settings import NexusSettings
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document, install_validation_handler
+from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 
@@ -67,7 +67,7 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
             NexusClient(settings) as client,
         ):
             poller = Poller(engine, settings, client, mappings)
-            writer = NoteWriter(engine, settings, client)
+            writer = NoteWriter(engine, settings, client, mappings)
             app.state.poller, app.state.notes = poller, writer
             stop = asyncio.Event()
             tasks = [
@@ -80,7 +80,7 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
                 stop.set()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
-    app = FastAPI(title="Magtanvendelse: Nexus-adapter", lifespan=lifespan)
+    app = api_app(title="Magtanvendelse: Nexus-adapter", lifespan=lifespan)
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -72,12 +72,17 @@ class TokenSource:
             self._token = None
 
     async def _fetch(self) -> None:
-        data = {
-            "grant_type": "client_credentials",
-            "client_id": self._settings.client_id,
-            "client_secret": self._settings.client_secret.get_secret_value(),
-        }
-        response = await self._send("POST", self._settings.token_url, data=data, auth=False)
+        settings = self._settings
+        secret = settings.client_secret.get_secret_value()
+        data = {"grant_type": "client_credentials"}
+        extra: dict[str, Any] = {}
+        if settings.client_auth == "basic":  # RFC 6749 2.3.1, Keycloak's default
+            extra["auth"] = httpx.BasicAuth(
+                quote(settings.client_id, safe=""), quote(secret, safe="")
+            )
+        else:
+            data |= {"client_id": settings.client_id, "client_secret": secret}
+        response = await self._send("POST", settings.token_url, data=data, bearer=False, **extra)
         if response.status_code != 200:
             raise NexusError("Keycloak refused the client credentials", status=response.status_code)
         body = response.json()
@@ -141,30 +146,25 @@ class NexusClient:
         """GET the resource behind `rel`."""
         return await self.get(self.link(resource, rel, **variables))
 
-    async def get(self, href: str) -> Resource:
-        """GET an href (from a link) as JSON."""
-        response = await self._send("GET", self._checked(href))
+    async def get(self, href: str, **params: str | int) -> Resource:
+        """GET an href (from a link) as a JSON object; `params` are added to its query."""
+        response = await self._send("GET", self._checked(href), params=params or None)
         return _json(response)
+
+    async def get_list(self, href: str) -> list[Resource]:
+        """GET an href whose answer is a JSON array of objects (Nexus lists often are)."""
+        body = (await self._send("GET", self._checked(href))).json()
+        if not isinstance(body, list):
+            raise NexusError("Nexus answered with something other than a JSON list")
+        return [entry for entry in body if isinstance(entry, dict)]
 
     async def post(self, href: str, body: Resource) -> Resource:
         """POST JSON to an href (from a link); the created resource."""
         response = await self._send("POST", self._checked(href), json=body)
         return _json(response) if response.content else {}
 
-    async def pages(self, href: str) -> AsyncIterator[Resource]:
-        """Every page of a paged list, following `next` links until there is none."""
-        url: str | None = href
-        seen: set[str] = set()
-        while url is not None:
-            if url in seen:  # a server bug must not make us loop for ever
-                raise NexusError("the list's next link points back to a page already read")
-            seen.add(url)
-            page = await self.get(url)
-            yield page
-            url = self.link(page, "next") if self.has_link(page, "next") else None
-
     async def _send(
-        self, method: str, url: str, *, auth: bool = True, **kwargs: Any
+        self, method: str, url: str, *, bearer: bool = True, **kwargs: Any
     ) -> httpx.Response:
         """One request with retries (5xx, 429, connection errors) and one 401 token refresh."""
         settings = self._settings
@@ -173,9 +173,11 @@ class NexusClient:
         while True:
             attempt += 1
             headers: dict[str, str] = {"Accept": "application/hal+json, application/json"}
-            token = await self.tokens.token() if auth else None
+            token = await self.tokens.token() if bearer else None
             if token is not None:
                 headers["Authorization"] = f"Bearer {token}"
+            if kwargs.get("params") is None:
+                kwargs.pop("params", None)
             try:
                 response = await self._http.request(method, url, headers=headers, **kwargs)
             except httpx.TransportError as error:

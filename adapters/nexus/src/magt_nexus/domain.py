@@ -145,3 +145,43 @@ def note_rejected(errors: Iterable[tuple[str | None, str]]) -> str:
 def with_marker(text: str, key: str) -> str:
     """The note's text with its idempotency marker."""
     return f"{text}\n{marker(key)}"
+
+
+def relatives(
+    contacts: Iterable[Mapping[str, Any]], relation_types: Iterable[str]
+) -> list[dict[str, str]]:
+    """The citizen's network contacts that are relatives with a CPR number, as form parts.
+
+    Each becomes `{"ref": "nexus-kontakt-<id>", "navn": ..., "cpr": ...}`; contacts without a
+    CPR number cannot receive Digital Post and are left out.
+    """
+    wanted = frozenset(relation_types)
+    found: list[dict[str, str]] = []
+    for contact in contacts:
+        relation = contact.get("relationType")
+        kind = relation.get("name") if isinstance(relation, Mapping) else None
+        cpr = contact.get("cpr")
+        if kind not in wanted or not isinstance(cpr, str) or not cpr.strip():
+            continue
+        navn = " ".join(str(contact.get(k) or "").strip() for k in ("firstName", "lastName"))
+        found.append({"ref": f"nexus-kontakt-{contact.get('id')}", "cpr": cpr.strip()})
+        if navn.strip():
+            found[-1]["navn"] = navn.strip()
+    return found
+
+
+def with_relatives(borger: Mapping[str, Any], found: Iterable[Mapping[str, str]]) -> dict[str, Any]:
+    """The form's citizen part with the relatives from Nexus added (a part named by the same
+    reference is completed, never overwritten)."""
+    result = dict(borger)
+    parts = [dict(p) for p in borger.get("paaroerende") or []]
+    for relative in found:
+        same = next((p for p in parts if p.get("ref") == relative["ref"]), None)
+        if same is None:
+            parts.append(dict(relative))
+        else:
+            for key, value in relative.items():
+                if same.get(key) is None:
+                    same[key] = value
+    result["paaroerende"] = parts
+    return result

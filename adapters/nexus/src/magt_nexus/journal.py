@@ -1,8 +1,9 @@
-"""Writing queued journal notes on the citizen's case in Nexus, by following the form's links.
+"""Writing queued notes back to Nexus as forms on the citizen (prototype → action → create).
 
 Notes are claimed with FOR UPDATE SKIP LOCKED (several replicas never write the same note at
-once). Before posting, the case's notes are read: a note carrying the same marker was written
-already (a crash between the POST and our commit), so it is not written twice.
+once). The citizen is found by the CPR number on the form (`patientDetailsSearch`). Before
+creating, the note forms in the citizen's view (default "- Alt") are read: one carrying the same
+marker was written already (a crash between the POST and our commit), so it is not written twice.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import structlog
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from magt_nexus import domain, store
+from magt_nexus import domain, navigation, store
 from magt_nexus.client import NexusClient, NexusError
+from magt_nexus.mapping import Mappings, citizen_cpr
 from magt_nexus.settings import NexusSettings
 
 log = structlog.get_logger(__name__)
@@ -31,12 +33,14 @@ class NoteWriter:
         engine: Engine,
         settings: NexusSettings,
         client: NexusClient,
+        mappings: Mappings,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._engine = engine
         self._settings = settings
         self._client = client
+        self._mappings = mappings
         self._clock = clock
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -73,14 +77,28 @@ class NoteWriter:
         return written
 
     async def _write(self, form_href: str, note: store.NexusNote) -> None:
+        settings = self._settings
         form = await self._client.get(form_href)
-        patient = await self._client.follow(form, "patient")
-        existing = await self._client.follow(patient, "journalNotes")
+        cpr = citizen_cpr(form, self._mappings)
+        citizen = await navigation.find_citizen(self._client, cpr) if cpr else None
+        if citizen is None:
+            raise NexusError("the citizen of the form cannot be found in Nexus")
         mark = domain.marker(note.key)
-        if any(mark in str(n.get("text", "")) for n in existing.get("notes") or []):
-            return
-        body = {"title": note.title, "text": domain.with_marker(note.text, note.key)}
-        await self._client.post(self._client.link(patient, "journalNotes"), body)
+        tree = await navigation.pathway_references(self._client, citizen, settings.citizen_view)
+        for reference in navigation.form_references(tree, settings.note_form):
+            written = await self._client.follow(reference, "referencedObject")
+            if any(mark in str(i.get("value", "")) for i in written.get("items") or []):
+                return  # written before a crash kept us from recording it
+        await navigation.create_form(
+            self._client,
+            citizen,
+            definition=settings.note_form,
+            action=settings.note_action,
+            values={
+                settings.note_title_label: note.title,
+                settings.note_text_label: domain.with_marker(note.text, note.key),
+            },
+        )
 
     def _failed(self, note: store.NexusNote, error: NexusError, now: datetime) -> None:
         note.attempts += 1

@@ -3,7 +3,8 @@
 A mapping file (`magt_nexus/mappings/*.json`) names the Nexus form definition (title and version)
 it reads, the contract form type it produces, constants, and for each Nexus label the dotted field
 path and the type conversion. A label with `{n}` is a repeated row (`registreringer[{n}].tidspunkt`).
-`include` pulls in label blocks shared by several forms. A new form version is a new file.
+`include` pulls in label blocks shared by several forms. A new form version is a new file;
+`extends` names the file of another edition whose labels it keeps (own version and constants).
 """
 
 from __future__ import annotations
@@ -150,6 +151,11 @@ def load_mappings(folder: Path | None = None) -> Mappings:
 
 def _load(path: Path) -> FormMapping:
     raw = json.loads(path.read_text(encoding="utf-8"))
+    if "extends" in raw:  # another edition of a form: the same labels, its own version
+        base = json.loads((path.parent / str(raw["extends"])).read_text(encoding="utf-8"))
+        if "extends" in base:
+            raise MappingFileError(f"{path.name}: extends a file that extends another")
+        raw = {**base, **{k: v for k, v in raw.items() if k != "extends"}}
     try:
         fields: list[FieldMap] = []
         for include in raw.get("include", []):
@@ -302,3 +308,16 @@ def _get(data: Mapping[str, Any], path: str) -> str | None:
             return None
         node = node[part]
     return node if isinstance(node, str) else None
+
+
+def citizen_cpr(detail: Mapping[str, Any], mappings: Mappings) -> str | None:
+    """The citizen's CPR number as written on a form (also on one that does not map)."""
+    definition = detail.get("formDefinition") or {}
+    mapping = mappings.find(str(definition.get("title", "")), str(definition.get("version", "")))
+    if mapping is None:
+        return None
+    label = next((fm.label for fm in mapping.fields if fm.path == "borger.cpr"), None)
+    for item_label, raw in _items(detail.get("items")):
+        if item_label == label and isinstance(raw, str) and raw.strip():
+            return raw.strip()
+    return None

@@ -1,10 +1,11 @@
-"""Polling Nexus for new and changed forms: one replica at a time, cursor and effects durable.
+"""Polling Nexus' activity list for new and changed forms: one replica at a time, durable.
 
-Each form is handled in one transaction that records what was seen, stages the sealed command in
-the outbox (or records the error and queues a Danish note) and moves the cursor. A crash before
-the commit repeats the form on the next poll; the deterministic event id and the recorded content
-hash make the repeat harmless. The list is read from a little before the cursor (overlap) so a
-form committed late in Nexus with an earlier change time is not missed.
+Each poll reads every page of the configured activity list, keeps the items changed since a little
+before the cursor (the overlap catches a form committed late with an earlier change time) and
+handles them oldest first. Each form is handled in one transaction that records what was seen,
+stages the sealed command in the outbox (or records the error and queues a Danish note) and moves
+the cursor. A crash before the commit repeats the form on the next poll; the deterministic event id
+and the recorded content hash make the repeat harmless.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from magt_contracts import topics
+from magt_contracts.forms import parse_form
 from magt_contracts.messages import CorrectForm, SubmitForm
-from magt_nexus import domain, store
+from magt_nexus import domain, navigation, store
 from magt_nexus.client import NexusClient, NexusError, Resource
 from magt_nexus.mapping import Mapped, Mappings, map_form
 from magt_nexus.settings import NexusSettings
@@ -31,6 +34,7 @@ from magt_runtime import outbox
 
 log = structlog.get_logger(__name__)
 _REF = re.compile(r"^[A-Za-z0-9_.:@-]{1,80}$")
+LEASE_CHECK_EVERY = 20  # items handled between two renewals of the polling lease
 
 
 @dataclass
@@ -88,14 +92,17 @@ class Poller:
             current = store.cursor(session)
         since = None
         if current is not None:
-            overlap = timedelta(seconds=self._settings.cursor_overlap_s)
-            since = (datetime.fromisoformat(current) - overlap).isoformat()
-        root = await self._client.root()
-        first = self._client.link(root, self._settings.forms_rel, changedSince=since)
-        async for page in self._client.pages(first):
-            for summary in page.get("forms") or []:
-                await self._handle(summary, result)
-            if not self._lease():
+            since = datetime.fromisoformat(current) - timedelta(
+                seconds=self._settings.cursor_overlap_s
+            )
+        items = await navigation.activity_items(self._client, self._settings)
+        due = sorted(
+            (item for item in items if since is None or _changed(item) >= since),
+            key=lambda item: (_changed(item), _form_id(item)),
+        )
+        for n, item in enumerate(due, start=1):
+            await self._handle(item, result)
+            if n % LEASE_CHECK_EVERY == 0 and not self._lease():
                 log.warning("nexus.lease_lost")
                 break
         log.info(
@@ -116,34 +123,35 @@ class Poller:
             session.commit()
         return held
 
-    async def _handle(self, summary: Resource, result: PollResult) -> None:
-        form_id = str(summary["id"])
-        version = int(summary.get("version") or 0)
-        changed = str(summary["lastUpdated"])
-        status = (summary.get("workflowState") or {}).get("name")
+    async def _handle(self, item: Resource, result: PollResult) -> None:
+        form_id = _form_id(item)
+        changed = _changed(item).isoformat()
+        status = (item.get("workflowState") or {}).get("name")
         result.seen += 1
-        with Session(self._engine) as session:
-            known = store.form(session, form_id=form_id)
-            if not domain.accepted(status) or (known and known.nexus_version >= version):
-                store.advance_cursor(session, value=changed)
-                session.commit()
-                return
-        rel = "referencedObject" if self._client.has_link(summary, "referencedObject") else "self"
+        if not domain.accepted(status):
+            self._advance(changed)
+            return
         try:
-            detail = await self._client.follow(summary, rel)
+            detail = await self._client.follow(item, "referencedObject")
         except NexusError as error:
             if error.status not in (403, 404, 410):
                 raise  # Nexus is unwell: the poll stops here and the cursor stays
             log.warning("nexus.form_gone", form_id=form_id, status=error.status)
-            with Session(self._engine) as session:
-                store.advance_cursor(session, value=changed)
-                session.commit()
+            self._advance(changed)
+            return
+        with Session(self._engine) as session:
+            known = store.form(session, form_id=form_id)
+        version = int(detail.get("version") or 0)
+        if known is not None and known.nexus_version >= version and version:
+            self._advance(changed)
             return
         digest = domain.content_hash(detail)
         outcome = map_form(detail, self._mappings)
+        if isinstance(outcome, Mapped):
+            outcome = await self._with_relatives(outcome)
         with structlog.contextvars.bound_contextvars(case_id=domain.case_id(form_id)):
             with Session(self._engine) as session:
-                action = self._apply(session, detail, summary, digest, outcome)
+                action = self._apply(session, detail, form_id, digest, outcome)
                 store.advance_cursor(session, value=changed)
                 session.commit()
             if action == "submit":
@@ -154,16 +162,41 @@ class Poller:
                 result.errors += 1
             log.info("nexus.form_handled", form_id=form_id, version=version, action=action)
 
+    def _advance(self, changed: str) -> None:
+        with Session(self._engine) as session:
+            store.advance_cursor(session, value=changed)
+            session.commit()
+
+    async def _with_relatives(self, outcome: Mapped) -> Mapped:
+        """The form with the citizen's relatives from Nexus' network contacts (Digital Post)."""
+        borger = getattr(outcome.form, "borger", None)
+        if borger is None:
+            return outcome
+        citizen = await navigation.find_citizen(self._client, str(borger.cpr))
+        if citizen is None:
+            log.warning("nexus.citizen_not_found")
+            return outcome
+        contacts = await navigation.network_contacts(self._client, citizen)
+        found = domain.relatives(contacts, self._settings.relative_types)
+        if not found:
+            return outcome
+        data = outcome.form.model_dump(mode="json")
+        data["borger"] = domain.with_relatives(data["borger"], found)
+        try:
+            return Mapped(parse_form(data), outcome.mapping)
+        except ValidationError:
+            log.warning("nexus.relatives_invalid")  # the form stands as filled in
+            return outcome
+
     def _apply(
         self,
         session: Session,
         detail: Resource,
-        summary: Resource,
+        form_id: str,
         digest: str,
         outcome: Any,
     ) -> domain.Action:
-        form_id = str(summary["id"])
-        version = int(summary.get("version") or 0)
+        version = int(detail.get("version") or 0)
         case = domain.case_id(form_id)
         now = self._clock()
         record = store.form(session, form_id=form_id)
@@ -171,7 +204,7 @@ class Poller:
             record = store.NexusForm(
                 form_id=form_id,
                 case_id=case,
-                self_href=self._client.link(summary, "self"),
+                self_href=self._client.link(detail, "self"),
                 nexus_version=version,
                 seen_hash="",
             )
@@ -206,7 +239,7 @@ class Poller:
             )
         elif action in ("submit", "correct"):
             assert mapped_hash is not None
-            self._stage(session, summary, mapped_hash, outcome, record, action)
+            self._stage(session, detail, mapped_hash, outcome, record, action)
             record.submitted_hash, record.submitted_version = mapped_hash, version
             store.resolve_errors(session, form_id=form_id, now=now)
         record.seen_hash = digest
@@ -216,14 +249,14 @@ class Poller:
     def _stage(
         self,
         session: Session,
-        summary: Resource,
+        detail: Resource,
         digest: str,
         outcome: Mapped,
         record: store.NexusForm,
         action: str,
     ) -> None:
         form_id = record.form_id  # `digest` is the mapped form's hash: ids follow the content
-        changed = datetime.fromisoformat(str(summary["lastUpdated"]))
+        changed = _changed(detail)
         common: dict[str, Any] = {
             "event_id": domain.event_id(form_id, digest, action),
             "occurred_at": changed,
@@ -235,13 +268,13 @@ class Poller:
             command = SubmitForm(**common, source="nexus", source_ref=form_id, form=outcome.form)
             topic = topics.SUBMIT_FORM
         else:
-            by = str((summary.get("lastUpdatedBy") or {}).get("id") or "")
+            by = str((detail.get("lastUpdatedBy") or {}).get("id") or "")
             command = CorrectForm(
                 **common,
                 corrected_by=by if _REF.match(by) else "nexus",
                 corrected_at=changed,
                 reason=domain.correction_reason(
-                    record.submitted_version, int(summary.get("version") or 0)
+                    record.submitted_version, int(detail.get("version") or 0)
                 ),
                 form=outcome.form,
             )
@@ -253,3 +286,14 @@ class Poller:
             event=command,
             cipher=self._settings.payload_cipher(),
         )
+
+
+def _form_id(item: Resource) -> str:
+    """The form's id on an activity-list item (a form reference: `formDataId`, else `id`)."""
+    return str(item.get("formDataId") or item["id"])
+
+
+def _changed(resource: Resource) -> datetime:
+    """When a form (or its list item) last changed (`lastUpdated`, else `date`), UTC-aware."""
+    moment = datetime.fromisoformat(str(resource.get("lastUpdated") or resource["date"]))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

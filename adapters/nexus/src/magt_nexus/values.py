@@ -106,6 +106,11 @@ _NEXUS_TYPE = {
 }
 
 
+def nexus_type(fm: FieldMap) -> str:
+    """The Nexus item type a mapped field is entered as (checkbox, date, radioGroup...)."""
+    return _NEXUS_TYPE[fm.type]
+
+
 def to_items(mapping: FormMapping, data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The mapping run backwards: a contract form (as a dict) as Nexus items (emulator, tests)."""
     items: list[dict[str, Any]] = []
@@ -135,7 +140,7 @@ def _item(fm: FieldMap, label: str, value: Any) -> dict[str, Any]:
         shown = datetime(day.year, day.month, day.day, tzinfo=tz()).astimezone(UTC).isoformat()
     elif fm.type == "list":
         shown = ", ".join(str(v[fm.item_key]) if fm.item_key else str(v) for v in value)
-    return {"label": label, "type": _NEXUS_TYPE[fm.type], "value": shown}
+    return {"label": label, "type": nexus_type(fm), "value": shown}
 
 
 def _value_at(data: Any, path: str) -> Any:
