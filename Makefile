@@ -23,3 +23,4 @@ infra-down:
 
 bench:           ## the load benchmark: N incidents through the whole pipeline vs a bare aiokafka loop
 	uv run python bench/pipeline.py $(ARGS)
+	uv run python bench/documents.py --seconds 4

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -19,6 +20,7 @@ from sqlmodel import Session, select
 
 from magt_contracts.messages import DeliveryFailed, DeliverySent, ReportAddressed
 from magt_contracts.vaerdier import Naar
+from magt_documents.testing import i_raekkefoelge, pdf_tekst
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.outbox import OutboxRow
@@ -30,17 +32,10 @@ from magt_sikkermail.settings import SikkermailSettings
 
 NS = {"memo": memo.MEMO_NS}
 NU = datetime.fromisoformat("2025-03-15T13:05:00+01:00")
-PARENT_CPR = "020304-1238"  # synthetic
-CHILD_CPR = "010110-4321"  # synthetic
-REPORT = {
-    "form_type": "val_indberetning",
-    "barn": {
-        "cpr": CHILD_CPR,
-        "navn": "Alma Testesen",
-        "foraeldremyndighed": [{"ref": "part-mor-77", "navn": "Mette Prøvesen", "cpr": PARENT_CPR}],
-    },
-    "episode": {"beskrivelse": "To medarbejdere holdt Alma i armene."},
-}
+EKSEMPEL = Path(__file__).parents[3] / "contracts" / "examples" / "val_indberetning.json"
+REPORT = {k: v for k, v in json.loads(EKSEMPEL.read_text()).items() if k != "intern"}
+PARENT_CPR = REPORT["barn"]["foraeldremyndighed"][0]["cpr"]  # synthetic
+CHILD_CPR = REPORT["barn"]["cpr"]  # synthetic
 
 
 @dataclass
@@ -187,10 +182,33 @@ async def test_digital_post_message_reaches_the_emulator_once(
     assert message["recipient"] == PARENT_CPR.replace("-", "")
     assert message["sender"] == "12345678"
     assert "sag-2025-0042" in message["label"]
-    letter = message["files"]["brev.txt"].decode()
-    assert letter.startswith("Indberetning om magtanvendelse")
-    assert PARENT_CPR not in letter
-    assert CHILD_CPR not in letter
+    assert list(message["files"]) == [
+        "indberetning-sag-2025-0042.pdf",
+        "brev.pdf",
+        "indberetning-sag-2025-0042.json",
+    ]
+    form = pdf_tekst(message["files"]["indberetning-sag-2025-0042.pdf"])
+    assert REPORT["barn"]["navn"] in form
+    assert "Supplerende" not in form
+    letter = pdf_tekst(message["files"]["brev.pdf"])
+    assert "Indberetning om magtanvendelse" in letter
+    assert (
+        i_raekkefoelge(
+            letter,
+            [
+                "Hvad er der sket",
+                "Der er brugt magt (fysisk magtanvendelse (VAL § 9))",
+                "Din ret til at klage",
+                "Barnet kan selv klage, når det er fyldt 12 år.",
+                "Klagen sendes til kommunalbestyrelsen i",
+                "Der er ingen frist for at klage til kommunen.",
+                "Ankestyrelsen senest 4 uger",
+            ],
+        )
+        == []
+    )
+    for cpr in (PARENT_CPR, CHILD_CPR, REPORT["barn"]["navn"]):
+        assert cpr not in letter
     assert json.loads(message["files"]["indberetning-sag-2025-0042.json"]) == REPORT
     [(topic, payload)] = _outbox(sqlite_url)
     assert topic == "t.magt.levering.delivery-sent.v1"

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from magt_contracts.messages import DeliveryFailed, DeliverySent, ReportAddressed
 from magt_contracts.vaerdier import Naar
+from magt_documents.testing import pdf_tekst
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.deadletter import DeadLetter
@@ -26,6 +27,8 @@ from magt_sikkermail.smime import open_message
 
 pytestmark = pytest.mark.integration
 NU = datetime.fromisoformat("2025-03-15T13:05:00+01:00")
+EKSEMPEL = Path(__file__).parents[3] / "contracts" / "examples" / "val_indberetning.json"
+RAPPORT = {k: v for k, v in json.loads(EKSEMPEL.read_text()).items() if k != "intern"}
 
 
 def _event(cipher: FieldCipher | None, **over: Any) -> ReportAddressed:
@@ -40,9 +43,7 @@ def _event(cipher: FieldCipher | None, **over: Any) -> ReportAddressed:
         "when": Naar(kind="immediately", due=NU),  # type: ignore[arg-type]
         "rapport_ref": "rapport-sag-2025-0077-v1",
         "topic": "magt.til.kommune.0851.v1",
-        "rapport_sealed": cipher.encrypt(json.dumps({"indgreb": ["fysisk_magt"]}))
-        if cipher
-        else None,
+        "rapport_sealed": cipher.encrypt(json.dumps(RAPPORT)) if cipher else None,
     }
     data.update(over)
     return ReportAddressed(**data)
@@ -97,9 +98,17 @@ async def test_sends_once_with_the_key_derived_message_id(
     opened = open_message(
         envelope.original_content, certificate=pki.kommune.certificate, key=pki.kommune.key
     )
-    assert opened.attachments == {
-        "indberetning-sag-2025-0077.json": b'{"indgreb": ["fysisk_magt"]}'
-    }
+    assert list(opened.attachments) == [
+        "indberetning-sag-2025-0077.pdf",
+        "indberetning-sag-2025-0077.json",
+    ]
+    assert json.loads(opened.attachments["indberetning-sag-2025-0077.json"]) == RAPPORT
+    pdf = opened.attachments["indberetning-sag-2025-0077.pdf"]
+    assert pdf.startswith(b"%PDF")
+    tekst = pdf_tekst(pdf)
+    assert "Oplysninger om barnet eller den unge" in tekst
+    assert RAPPORT["barn"]["navn"] in tekst
+    assert "indberetning-sag-2025-0077.pdf" in opened.text
     [row] = _outbox(engine)
     sent = DeliverySent.model_validate_json(row.payload)
     assert sent.message_ref == message_id_for(idempotency_key(event))

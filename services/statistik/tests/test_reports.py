@@ -10,6 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 from sqlmodel import Session
 
+from magt_documents.testing import pdf_objekter, pdf_xmp
 from magt_runtime.db import create_tables, make_engine
 from magt_statistik import syntetisk as s
 from magt_statistik.handlers import Aggregering
@@ -77,19 +78,23 @@ def test_yearly_report_has_html_pdf_charts_and_commentary(sqlite_url: str, tmp_p
     assert "Solsikken" in html
     assert "Havgården" not in html
 
+    raw = pdf_path.read_bytes()
     pdf = pdfium.PdfDocument(str(pdf_path))
-    assert len(pdf) >= 7  # text pages + six charts
+    assert len(pdf) >= 2  # one text flow: key figures, commentary, charts, tables
     text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert "Driftsherrens kommentar" in text
+    assert "halveret fastholdelser" in text  # the operator's commentary, as real text
+    assert f"Side 1 af {len(pdf)}" in text  # CSS @page counters
+    assert "vises tal under 5" in text  # the small-cell note
     for title in ("pr. kvartal", "type af indgreb", "pr. tilbud", "redegørelse", "udfald"):
         assert title in text
+    assert re.search(r"pdfaid:part[^0-9]{0,3}3", pdf_xmp(raw))
+    objekter = pdf_objekter(raw)
+    assert not re.search(rb"/Subtype\s*/Image", objekter)  # charts are vector, not bitmaps
     # the chart pages are not blank: there is ink and the bar colour
-    last = pdf[len(pdf) - 1]
-    ink, colours = _ink(last)
+    ink, colours = max(_ink(pdf[i]) for i in range(len(pdf)))
     assert ink > 0.01
     assert colours > 5
-    first_chart = pdf[len(pdf) - 6]
-    assert _ink(first_chart)[0] > 0.01
 
 
 def test_small_cells_never_reach_a_report(sqlite_url: str, tmp_path: Path) -> None:

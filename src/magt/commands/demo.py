@@ -24,7 +24,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from magt import scenarios
+from magt import dokumenter, scenarios
 from magt.infra import common, kafka, postgres, prefect
 from magt.stack import SERVICES, platform_topics
 
@@ -63,6 +63,7 @@ def demo(
             koersel = scenarios.koer_alle(ctx)
         _print_scenarios(koersel)
         _print_scan(ctx, started, koersel)
+        _write_documents()
         if keep_running:
             for name, url in sorted(ctx.urls.items()):
                 console.print(f"  {name}: {url}")
@@ -75,6 +76,14 @@ def demo(
         console.print("Stopper …")
     finally:
         _stop(started)
+
+
+def _write_documents() -> None:
+    """One PDF of each kind people receive, to `.state/documents/`."""
+    mappe = common.state_dir() / "documents"
+    with console.status("Danner dokumenterne (PDF/A) …"):
+        filer = dokumenter.skriv_alle(mappe, nu=datetime.now(UTC))
+    console.print(f"{len(filer)} dokumenter (skemaer og breve som PDF/A): {mappe}")
 
 
 def _start_infrastructure(started: Started, *, use_postgres: bool) -> dict[str, str]:

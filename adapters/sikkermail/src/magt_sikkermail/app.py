@@ -13,7 +13,7 @@ from magt_contracts.messages import ReportAddressed
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document
+from magt_runtime.http import api_app, asyncapi_document
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 
@@ -61,7 +61,7 @@ def create_app(settings: SikkermailSettings | None = None) -> FastAPI:
             yield
         engine.dispose()
 
-    app = FastAPI(title="Magtanvendelse: sikker mail og Digital Post", lifespan=lifespan)
+    app = api_app(title="Magtanvendelse: sikker mail og Digital Post", lifespan=lifespan)
 
     @app.get("/health")
     def health() -> dict[str, str]:

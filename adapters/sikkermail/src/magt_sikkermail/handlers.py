@@ -24,7 +24,11 @@ from sqlmodel import Session
 
 from magt_contracts import topics
 from magt_contracts.begreber import Kanal
+from magt_contracts.forms import AnyForm, parse_form
 from magt_contracts.messages.routing import DeliveryFailed, DeliverySent, ReportAddressed
+from magt_contracts.tid import dansk_dato
+from magt_documents import brev_pdf, i_traad, pdf_filnavn, skema_pdf
+from magt_documents.breve import foelgebrev
 from magt_runtime import inbox, outbox
 from magt_runtime.crypto import CipherError
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic, encode
@@ -56,6 +60,8 @@ class _Payload:
     data: bytes
     is_report: bool
     opened: dict[str, Any] | None
+    form: AnyForm | None = None
+    pdf: bytes | None = None
 
 
 class PermanentError(Exception):
@@ -89,7 +95,7 @@ class Handlers:
                 return
         key = idempotency_key(event)
         try:
-            payload = self._payload(event)
+            payload = await self._payload(event)
             if event.channel is Kanal.SIKKER_MAIL:
                 result = await self._mail(event, payload, key)
             else:
@@ -98,7 +104,7 @@ class Handlers:
             result = Failed(key, str(error), 1, retryable=False)
         self._record(event, key, result)
 
-    def _payload(self, event: ReportAddressed) -> _Payload:
+    async def _payload(self, event: ReportAddressed) -> _Payload:
         if event.rapport_sealed is None:
             return _Payload(content.summary(event), False, None)
         try:
@@ -108,7 +114,15 @@ class Handlers:
             raise PermanentError("Den forseglede rapport kan ikke åbnes.") from error
         if not isinstance(opened, dict):
             raise PermanentError("Den forseglede rapport har ikke den forventede form.")
-        return _Payload(text.encode("utf-8"), True, opened)
+        try:
+            form = parse_form(opened)
+        except ValueError as error:
+            raise PermanentError(
+                "Rapporten er ikke et gyldigt skema og kan ikke dannes som dokument."
+            ) from error
+        # WeasyPrint is CPU-bound: a worker thread keeps the consumer's event loop free.
+        pdf = await i_traad(skema_pdf, form, sagsref=event.case_id, oprettet=self.clock())
+        return _Payload(text.encode("utf-8"), True, opened, form, pdf)
 
     async def _mail(self, event: ReportAddressed, payload: _Payload, key: str) -> DeliveryResult:
         if self.directory is None or self.sender is None:
@@ -126,6 +140,7 @@ class Handlers:
                 now=self.clock(),
                 already_sent=self._already_sent,
                 title=content.emne(event) if not payload.is_report else REPORT_TITLE,
+                document=payload.pdf,
             )
         except UnknownRecipientError as error:
             raise PermanentError("Modtageren findes ikke i modtagerkataloget.") from error
@@ -156,30 +171,15 @@ class Handlers:
                 "Rapporten indeholder ikke et gyldigt CPR-nummer for modtageren."
             ) from error
         label = content.emne(event)
+        main, additional = await self._memo_documents(event, payload, label)
         document = memo.build_memo(
             idempotency_key=key,
             sender_id=self.settings.digital_post_sender_id,
             sender_label=self.settings.digital_post_sender_label,
             recipient_cpr=cpr,
             label=f"{label} ({event.case_id})",
-            main=memo.Document(
-                label=label,
-                filename="brev.txt",
-                encoding_format="text/plain",
-                content=content.letter(
-                    event,
-                    sender_label=self.settings.digital_post_sender_label,
-                    with_report=payload.is_report,
-                ).encode("utf-8"),
-            ),
-            additional=[
-                memo.Document(
-                    label="Indberetning" if payload.is_report else "Resumé",
-                    filename=f"indberetning-{event.case_id}.json",
-                    encoding_format="application/json",
-                    content=payload.data,
-                )
-            ],
+            main=main,
+            additional=additional,
             now=self.clock(),
         )
         token = self.settings.digital_post_token
@@ -193,6 +193,34 @@ class Handlers:
             backoff_base_s=self.settings.backoff_base_s,
             backoff_max_s=self.settings.backoff_max_s,
         )
+
+    async def _memo_documents(
+        self, event: ReportAddressed, payload: _Payload, label: str
+    ) -> tuple[memo.Document, list[memo.Document]]:
+        """A report: its PDF is the main document, the letter and the JSON go with it."""
+        afsender = self.settings.digital_post_sender_label
+        json_doc = memo.Document(
+            label="Indberetning (struktureret)" if payload.is_report else "Resumé",
+            filename=f"indberetning-{event.case_id}.json",
+            encoding_format="application/json",
+            content=payload.data,
+        )
+        if payload.form is None or payload.pdf is None:
+            text = content.letter(event, sender_label=afsender, with_report=False)
+            brev = memo.Document(label, "brev.txt", "text/plain", text.encode("utf-8"))
+            return brev, [json_doc]
+        now = self.clock()
+        foelge = foelgebrev(
+            payload.form,
+            sagsref=event.case_id,
+            afsender=afsender,
+            paa=dansk_dato(now),
+            titel=label,
+        )
+        letter_pdf = await i_traad(brev_pdf, foelge, oprettet=now)
+        main = memo.Document(label, pdf_filnavn(event.case_id), "application/pdf", payload.pdf)
+        letter = memo.Document("Brev", "brev.pdf", "application/pdf", letter_pdf)
+        return main, [letter, json_doc]
 
     def _already_sent(self, key: str) -> bool:
         with Session(self.engine) as session:

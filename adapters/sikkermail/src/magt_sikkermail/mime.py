@@ -1,4 +1,4 @@
-"""The secure mail itself, pure: Danish body + JSON attachment, signed and encrypted (S/MIME).
+"""The secure mail itself, pure: Danish body + PDF and JSON attachments, signed and encrypted (S/MIME).
 
 Only the outer headers (From, To, Subject, Date, Message-ID) travel in clear; they carry a case
 reference and never a CPR number or a name. The Message-ID derives from the caller's idempotency
@@ -60,15 +60,25 @@ def check_case_ref(case_ref: str) -> str:
 
 
 def attachment_name(case_ref: str) -> str:
-    """File name of the report attachment."""
+    """File name of the structured (JSON) attachment."""
     return f"indberetning-{check_case_ref(case_ref)}.json"
+
+
+def document_name(case_ref: str) -> str:
+    """File name of the report's PDF document."""
+    return f"indberetning-{check_case_ref(case_ref)}.pdf"
 
 
 REPORT_TITLE = "Indberetning om magtanvendelse"
 
 
 def body_text(
-    *, case_ref: str, sender: Sender, addressee: Addressee, title: str = REPORT_TITLE
+    *,
+    case_ref: str,
+    sender: Sender,
+    addressee: Addressee,
+    title: str = REPORT_TITLE,
+    with_document: bool = False,
 ) -> str:
     """The readable Danish body; it names organisations and the case reference, never a person.
 
@@ -86,13 +96,21 @@ def body_text(
             "Beskeden er signeret og krypteret (S/MIME). Henvend dig til afsenderen og oplys\n"
             "sagsreferencen, hvis du har spørgsmål.\n"
         )
+    vedhaeftet = (
+        f"Vedhæftede filer: {document_name(case_ref)} - indberetningen på det officielle\n"
+        f"skema (PDF/A), og {attachment_name(case_ref)} - de samme oplysninger som\n"
+        "struktureret JSON-dokument til fagsystemer. Oplysninger om borgeren står kun i de\n"
+        "vedhæftede filer.\n\n"
+        if with_document
+        else f"Vedhæftet fil: {attachment_name(case_ref)} - indberetningen som et struktureret\n"
+        "JSON-dokument. Oplysninger om borgeren står kun i den vedhæftede fil.\n\n"
+    )
     return (
         "Indberetning om magtanvendelse\n\n"
         f"Hermed fremsendes en indberetning om magtanvendelse til {addressee.name}.\n\n"
         f"Sagsreference: {case_ref}\n"
         f"Afsender: {sender.name} <{sender.address}>\n\n"
-        f"Vedhæftet fil: {attachment_name(case_ref)} - indberetningen som et struktureret\n"
-        "JSON-dokument. Oplysninger om borgeren står kun i den vedhæftede fil.\n\n"
+        f"{vedhaeftet}"
         "Beskeden er signeret og krypteret (S/MIME). Henvend dig til afsenderen og oplys\n"
         "sagsreferencen, hvis du har spørgsmål til indberetningen.\n"
     )
@@ -105,11 +123,22 @@ def inner_entity(
     sender: Sender,
     addressee: Addressee,
     title: str = REPORT_TITLE,
+    document: bytes | None = None,
 ) -> bytes:
-    """The MIME entity that gets signed: text body plus JSON attachment, CRLF line endings."""
+    """The MIME entity that gets signed: text body, the PDF (when given), then the JSON."""
     inner = EmailMessage(policy=policy.SMTP)
-    text = body_text(case_ref=case_ref, sender=sender, addressee=addressee, title=title)
+    text = body_text(
+        case_ref=case_ref,
+        sender=sender,
+        addressee=addressee,
+        title=title,
+        with_document=document is not None,
+    )
     inner.set_content(text, charset="utf-8", cte="quoted-printable")
+    if document is not None:
+        inner.add_attachment(
+            document, maintype="application", subtype="pdf", filename=document_name(case_ref)
+        )
     inner.add_attachment(
         report, maintype="application", subtype="json", filename=attachment_name(case_ref)
     )
@@ -127,12 +156,18 @@ def build_message(
     encrypt_to_sender: bool = True,
     message_id_domain: str = "magtanvendelse.local",
     title: str = REPORT_TITLE,
+    document: bytes | None = None,
 ) -> EmailMessage:
     """The complete mail: signed, then encrypted for the addressee (and the sender), outer headers in clear."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     entity = inner_entity(
-        case_ref=case_ref, report=report, sender=sender, addressee=addressee, title=title
+        case_ref=case_ref,
+        report=report,
+        sender=sender,
+        addressee=addressee,
+        title=title,
+        document=document,
     )
     recipients = [addressee.certificate] + ([sender.certificate] if encrypt_to_sender else [])
     enveloped = sign_and_encrypt(

@@ -42,6 +42,7 @@ async def send_report(
     now: datetime,
     already_sent: SentGuard | None = None,
     title: str = REPORT_TITLE,
+    document: bytes | None = None,
 ) -> DeliveryResult:
     """Send one report to the authority (role, id) as signed and encrypted mail, with retries."""
     recipient = directory.lookup(role=role, recipient_id=recipient_id)
@@ -55,6 +56,7 @@ async def send_report(
         encrypt_to_sender=settings.encrypt_to_sender,
         message_id_domain=settings.message_id_domain,
         title=title,
+        document=document,
     )
     return await deliver(
         message,

@@ -9,20 +9,21 @@ stored through `POST /kommentarer`. Reports leave the operator: every table is s
 
 from __future__ import annotations
 
-import textwrap
+import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
-from matplotlib.backends.backend_pdf import PdfPages
+import matplotlib
 from matplotlib.figure import Figure
 from sqlmodel import Session
 
 from magt_contracts.tid import tz
+from magt_documents.pdf import pdf_af_html
 from magt_runtime.db import create_tables, make_engine
 from magt_statistik import domain
-from magt_statistik.diagrammer import Diagram, diagrammer, som_png_data_url
+from magt_statistik.diagrammer import Diagram, diagrammer, som_png_data_url, som_svg
 from magt_statistik.figurer import (
     FRIST_TEKST,
     KLAGE_TEKST,
@@ -46,6 +47,7 @@ NOTE_DISKRETION = (
     'Af hensyn til diskretion vises tal under 5 som "<5", og enkelte andre celler skjules, så '
     "de små tal ikke kan regnes ud. Andele vises kun, når alle tal bag dem kan vises."
 )
+FORFATTER = "Magtanvendelsesplatformen (statistik)"
 ART_TEKST = {"kommentar": "Driftsherrens kommentar", "eksempel": "Eksempel på begrænset magt"}
 
 
@@ -109,10 +111,11 @@ def tabeller(v: Visning) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _omfang(driftsherre_id: str | None) -> domain.Omfang:
+    # a published (suppressed) report counts approved reports, like every suppressed view
     if driftsherre_id is None:
-        return domain.Omfang(None, None, False, True, "Alle tilbud på platformen")
+        return domain.Omfang(None, None, True, True, "Alle tilbud på platformen")
     return domain.Omfang(
-        "driftsherre_id", driftsherre_id, False, True, f"Driftsherre {driftsherre_id}"
+        "driftsherre_id", driftsherre_id, True, True, f"Driftsherre {driftsherre_id}"
     )
 
 
@@ -175,9 +178,17 @@ def _jinja() -> jinja2.Environment:
     )
 
 
-def render_html(indhold: Rapportindhold) -> str:
-    """The HTML report with its charts inline (PNG)."""
-    billeder = [(d.id, d.titel, som_png_data_url(d.figur)) for d in indhold.diagrammer]
+def _svg_data_url(figur: Figure) -> str:
+    # Text stays text in the SVG (not paths), so the PDF's charts are searchable and tagged.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        svg = som_svg(figur)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
+def render_html(indhold: Rapportindhold, *, til_pdf: bool = False) -> str:
+    """The HTML report: charts inline as PNG for the browser, as SVG (vector) for the PDF."""
+    billede = _svg_data_url if til_pdf else som_png_data_url
+    billeder = [(d.id, d.titel, billede(d.figur)) for d in indhold.diagrammer]
     return (
         _jinja()
         .get_template("rapport.html.j2")
@@ -187,68 +198,13 @@ def render_html(indhold: Rapportindhold) -> str:
             note_tal=NOTE_TAL,
             note_diskretion=NOTE_DISKRETION,
             art_tekst=ART_TEKST,
+            til_pdf=til_pdf,
+            forfatter=FORFATTER,
+            oprettet=datetime.now(UTC).isoformat(timespec="seconds"),
         )
     )
 
 
 def write_pdf(indhold: Rapportindhold, path: Path) -> None:
-    """Text pages (key figures, commentary, tables) followed by one page per chart."""
-    linjer: list[tuple[str, str]] = [
-        ("h1", indhold.titel),
-        ("p", indhold.undertitel),
-        ("p", f"Dannet {indhold.dannet}"),
-        ("h2", "Nøgletal"),
-        *[("p", f"{label}: {vaerdi}") for label, vaerdi in indhold.noegletal],
-        ("p", NOTE_TAL),
-        ("h2", "Driftsherrens kommentar"),
-    ]
-    if indhold.kommentarer:
-        linjer += [("p", f"[{k.periode}] {k.tekst}") for k in indhold.kommentarer]
-    else:
-        linjer.append(("p", "Driftsherren har endnu ikke skrevet en kommentar til perioden."))
-    linjer.append(("h2", "Eksempler på begrænset magtanvendelse"))
-    if indhold.eksempler:
-        linjer += [("p", f"[{k.periode}] {k.tekst}") for k in indhold.eksempler]
-    else:
-        linjer.append(("p", "Ingen eksempler er registreret for perioden."))
-    for titel, rows in indhold.tabeller:
-        linjer.append(("h2", titel))
-        linjer += [("p", f"{label}: {vaerdi}") for label, vaerdi in rows] or [("p", "Ingen.")]
-    linjer += [("h2", "Om tallene"), ("p", NOTE_DISKRETION)]
-    with PdfPages(path) as pdf:
-        for side in _tekstsider(linjer):
-            pdf.savefig(side)
-        for diagram in indhold.diagrammer:
-            pdf.savefig(diagram.figur)
-        info = pdf.infodict()
-        info["Title"] = indhold.titel
-        info["Subject"] = "Magtanvendelser"
-
-
-def _tekstsider(linjer: list[tuple[str, str]]) -> list[Figure]:
-    """Lay out headings and wrapped paragraphs on A4 pages."""
-    sider: list[Figure] = []
-    fig: Figure | None = None
-    y = 0.0
-    for art, tekst in linjer:
-        stoerrelse, bredde, luft = {"h1": (15, 70, 0.035), "h2": (12, 85, 0.03)}.get(
-            art, (9.5, 105, 0.018)
-        )
-        stykker = textwrap.wrap(tekst, bredde) or [""]
-        behov = luft * len(stykker) + 0.01
-        if fig is None or y - behov < 0.05:
-            fig = Figure(figsize=(8.27, 11.69))
-            sider.append(fig)
-            y = 0.95
-        for stykke in stykker:
-            fig.text(
-                0.08,
-                y,
-                stykke,
-                fontsize=stoerrelse,
-                weight="bold" if art != "p" else "normal",
-                va="top",
-            )
-            y -= luft
-        y -= 0.01
-    return sider
+    """The same HTML typeset as PDF/A by WeasyPrint: text flow, tables, vector charts, page numbers."""
+    path.write_bytes(pdf_af_html(render_html(indhold, til_pdf=True)))
