@@ -38,7 +38,12 @@ def test_children_registration_24h_handlekommune_month_end_seed_000(lav: Any) ->
 def test_children_72h_from_effective_date_seed_002(lav: Any) -> None:
     data = lav(
         "val_indberetning",
-        {"episode.start": "2026-01-05T10:00:00+01:00", "episode.slut": "2026-01-05T10:05:00+01:00"},
+        {
+            "episode.start": "2026-01-05T10:00:00+01:00",
+            "episode.slut": "2026-01-05T10:05:00+01:00",
+            "registrering.registreret_tidspunkt": "2026-01-06T09:00:00+01:00",
+            "leder.godkendt_tidspunkt": "2026-01-06T13:00:00+01:00",
+        },
     )
     assert _frister(data)["registrering"] == T("2026-01-08T10:00:00+01:00")
 
@@ -46,7 +51,12 @@ def test_children_72h_from_effective_date_seed_002(lav: Any) -> None:
 def test_24_hours_across_dst_is_elapsed_time_spec_time(lav: Any) -> None:
     data = lav(
         "val_indberetning",
-        {"episode.start": "2025-03-29T22:00:00+01:00", "episode.slut": "2025-03-29T22:05:00+01:00"},
+        {
+            "episode.start": "2025-03-29T22:00:00+01:00",
+            "episode.slut": "2025-03-29T22:05:00+01:00",
+            "registrering.registreret_tidspunkt": "2025-03-30T09:00:00+02:00",
+            "leder.godkendt_tidspunkt": "2025-03-30T13:00:00+02:00",
+        },
     )
     assert _frister(data)["registrering"] == T("2025-03-30T23:00:00+02:00")
 

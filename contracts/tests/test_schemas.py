@@ -66,3 +66,20 @@ def test_new_optional_field_and_new_description_are_compatible() -> None:
     ny["properties"]["note"] = {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
     ny["properties"]["recipient_id"]["description"] = "Ny tekst"
     assert breaking_changes(_skema(), ny) == []
+
+
+def test_tightened_or_new_bound_is_breaking() -> None:
+    ny = _skema()
+    ny["properties"]["recipient_id"]["maxLength"] = 10
+    assert any("maxLength strammet" in f for f in breaking_changes(_skema(), ny))
+    strammere = copy.deepcopy(ny)
+    strammere["properties"]["recipient_id"]["maxLength"] = 5
+    assert breaking_changes(ny, strammere)
+
+
+def test_loosened_bound_is_compatible() -> None:
+    gammel = _skema()
+    gammel["properties"]["recipient_id"]["maxLength"] = 10
+    ny = copy.deepcopy(gammel)
+    ny["properties"]["recipient_id"]["maxLength"] = 20
+    assert breaking_changes(gammel, ny) == []

@@ -125,6 +125,7 @@ class Secrets:
     payload_key: str
     storage_key: str
     person_ref_secret: str
+    case_id_secret: str
 
     @staticmethod
     def generate() -> Secrets:
@@ -137,6 +138,7 @@ class Secrets:
             payload_key=FieldCipher.new_key(),
             storage_key=FieldCipher.new_key(),
             person_ref_secret=_secrets.token_urlsafe(32),
+            case_id_secret=_secrets.token_urlsafe(32),
         )
 
 
@@ -148,6 +150,7 @@ def shared_env(bootstrap: str, namespace: str, secrets: Secrets) -> dict[str, st
         "MAGT_TOKEN_SECRET": secrets.token_secret,
         "MAGT_PAYLOAD_KEYS": secrets.payload_key,
         "MAGT_PERSON_REF_SECRET": secrets.person_ref_secret,
+        "MAGT_CASE_ID_SECRET": secrets.case_id_secret,
         "MAGT_REGISTRERING_STORAGE_KEYS": secrets.storage_key,
         "MAGT_LOG_JSON": "true",
     }

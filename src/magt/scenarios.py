@@ -548,8 +548,12 @@ def s1_fysisk_magt_via_bosted(ctx: Kontekst) -> Forloeb:
     part = drop / f"{dokument_id}.json.part"
     part.write_text(json.dumps(dokument, ensure_ascii=False), encoding="utf-8")
     part.rename(drop / f"{dokument_id}.json")
-    case_id = f"bosted-{dokument_id}"
     institution_id = str(inst["institution_id"])
+    case_id = vent(
+        lambda: _bosted_sag(ctx, dokument_id, institution_id),
+        within_s=ctx.timeout_s,
+        what=f"Bosted tog ikke dokumentet {dokument_id} ind",
+    )
     sag = vent(
         lambda: _sag_hvis(ctx, case_id, institution_id),
         within_s=ctx.timeout_s,
@@ -614,6 +618,17 @@ def _bosted_person_har_cpr() -> bool:
     from magt_bosted.dokument import Person as BostedPerson
 
     return "cpr" in BostedPerson.model_fields
+
+
+def _bosted_sag(ctx: Kontekst, dokument_id: str, institution_id: str) -> str | None:
+    """The case id Bosted gave the institution's document (ids cannot be computed outside)."""
+    headers = {"Authorization": f"Bearer {ctx.token('leder', institution_id)}"}
+    url = f"{ctx.urls['bosted']}/bosted/dokumenter/{dokument_id}"
+    response = httpx.get(url, headers=headers, timeout=10)
+    if response.status_code in (403, 404):
+        return None
+    response.raise_for_status()
+    return str(response.json()["sag_id"])
 
 
 def _sag_hvis(ctx: Kontekst, case_id: str, institution_id: str) -> dict[str, Any] | None:
@@ -714,6 +729,8 @@ def s3_mistanke_om_strafbart_forhold(ctx: Kontekst) -> Forloeb:
 
 def s4_stofseler_forhaandsgodkendt(ctx: Kontekst) -> Forloeb:
     """4. An adult's pre-approved stofseler over 40 days: decision, Skema 1 a (Nexus), Bilag 1."""
+    from magt_nexus.demo_client import NexusUser
+    from magt_nexus.domain import case_id as nexus_case_id
     from magt_nexus.mapping import load_mappings
     from magt_nexus.values import to_items
 
@@ -739,15 +756,21 @@ def s4_stofseler_forhaandsgodkendt(ctx: Kontekst) -> Forloeb:
     )
     mappings = load_mappings()
     mapping = next(m for m in mappings.by_definition.values() if m.name == "skema1a-2025")
-    patient = 40_000 + uuid.uuid4().int % 10_000
-    nexus_form = ctx.sandbox.nexus.put_form(
-        title=mapping.nexus_title,
-        items=to_items(mapping, skema),
-        patient_id=patient,
-        definition_version=mapping.nexus_version,
-        status="Låst",
-    )
-    skema_case = f"nexus-{nexus_form.id}"
+    # A caseworker creates the form on the citizen: definition → prototype → action → create.
+    nexus = ctx.sandbox.nexus
+    patient = nexus.add_patient(cpr=skema["borger"]["cpr"], name=skema["borger"]["navn"])
+    base = ctx.sandbox.served["nexus"].base_url
+    with NexusUser(
+        f"{base}/api/core/mobile/{nexus.instance}/v2/",
+        f"{base}/authx/realms/{nexus.instance}/protocol/openid-connect/token",
+        nexus.client_id,
+        nexus.client_secret,
+    ) as bruger:
+        borger = bruger.citizen(skema["borger"]["cpr"])
+        if borger is None:
+            raise RuntimeError("Nexus-emulatoren fandt ikke borgeren")
+        oprettet = bruger.create_form(borger, mapping.nexus_title, "Låst", to_items(mapping, skema))
+    skema_case = nexus_case_id(str(oprettet["id"]))
     vent(
         lambda: _sag_hvis(ctx, skema_case, institution_id),
         within_s=ctx.timeout_s,

@@ -44,6 +44,7 @@ EKSEMPLER = ROD / "contracts" / "examples"
 BOSTED_FORMAT = ROD / "docs" / "bosted-format.md"
 TOKEN_SECRET = "adgangsproeve-token-hemmelighed-0123456789abcdef"
 PERSON_SECRET = "adgangsproeve-pseudonym-hemmelighed"
+CASE_ID_SECRET = "adgangsproeve-sagsid-hemmelighed"
 TJENESTER = (
     "registrering",
     "routing",
@@ -253,6 +254,7 @@ def byg(navn: str, mappe: Path, *, sender_cert: Path, sender_key: Path) -> Tjene
                 watch_folder=False,
                 payload_keys=FieldCipher.new_key(),
                 person_ref_secret=PERSON_SECRET,
+                case_id_secret=CASE_ID_SECRET,
             )
             app = bosted_app(settings)
         case "nexus":

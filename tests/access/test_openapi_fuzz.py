@@ -188,7 +188,7 @@ async def test_dashboard_never_turns_an_unverified_query_token_into_a_cookie(
                     f"(UnicodeEncodeError i set_cookie): {error}. Ret api.py dashboard(): sæt kun "
                     "cookien, når netop query-tokenet er verificeret."
                 )
-            assert svar.status_code == 200, svar.text[:200]
+            assert svar.status_code == 400, svar.text[:200]  # no token in a URL, ever
             assert "set-cookie" not in svar.headers, (
                 f"statistik GET /dashboard?token={ugyldigt!r}: et ikke-verificeret token gemmes "
                 f"som login-cookie: {svar.headers['set-cookie']}"

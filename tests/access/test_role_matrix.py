@@ -3,7 +3,9 @@ another organisation, the expected verdict taken from the contract rules (`magt_
 and `rules.klageadgang` for complaints), never from the service's own code.
 
 For every call: no token → 401; a known role out of scope → 403 (a list may instead answer 200
-with only what the caller may see); in scope → the endpoint's success status; never a 5xx; and the
+with only what the caller may see), except on a record named by id that the caller may not even
+see: that answers 404, exactly like a record that does not exist, so an outsider cannot learn that
+it exists (issue 13); in scope → the endpoint's success status; never a 5xx; and the
 body never names a seeded record the contract rules hide from the caller (case ids, complaint ids,
 advis and document ids, another operator's commentary, institutions in the figures).
 
@@ -38,6 +40,7 @@ from adgangsmiljoe import (
     registrering_indsend,
     statistik_periode,
 )
+from sqlmodel import select
 
 from magt.testing.mail import Pki
 from magt_contracts import adgang
@@ -76,6 +79,7 @@ class Regel:
     forbered: Forbered
     egen: str | None = None  # the own record an in-scope list must show
     uden_token: int = 401
+    ser: Dom | None = None  # who may see the record named by id (others: 404, as if none)
 
 
 def fast(url: str, json: Any = None, form: dict[str, str] | None = None) -> Forbered:
@@ -241,17 +245,18 @@ def _regler() -> list[Regel]:
         r("registrering", "POST", "/sager", "sag", skrive, 201,
           fast("/sager", val_form(EGEN, med_leder=False))),
         r("registrering", "GET", "/sager/{case_id}", "sag", se(godkendt=True), 200,
-          fast("/sager/reg-egen-godkendt")),
+          fast("/sager/reg-egen-godkendt"), ser=se(godkendt=True)),
         r("registrering", "POST", "/sager/{case_id}/lederdel", "sag", godkende, 200,
-          ny_registrering("/sager/{case_id}/lederdel", LEDERDEL, leder=False)),
+          ny_registrering("/sager/{case_id}/lederdel", LEDERDEL, leder=False),
+          ser=se(godkendt=False)),
         r("registrering", "POST", "/sager/{case_id}/godkendelse", "sag", godkende, 200,
-          ny_registrering("/sager/{case_id}/godkendelse", leder=True)),
+          ny_registrering("/sager/{case_id}/godkendelse", leder=True), ser=se(godkendt=False)),
         r("registrering", "POST", "/sager/{case_id}/rettelser", "sag", skrive, 200,
           ny_registrering(
               "/sager/{case_id}/rettelser",
               {"reason": "Stedet var forkert.", "form": val_form(EGEN, med_leder=False)},
               leder=False,
-          )),
+          ), ser=se(godkendt=False)),
         r("registrering", "POST", "/bilag1", "sag", skrive, 200, fast("/bilag1", bilag1_brug())),
         r("registrering", "GET", "/institutioner/{institution_id}/sager", "liste",
           se_probe(INST_PROBE), 200, fast(f"/institutioner/{EGEN.institution_id}/sager"),
@@ -264,38 +269,41 @@ def _regler() -> list[Regel]:
           egen="egen-godkendt"),
         # routing
         r("routing", "GET", "/cases/{case_id}/plan", "sag", se(godkendt=True), 200,
-          fast("/cases/rut-egen/plan")),
+          fast("/cases/rut-egen/plan"), ser=se(godkendt=True)),
         r("routing", "GET", "/batches", "sag", operatoer, 200, fast("/batches")),
         r("routing", "POST", "/batches", "sag", operatoer, 200,
           fast("/batches", {"kind": "monthly", "period": "2025-01"})),
         # frister
         r("frister", "GET", "/frister", "liste", se(godkendt=True), 200, fast("/frister"),
           egen="egen"),
-        r("frister", "POST", "/frister/{deadline_id}/opfyldt", "sag", godkende, 200, ny_frist),
+        r("frister", "POST", "/frister/{deadline_id}/opfyldt", "sag", godkende, 200, ny_frist,
+          ser=se(godkendt=True)),
         # klager
-        r("klager", "POST", "/klager", "sag", indgive_klage, 201, ny_klage_ind),
+        r("klager", "POST", "/klager", "sag", indgive_klage, 201, ny_klage_ind,
+          ser=indgive_klage),
         r("klager", "GET", "/klager", "liste", se_klage, 200, fast("/klager"), egen="egen"),
-        r("klager", "GET", "/klager/{klage_id}", "sag", se_klage, 200, fast("/klager/k-egen")),
+        r("klager", "GET", "/klager/{klage_id}", "sag", se_klage, 200, fast("/klager/k-egen"),
+          ser=se_klage),
         r("klager", "POST", "/klager/{klage_id}/genvurdering", "sag", behandle_klage, 201,
           ny_klage("afventer_genvurdering", "genvurdering",
-                   {"fastholdt": True, "begrundelse": "Afgørelsen fastholdes."})),
+                   {"fastholdt": True, "begrundelse": "Afgørelsen fastholdes."}), ser=se_klage),
         r("klager", "POST", "/klager/{klage_id}/afgoerelse", "sag", behandle_klage, 201,
           ny_klage("afventer_kommunalbestyrelse", "afgoerelse",
                    {"afgjort_af": "kommunalbestyrelse", "udfald": "ikke_medhold",
-                    "afgjort": NU})),
+                    "afgjort": NU}), ser=se_klage),
         r("klager", "POST", "/klager/{klage_id}/udtalelse", "sag", behandle_klage, 201,
           ny_klage("afventer_udtalelse", "udtalelse",
-                   {"lovlig": True, "begrundelse": "Indgrebet var lovligt."})),
+                   {"lovlig": True, "begrundelse": "Indgrebet var lovligt."}), ser=se_klage),
         r("klager", "POST", "/klager/{klage_id}/anke", "sag", behandle_klage, 201,
-          ny_klage("afgjort_af_kommunen", "anke", {})),
+          ny_klage("afgjort_af_kommunen", "anke", {}), ser=se_klage),
         r("klager", "GET", "/klagevejledning", "sag", kendt_rolle, 200,
           fast(f"/klagevejledning?klagetype=afgoerelse&handlekommune={EGEN.kommune}")),
         r("klager", "GET", "/sager/{case_id}/klagevejledning", "sag", se_klage, 200,
-          fast("/sager/kla-egen/klagevejledning")),
+          fast("/sager/kla-egen/klagevejledning"), ser=se_klage),
         r("klager", "POST", "/sager/{case_id}/klagevejledning", "sag", registrere_vejledning,
-          200, fast("/sager/kla-egen/klagevejledning", {"givet": True})),
+          200, fast("/sager/kla-egen/klagevejledning", {"givet": True}), ser=se_klage),
         r("klager", "GET", "/sager/{case_id}/klagevejledning/status", "sag", se_klage, 200,
-          fast("/sager/kla-egen/klagevejledning/status")),
+          fast("/sager/kla-egen/klagevejledning/status"), ser=se_klage),
         r("klager", "GET", "/statistik/klager", "sag", klagestatistik, 200,
           fast("/statistik/klager")),
         r("klager", "GET", "/statistik/klagevejledning", "sag", klagestatistik, 200,
@@ -312,6 +320,8 @@ def _regler() -> list[Regel]:
         r("statistik", "GET", "/kommentarer", "liste", driftsherre, 200,
           fast(f"/kommentarer?periode={PERIODE}"), egen="egen-kommentar"),
         r("statistik", "GET", "/login", "offentlig", alle, 200, fast("/login"), uden_token=200),
+        r("statistik", "GET", "/dashboard.css", "offentlig", alle, 200, fast("/dashboard.css"),
+          uden_token=200),
         r("statistik", "POST", "/login", "offentlig", alle, 401,
           fast("/login", form={"token": "ikke-et-token"}), uden_token=401),
         r("statistik", "GET", "/logout", "offentlig", alle, 303, fast("/logout"),
@@ -417,11 +427,43 @@ def _fejl(regel: Regel, role: str, org: str, kald: Kald, svar: httpx.Response) -
                 f"{hvem}: {svar.status_code}, ventet {regel.ok} (kontrakten giver adgang) "
                 f"{tekst[:300]}"
             )
+    elif regel.art == "sag" and regel.ser is not None and not regel.ser(role, org):
+        if (svar.status_code, _detalje(svar)) != (
+            404,
+            UKENDT.get((regel.tjeneste, regel.path), UKENDT_SAG),
+        ):
+            fejl.append(f"{hvem}: {svar.status_code}, ventet 404 som for en ukendt {tekst[:200]}")
     elif regel.art == "sag" and svar.status_code != 403:
         fejl.append(f"{hvem}: {svar.status_code}, ventet 403 (uden for omfang) {tekst[:200]}")
     elif regel.art == "liste" and svar.status_code not in (200, 403):
         fejl.append(f"{hvem}: {svar.status_code}, ventet 403 eller en filtreret liste")
     return fejl
+
+
+UKENDT_SAG = "Sagen findes ikke, eller du har ikke adgang til den."
+UKENDT_KLAGE = "Klagen findes ikke, eller du har ikke adgang til den."
+UKENDT: dict[tuple[str, str], str] = {
+    ("frister", "/frister/{deadline_id}/opfyldt"): (
+        "Fristen findes ikke, eller du har ikke adgang til den."
+    ),
+    **{
+        ("klager", p): UKENDT_KLAGE
+        for p in (
+            "/klager/{klage_id}",
+            "/klager/{klage_id}/genvurdering",
+            "/klager/{klage_id}/afgoerelse",
+            "/klager/{klage_id}/udtalelse",
+            "/klager/{klage_id}/anke",
+        )
+    },
+}
+
+
+def _detalje(svar: httpx.Response) -> Any:
+    try:
+        return svar.json().get("detail")
+    except ValueError:
+        return None
 
 
 def _laekker(
@@ -467,3 +509,168 @@ async def test_every_role_on_every_endpoint(tjenester: dict[str, Tjeneste], navn
         fejl += _ekstra(regel, role, org, svar)
         TAELLING[navn] = TAELLING.get(navn, 0) + 1
     assert fejl == [], "adgangsfejl:\n" + "\n".join(fejl)
+
+
+# --- issue 13: the takeover and the foreign complaint, tried by every caller -----------------------
+
+
+async def _relay(fra: Tjeneste, til: Tjeneste) -> None:
+    """Deliver the Bosted adapter's staged commands to registrering's own Kafka handlers (the
+    relay and the broker left out: the apps run without Kafka here), marking them sent."""
+    from sqlmodel import Session, col, select
+
+    from magt_registrering.handlers import CorrectFormIntake, Handlers, SubmitFormIntake
+    from magt_registrering.settings import Settings as RegistreringSettings
+    from magt_runtime.outbox import OutboxRow
+
+    assert isinstance(til.settings, RegistreringSettings)
+    handlers = Handlers(til.engine, til.settings)
+    cipher = fra.settings.payload_cipher()
+    with Session(fra.engine) as session:
+        rows = list(session.exec(select(OutboxRow).where(col(OutboxRow.sent_at).is_(None))))
+        for row in rows:
+            tekst = cipher.decrypt(row.payload)
+            if row.topic.endswith("submit-form.v1"):
+                await handlers.on_submit_form(SubmitFormIntake.model_validate_json(tekst))
+            elif row.topic.endswith("correct-form.v1"):
+                await handlers.on_correct_form(CorrectFormIntake.model_validate_json(tekst))
+            row.sent_at = datetime.now(UTC)
+            session.add(row)
+        session.commit()
+
+
+def _rettelse_til(case_id: str, org: Any) -> Kald:
+    from adgangsmiljoe import val_form
+
+    form = val_form(org, med_leder=False)
+    return Kald(f"/sager/{case_id}/rettelser", {"reason": "Overtaget.", "form": form})
+
+
+async def test_no_caller_can_take_over_another_institutions_case(
+    tjenester: dict[str, Tjeneste],
+) -> None:
+    """Issue 13 item 1: ANDEN's case from Bosted; every caller tries B's takeover — a Bosted
+    document reusing ANDEN's document id (HTTP), a correction naming another institution (HTTP
+    and the Kafka door the Nexus adapter uses) — and ANDEN's case stays ANDEN's."""
+    from adgangsmiljoe import bosted_indsend, val_form
+    from sqlmodel import Session
+
+    from magt_registrering import store
+    from magt_registrering.handlers import CorrectFormIntake, Handlers
+    from magt_registrering.settings import Settings as RegistreringSettings
+    from magt_runtime.audit import AuditRow
+
+    reg, bos = tjenester["registrering"], tjenester["bosted"]
+    dokument_id = f"BST-overtag-{uuid4().hex[:8]}"
+    await bosted_indsend(bos, ANDEN, dokument_id)
+    await _relay(bos, reg)
+    async with bos.client() as c:
+        r = await c.get(
+            f"/bosted/dokumenter/{dokument_id}", headers=bos.headers("leder", ANDEN.institution_id)
+        )
+    a_sag = r.json()["sag_id"]
+    assert dokument_id not in a_sag
+    with Session(reg.engine) as session:
+        foer = store.sag(session, a_sag)
+        assert foer is not None
+        andens = SagensParter(  # the parties as registered (the Bosted example's operator)
+            foer.institution_id, foer.handlekommune, foer.socialtilsyn, foer.driftsherre_id
+        )
+    fejl: list[str] = []
+    for role, org in [k for k in KALDERE if k[0] != INGEN_TOKEN]:
+        hvem = f"{role}/{org}"
+        dokument = bosted_dokument(EGEN, dokument_id)
+        dokument["dokument_version"] = 2
+        async with bos.client() as c:
+            svar = await c.post("/bosted/dokumenter", json=dokument, headers=bos.headers(role, org))
+        if adgang.maa_skrive(role, org, EGEN.institution_id):
+            if svar.status_code not in (200, 202) or svar.json()["sag_id"] == a_sag:
+                fejl.append(
+                    f"{hvem}: Bosted-dokument med ANDENs id: {svar.status_code} {svar.text}"
+                )
+        elif svar.status_code != 403:
+            fejl.append(f"{hvem}: Bosted uden for omfang: {svar.status_code}")
+        if a_sag in svar.text:
+            fejl.append(f"{hvem}: Bosted-svaret nævner ANDENs sag")
+        kald = _rettelse_til(a_sag, EGEN)
+        async with reg.client() as c:
+            svar = await c.post(kald.url, json=kald.json, headers=reg.headers(role, org))
+        if not adgang.maa_se_sag(role, org, andens):
+            ventet = 404
+        elif not adgang.maa_skrive(role, org, ANDEN.institution_id):
+            ventet = 403
+        else:
+            ventet = 422  # ANDEN's own staff cannot move it to EGEN either
+        if svar.status_code != ventet:
+            fejl.append(f"{hvem}: rettelse til EGEN: {svar.status_code}, ventet {ventet}")
+    await _relay(bos, reg)
+    assert isinstance(reg.settings, RegistreringSettings)
+    naeste = CorrectFormIntake.model_validate(
+        {
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "case_id": a_sag,
+            "correlation_id": str(uuid4()),
+            "corrected_by": "nexus-bruger-1",
+            "corrected_at": datetime.now(UTC).isoformat(),
+            "reason": "Overtaget gennem Nexus.",
+            "form": val_form(EGEN, med_leder=False),
+        }
+    )
+    await Handlers(reg.engine, reg.settings).on_correct_form(naeste)
+    with Session(reg.engine) as session:
+        sag = store.sag(session, a_sag)
+        assert sag is not None
+        ejer = (sag.institution_id, sag.handlekommune, sag.socialtilsyn, sag.version)
+        afvist = [
+            r
+            for r in session.exec(select(AuditRow).where(AuditRow.resource == a_sag))
+            if not r.allowed
+        ]
+    assert ejer == (ANDEN.institution_id, ANDEN.kommune, ANDEN.socialtilsyn, 1)
+    assert any(r.role == "kilde:bosted" and r.action == "correct" for r in afvist)
+    async with reg.client() as c:
+        egen_leder = await c.get(
+            f"/sager/{a_sag}", headers=reg.headers("leder", ANDEN.institution_id)
+        )
+        b_leder = await c.get(f"/sager/{a_sag}", headers=reg.headers("leder", EGEN.institution_id))
+    assert egen_leder.status_code == 200
+    assert egen_leder.json()["intern"] is not None
+    assert (b_leder.status_code, b_leder.json()["detail"]) == (404, UKENDT_SAG)
+    assert fejl == [], "overtagelse:\n" + "\n".join(fejl)
+
+
+async def test_no_caller_attaches_a_complaint_to_another_institutions_case(
+    tjenester: dict[str, Tjeneste],
+) -> None:
+    """Issue 13 item 8: every caller hands in a complaint about ANDEN's case naming its own
+    organisation; only those the contract lets complain about ANDEN's case get 201."""
+    from sqlmodel import Session
+
+    from magt_klager import store
+
+    t = tjenester["klager"]
+    fejl: list[str] = []
+    for role, org in [k for k in KALDERE if k[0] != INGEN_TOKEN]:
+        egen_inst = adgang.rolle(role) in adgang.INSTITUTIONENS_ROLLER
+        body = klage_body(
+            ANDEN,
+            f"k-fremmed-{uuid4().hex[:10]}",
+            handlekommune=org if adgang.rolle(role) is Brugerrolle.KOMMUNE else ANDEN.kommune,
+            institution_id=org if egen_inst else None,
+        )
+        async with t.client() as c:
+            svar = await c.post("/klager", json=body, headers=t.headers(role, org))
+        tilladt = ka.maa_indgive_klage(
+            role, org, handlekommune=ANDEN.kommune, institution_id=ANDEN.institution_id
+        )
+        ventet = (201,) if tilladt else (404,)
+        if svar.status_code not in ventet:
+            fejl.append(f"{role}/{org}: {svar.status_code}, ventet {ventet} {svar.text[:200]}")
+        if not tilladt and _detalje(svar) != UKENDT_SAG:
+            fejl.append(f"{role}/{org}: svaret afslører sagen: {svar.text[:200]}")
+    with Session(t.engine) as session:
+        om_anden = [k for k in session.exec(select(store.KlageRow)) if k.case_id == "kla-anden"]
+    assert {(k.institution_id, k.handlekommune) for k in om_anden} == {
+        (ANDEN.institution_id, ANDEN.kommune)
+    }
+    assert fejl == [], "klager på fremmed sag:\n" + "\n".join(fejl)

@@ -24,6 +24,7 @@ from magt_runtime.db import create_tables, make_engine
 DOC = Path(__file__).resolve().parents[3] / "docs" / "bosted-format.md"
 TOKEN_SECRET = "test-hemmelighed-til-bosted-adapteren-0123456789"
 PERSON_SECRET = "test-pseudonym-hemmelighed"
+CASE_ID_SECRET = "test-case-id-secret-bosted"
 # The synthetic child of the examples; tests assert these never reach a topic.
 CPR = "010110-4321"
 NAVN = "Alma Testesen"
@@ -85,6 +86,7 @@ def make_settings(tmp_path: Path, payload_key: str) -> Callable[..., Settings]:
             "payload_keys": payload_key,
             "token_secret": TOKEN_SECRET,
             "person_ref_secret": PERSON_SECRET,
+            "case_id_secret": CASE_ID_SECRET,
             "send_backoff_base_s": 0,
             "log_json": True,
         }

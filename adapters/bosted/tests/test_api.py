@@ -15,12 +15,16 @@ from magt_bosted.advis import ny_advis
 from magt_bosted.api import build_router
 from magt_bosted.domain import Tekst
 from magt_bosted.settings import Settings
+from magt_contracts import topics
 from magt_runtime.audit import AuditRow
 from magt_runtime.auth import Principal
 from magt_runtime.outbox import OutboxRow
+from magt_runtime.sagsid import sags_id
 
 pytestmark = pytest.mark.integration
 TILBUD = "tilbud-0851-017"
+CASE_ID_SECRET = b"test-case-id-secret-bosted"  # the secret conftest's settings carry
+SAG = sags_id(CASE_ID_SECRET, kilde="bosted", institution_id=TILBUD, dokument_id="BST-2025-000123")
 
 
 @pytest.fixture
@@ -94,14 +98,14 @@ async def test_staff_submit_then_duplicate_then_correction(api: Any, lav: Any, r
     first = await client.post("/bosted/dokumenter", json=lav(), headers=headers)
     assert first.status_code == 202
     assert first.json()["status"] == "ny"
-    assert first.json()["sag_id"] == "bosted-BST-2025-000123"
+    assert first.json()["sag_id"] == SAG
     again = await client.post("/bosted/dokumenter", json=lav(), headers=headers)
     assert (again.status_code, again.json()["status"]) == (200, "dublet")
     changed = lav(aendringer={"dokument_version": 2, "magtanvendelsesskema.episode.sted": "Haven"})
     third = await client.post("/bosted/dokumenter", json=changed, headers=headers)
     assert (third.status_code, third.json()["status"]) == (202, "rettelse")
     assert _outbox(engine) == 2
-    assert _audit(engine) == [("submit", "bosted-BST-2025-000123", True)] * 3
+    assert _audit(engine) == [("submit", SAG, True)] * 3
     status = await client.get("/bosted/dokumenter/BST-2025-000123", headers=headers)
     assert status.json()["status"] == "rettet"
     assert status.json()["version"] == 2
@@ -117,7 +121,7 @@ async def test_invalid_document_is_422_with_danish_field_errors(api: Any, lav: A
     assert "gyldig dato" in fejl["message"]
     assert "320110" not in response.text
     garbage = await client.post("/bosted/dokumenter", content=b"{not json", headers=_auth(settings))
-    assert garbage.status_code == 422
+    assert garbage.status_code == 400
     assert "gyldig JSON" in garbage.json()["detail"][0]["message"]
     assert _outbox(engine) == 0
 
@@ -151,3 +155,35 @@ async def test_advis_are_read_by_their_own_institution_only(api: Any) -> None:
     kommune = await client.get("/bosted/advis", headers=_auth(settings, "kommune", TILBUD))
     assert kommune.status_code == 403
     assert [allowed for _a, _r, allowed in _audit(engine)] == [True, True, False, False, False]
+
+
+async def test_a_leader_of_another_institution_cannot_take_over_a_case(api: Any, lav: Any) -> None:
+    """Issue 13: B's leader posts a document with A's document id — B gets its own case, A's
+    case is untouched, and nothing in B's answers tells B that A's document exists."""
+    client, settings, engine = api
+    a = await client.post("/bosted/dokumenter", json=lav(), headers=_auth(settings, "leder"))
+    assert (a.status_code, a.json()["status"], a.json()["sag_id"]) == (202, "ny", SAG)
+    b_leder = _auth(settings, "leder", "tilbud-0101-001")
+    overtagelse = lav(
+        aendringer={"dokument_version": 2, "institution.tilbud_id": "tilbud-0101-001"}
+    )
+    b = await client.post("/bosted/dokumenter", json=overtagelse, headers=b_leder)
+    assert (b.status_code, b.json()["status"]) == (202, "ny")
+    assert b.json()["sag_id"] != SAG
+    assert SAG not in b.text
+    b_gammel = lav(
+        aendringer={
+            "institution.tilbud_id": "tilbud-0101-001",
+            "magtanvendelsesskema.episode.sted": "Haven",
+        }
+    )
+    stale = await client.post("/bosted/dokumenter", json=b_gammel, headers=b_leder)
+    assert stale.json()["status"] == "foraeldet"  # about B's own document only
+    assert SAG not in stale.text
+    egen = await client.get("/bosted/dokumenter/BST-2025-000123", headers=b_leder)
+    assert egen.json()["sag_id"] == b.json()["sag_id"]
+    a_status = await client.get("/bosted/dokumenter/BST-2025-000123", headers=_auth(settings))
+    assert (a_status.json()["sag_id"], a_status.json()["version"]) == (SAG, 1)
+    with Session(engine) as session:
+        topics_ = [r.topic for r in session.exec(select(OutboxRow))]
+    assert topics_ == [settings.topic(topics.SUBMIT_FORM)] * 2

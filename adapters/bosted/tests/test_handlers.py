@@ -32,9 +32,20 @@ from magt_contracts.vaerdier import Naar
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.outbox import OutboxRow
+from magt_runtime.sagsid import sags_id
+
+CASE_ID_SECRET = b"test-case-id-secret-bosted"  # the secret conftest's settings carry
+
+
+def sag_for(institution_id: str, dokument_id: str) -> str:
+    """The case id the adapter derives for a document of an institution."""
+    return sags_id(
+        CASE_ID_SECRET, kilde="bosted", institution_id=institution_id, dokument_id=dokument_id
+    )
+
 
 pytestmark = pytest.mark.integration
-SAG = "bosted-BST-2025-000123"
+SAG = sag_for("tilbud-0851-017", "BST-2025-000123")
 NU = datetime(2025, 3, 15, 14, tzinfo=UTC)
 
 

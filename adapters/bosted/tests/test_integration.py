@@ -25,10 +25,21 @@ from magt_contracts.messages import DeliverySent, FeltFejl, RegistrationRejected
 from magt_runtime.auth import Principal
 from magt_runtime.db import make_engine
 from magt_runtime.outbox import pending
+from magt_runtime.sagsid import sags_id
+
+CASE_ID_SECRET = b"test-case-id-secret-bosted"  # the secret conftest's settings carry
+
+
+def sag_for(institution_id: str, dokument_id: str) -> str:
+    """The case id the adapter derives for a document of an institution."""
+    return sags_id(
+        CASE_ID_SECRET, kilde="bosted", institution_id=institution_id, dokument_id=dokument_id
+    )
+
 
 pytestmark = pytest.mark.integration
 DOKUMENT = "BST-2025-000123"
-SAG = f"bosted-{DOKUMENT}"
+SAG = sag_for("tilbud-0851-017", DOKUMENT)
 
 
 async def _read_all(bootstrap: str, topic: str, eventually: Any) -> list[bytes]:

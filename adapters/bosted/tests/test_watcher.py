@@ -13,13 +13,24 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from magt_bosted import watcher
+from magt_bosted import raa, watcher
 from magt_bosted.intake import i_transaktion, modtag
 from magt_bosted.settings import Settings
 from magt_bosted.store import Advis, Dokument, Modtagelse
 from magt_contracts import topics
 from magt_contracts.messages import CorrectForm, SubmitComplaint, SubmitForm
 from magt_runtime.outbox import OutboxRow
+from magt_runtime.sagsid import sags_id
+
+CASE_ID_SECRET = b"test-case-id-secret-bosted"  # the secret conftest's settings carry
+
+
+def sag_for(institution_id: str, dokument_id: str) -> str:
+    """The case id the adapter derives for a document of an institution."""
+    return sags_id(
+        CASE_ID_SECRET, kilde="bosted", institution_id=institution_id, dokument_id=dokument_id
+    )
+
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2025, 3, 15, 10, tzinfo=UTC)
@@ -71,7 +82,7 @@ def test_new_document_is_submitted_sealed_and_moved(
     assert "Alma" not in rows[0].payload
     cmd = SubmitForm.model_validate_json(settings.payload_cipher().decrypt(rows[0].payload))
     assert (cmd.case_id, cmd.source, cmd.source_ref) == (
-        "bosted-BST-2025-000123",
+        sag_for("tilbud-0851-017", "BST-2025-000123"),
         "bosted",
         "BST-2025-000123",
     )
@@ -119,7 +130,8 @@ def test_unreadable_file_goes_to_fejl_with_a_danish_error_file(
     tekst = (fejl / "c.json.fejl.txt").read_text(encoding="utf-8")
     assert "kunne ikke læses" in tekst
     assert "gyldig JSON" in tekst
-    assert (fejl / "c.json").read_bytes().startswith(b'{"dokument_id"')  # never lost
+    kept = raa.laes(fejl / "c.json", settings)  # never lost: kept encrypted (magt_bosted.raa)
+    assert kept.startswith(b'{"dokument_id"')
     assert _outbox(engine) == []
 
 
@@ -179,7 +191,7 @@ def test_duplicate_is_ignored_and_changed_content_is_a_correction(
     rettelse = CorrectForm.model_validate_json(settings.payload_cipher().decrypt(rows[1].payload))
     assert rettelse.reason == "Stedet var forkert angivet."
     assert rettelse.corrected_by == "mdb-1042"
-    assert rettelse.case_id == "bosted-BST-2025-000123"
+    assert rettelse.case_id == sag_for("tilbud-0851-017", "BST-2025-000123")
     assert rettelse.form.episode.sted == "Køkkenet"
     # an older version arriving late changes nothing
     _drop(settings, "g.json", lav(aendringer={"magtanvendelsesskema.episode.sted": "Haven"}))
@@ -210,7 +222,7 @@ def test_crash_between_record_and_move_is_safe(
     settings, engine = miljoe
     _drop(settings, "h.json", lav())
 
-    def crash(sti: Path, maal: Path) -> Path | None:
+    def crash(sti: Path, maal: Path, *args: Any) -> Path | None:
         raise KeyboardInterrupt("the process died after the commit, before the move")
 
     monkeypatch.setattr(watcher, "flyt", crash)
@@ -256,8 +268,10 @@ def test_complaint_becomes_a_plain_submit_complaint_with_only_a_person_ref(
     assert row.topic == settings.topic(topics.SUBMIT_COMPLAINT)
     assert "010110" not in row.payload
     klage = SubmitComplaint.model_validate_json(row.payload)  # plain, not sealed
-    assert klage.klage_id == "bosted-BST-K-2025-0042"
-    assert klage.case_id == "bosted-BST-2025-000123"  # the case complained about
+    assert klage.klage_id == sag_for("tilbud-0851-017", "BST-K-2025-0042")
+    assert klage.case_id == sag_for(
+        "tilbud-0851-017", "BST-2025-000123"
+    )  # the case complained about
     assert klage.person_ref.startswith("p-")
     assert len(klage.person_ref) == 34
     assert klage.klager_alder == 15
@@ -280,7 +294,7 @@ def test_document_row_keeps_the_fagkonsulent_and_no_personal_data(
     with Session(engine) as session:
         [dok] = session.exec(select(Dokument))
         assert (dok.case_id, dok.fagkonsulent_ref, dok.status) == (
-            "bosted-BST-2025-000123",
+            sag_for("tilbud-0851-017", "BST-2025-000123"),
             "fagkonsulent-rn-3",
             "indsendt",
         )
@@ -312,3 +326,40 @@ def test_two_replicas_taking_in_the_same_document_make_one_command(
         thread.join(timeout=30)
     assert sorted(verdicts) == ["dublet", "ny"]
     assert len(_outbox(engines[0])) == 1
+
+
+def test_another_institution_reusing_a_document_id_gets_its_own_case_never_a_correction(
+    miljoe: tuple[Settings, Engine], lav: Any
+) -> None:
+    """The takeover of issue 13 through the drop folder: B exports a document with A's id."""
+    settings, engine = miljoe
+    _drop(settings, "a.json", lav())
+    assert _scan(settings, engine) == {"a.json": "ny"}
+    fremmed = lav(
+        aendringer={
+            "dokument_version": 7,
+            "institution.tilbud_id": "tilbud-0101-001",
+            "magtanvendelsesskema.barn.handlekommune": "0101",
+        }
+    )
+    _drop(settings, "b.json", fremmed)
+    assert _scan(settings, engine) == {"b.json": "ny"}
+    _drop(settings, "b2.json", lav(aendringer={"institution.tilbud_id": "tilbud-0101-001"}))
+    assert _scan(settings, engine) == {"b2.json": "foraeldet"}  # B's own document, older
+    rows = _outbox(engine)
+    assert [r.topic for r in rows] == [settings.topic(topics.SUBMIT_FORM)] * 2
+    sager = [
+        SubmitForm.model_validate_json(settings.payload_cipher().decrypt(r.payload)).case_id
+        for r in rows
+    ]
+    assert sager == [
+        sag_for("tilbud-0851-017", "BST-2025-000123"),
+        sag_for("tilbud-0101-001", "BST-2025-000123"),
+    ]
+    assert all("BST-2025-000123" not in sag and "000123" not in sag for sag in sager)
+    with Session(engine) as session:
+        egne = session.exec(select(Dokument).order_by(Dokument.institution_id))  # type: ignore[arg-type]
+        assert [(d.institution_id, d.version, d.status) for d in egne] == [
+            ("tilbud-0101-001", 7, "indsendt"),
+            ("tilbud-0851-017", 1, "indsendt"),
+        ]

@@ -34,9 +34,7 @@ def foedselsdato(cpr: str) -> date:
     try:
         return date(year, int(mm), int(dd))
     except ValueError:
-        raise ValueError(
-            f"CPR-nummeret indeholder ikke en gyldig dato ({dd}-{mm}-{year})."
-        ) from None
+        raise ValueError("CPR-nummeret indeholder ikke en gyldig dato.") from None
 
 
 def normaliser_cpr(cpr: str) -> str:

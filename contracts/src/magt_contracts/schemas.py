@@ -1,8 +1,11 @@
 """JSON Schema export of every contract, and the check that a change does not break readers.
 
-Compatible (allowed within v1): new optional fields, new descriptions/examples/titles.
-Breaking (needs a new `…v2` contract): a removed field, a changed type/format/enum/const, a new
-required field, a changed union.
+Compatible (allowed within v1): new optional fields, new descriptions/examples/titles, a loosened
+bound. Breaking (needs a new `…v2` contract): a removed field, a changed type/format/enum/const, a
+new required field, a changed union, and a new or tightened bound (maxLength, maxItems, maximum,
+minLength, minItems, minimum): data valid before would be refused by the new schema. A deliberate
+tightening within v1 is made only where no published message can violate it, and it is written
+down in docs/contracts.md before the committed schemas are re-exported.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from magt_contracts.forms import AnyForm
 from magt_contracts.topics import TOPIC_FOR
 
 _SAMMENLIGNES = ("type", "format", "enum", "const", "pattern")
+_OEVRE = ("maxLength", "maxItems", "maximum", "exclusiveMaximum")
+_NEDRE = ("minLength", "minItems", "minimum", "exclusiveMinimum")
 
 
 def contracts() -> dict[str, dict[str, Any]]:
@@ -58,6 +63,7 @@ def _sammenlign(
 ) -> list[str]:
     old, new = _opslag(old, oroot), _opslag(new, nroot)
     fejl = [f"{sti}: {k} ændret" for k in _SAMMENLIGNES if old.get(k) != new.get(k)]
+    fejl += [f"{sti}: {k} strammet" for k in (*_OEVRE, *_NEDRE) if _strammet(k, old, new)]
     fejl += _felter(old, new, oroot, nroot, sti)
     for key in ("anyOf", "oneOf", "allOf"):
         o, n = old.get(key, []), new.get(key, [])
@@ -69,6 +75,15 @@ def _sammenlign(
     if "items" in old or "items" in new:
         fejl += _sammenlign(old.get("items", {}), new.get("items", {}), oroot, nroot, f"{sti}[]")
     return fejl
+
+
+def _strammet(noegle: str, old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether `new` bounds `noegle` more tightly than `old` (a new bound is a tighter one)."""
+    if noegle not in new:
+        return False
+    if noegle not in old:
+        return True
+    return bool(new[noegle] < old[noegle] if noegle in _OEVRE else new[noegle] > old[noegle])
 
 
 def _felter(

@@ -15,6 +15,7 @@ from magt_contracts.begreber import (
     Rolle,
     Socialtilsyn,
 )
+from magt_contracts.graenser import FRITEKST_MAX, REF_MAX
 from magt_contracts.messages.base import Part
 
 
@@ -87,8 +88,8 @@ class Vurdering(Part):
 class TilbudInfo(Part):
     """The institution as events carry it (no personal data)."""
 
-    institution_id: str
-    navn: str
+    institution_id: str = Field(max_length=REF_MAX)
+    navn: str = Field(max_length=FRITEKST_MAX, description="Tilbuddets navn.")
     art: InstitutionArt
     beliggenhedskommune: str
     driftsform: Driftsform

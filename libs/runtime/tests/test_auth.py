@@ -45,6 +45,55 @@ def test_forged_and_expired_tokens_are_refused() -> None:
         verifier.verify(partial)
 
 
+def _signed(claims: dict[str, object]) -> str:
+    base: dict[str, object] = {
+        "sub": "u-1",
+        "role": "leder",
+        "org": "tilbud-7",
+        "iss": "magtanvendelse",
+    }
+    return jwt.encode({**base, **claims}, SECRET, algorithm="HS256")
+
+
+def test_tokens_beyond_the_maximum_lifetime_are_refused_over_http() -> None:
+    """The probe's attack: a well-signed token valid until year 9999 was accepted."""
+    verifier = TokenVerifier(SECRET, max_lifetime=timedelta(hours=12))
+    app = FastAPI()
+
+    @app.get("/mig")
+    def me(principal: Principal = Depends(principal_dependency(verifier))) -> dict[str, str]:  # noqa: B008
+        return {"org": principal.organisation}
+
+    client = TestClient(app)
+    now = datetime.now(UTC)
+    year_9999 = datetime(9999, 12, 31, tzinfo=UTC)
+    forged = {
+        "exp i år 9999": _signed({"iat": now, "exp": year_9999}),
+        "13 timer": _signed({"iat": now, "exp": now + timedelta(hours=13)}),
+        "uden iat": _signed({"exp": now + timedelta(hours=1)}),
+        "uden exp": _signed({"iat": now}),
+        "iat i fremtiden": _signed({"iat": year_9999, "exp": year_9999 + timedelta(hours=1)}),
+        "tid som tekst": _signed({"iat": str(int(now.timestamp())), "exp": "253402300799"}),
+    }
+    for label, token in forged.items():
+        answer = client.get("/mig", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 401, label
+    within = _signed({"iat": now, "exp": now + timedelta(hours=12)})
+    assert client.get("/mig", headers={"Authorization": f"Bearer {within}"}).status_code == 200
+    with pytest.raises(ValueError, match="maximum"):
+        TokenVerifier(SECRET, ttl=timedelta(hours=13), max_lifetime=timedelta(hours=12))
+
+
+def test_settings_carry_the_maximum_lifetime() -> None:
+    from magt_runtime.settings import ServiceSettings
+
+    verifier = ServiceSettings(token_secret=SECRET, token_max_lifetime_s=3600).token_verifier()
+    now = datetime.now(UTC)
+    with pytest.raises(InvalidTokenError):
+        verifier.verify(_signed({"iat": now, "exp": now + timedelta(hours=2)}))
+    assert verifier.verify(_signed({"iat": now, "exp": now + timedelta(minutes=30)})) == LEDER
+
+
 def test_short_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="32"):
         TokenVerifier("short")

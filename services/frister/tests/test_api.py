@@ -19,6 +19,7 @@ from magt_runtime.outbox import OutboxRow
 
 pytestmark = pytest.mark.unit
 SECRET = "x" * 40
+UKENDT = {"detail": "Fristen findes ikke, eller du har ikke adgang til den."}
 
 
 @pytest.fixture
@@ -133,9 +134,10 @@ async def test_handlekommune_records_the_handleplan_late_is_breached_and_met(
     (plan,) = [d for d in (await _get(app, kommune)).json() if d["kind"] == "handleplan"]
     path = f"/frister/{plan['id']}/opfyldt"
     late = {"met_at": "2025-12-01T10:00:00+01:00"}  # due 2025-11-24 09:00
+    clock.set("2025-12-02T09:00:00+01:00")  # recorded the next day
 
     refused = await _post(app, _token("kommune", "0101"), path, late)
-    assert refused.status_code == 403
+    assert (refused.status_code, refused.json()) == (404, UKENDT)  # as if it did not exist
     leader = _token("leder", f.institution.institution_id)
     assert (await _post(app, leader, path, late)).status_code == 403  # not the leader's duty
     done = await _post(app, kommune, path, late)
@@ -145,8 +147,7 @@ async def test_handlekommune_records_the_handleplan_late_is_breached_and_met(
     again = await _post(app, kommune, path, late)
     assert again.status_code == 200  # recorded once; nothing new
     missing = await _post(app, kommune, "/frister/ukendt/opfyldt", late)
-    assert missing.status_code == 404
-    assert missing.json()["detail"] == "Fristen findes ikke."
+    assert (missing.status_code, missing.json()) == (404, UKENDT)
     with Session(engine) as session:
         types = [r.headers for r in session.exec(select(OutboxRow)) if '"handleplan"' in r.payload]
         audits = [(a.action, a.allowed) for a in session.exec(select(AuditRow))]
@@ -154,3 +155,39 @@ async def test_handlekommune_records_the_handleplan_late_is_breached_and_met(
     assert sum('"DeadlineMet"' in h for h in types) == 1
     assert ("record_met", False) in audits
     assert ("record_met", True) in audits
+
+
+async def test_met_at_outside_the_deadlines_life_is_a_danish_422(
+    sqlite_url: str, clock: Any, lav_fakta: Any, ev: Any
+) -> None:
+    """The probe's attack: met_at in year 1 or before the deadline opened was accepted; year
+    9999 gave 500. Nothing is recorded, and the platform's 422 shape names only the field."""
+    settings = Settings(database_url=sqlite_url, token_secret=SECRET)
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    clock.set("2025-10-27T09:00:00+01:00")
+    f = lav_fakta("skema_1a", godkendt="2025-10-27T09:00:00+01:00")
+    Handlers(engine, settings, now=clock).apply("frister.ReportApproved", ev.approved("sel-1", f))
+    app = FastAPI()
+    app.include_router(build_router(engine, settings, settings.token_verifier(), now=clock))
+    kommune = _token("kommune", f.handlekommune)
+    (plan,) = [d for d in (await _get(app, kommune)).json() if d["kind"] == "handleplan"]
+    path = f"/frister/{plan['id']}/opfyldt"
+    clock.set("2025-11-01T12:00:00+01:00")
+    for met_at in (
+        "0001-01-01T00:00:00+01:00",
+        "2025-10-26T09:00:00+01:00",  # the day before the deadline opened
+        "2025-11-01T12:30:00+01:00",  # half an hour ahead of the clock
+        "9999-12-31T23:59:59-05:00",
+    ):
+        svar = await _post(app, kommune, path, {"met_at": met_at})
+        assert svar.status_code == 422, (met_at, svar.text)
+        (fejl,) = svar.json()["detail"]
+        assert fejl["field"] == "met_at"
+        assert fejl["message"].startswith("Tidspunktet ligger")
+        assert met_at[:4] not in fejl["message"]
+    met = (await _get(app, kommune, state=["met"])).json()
+    assert plan["id"] not in {d["id"] for d in met}
+    ok = await _post(app, kommune, path, {"met_at": "2025-11-01T12:02:00+01:00"})
+    assert ok.status_code == 200
+    assert ok.json()["state"] == "met"

@@ -16,9 +16,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from magt_contracts.begreber import Driftsform, InstitutionArt, Regime, Socialtilsyn
-from magt_contracts.messages import RecordComplaintDecision, ReportApproved, SubmitComplaint
+from magt_contracts.messages import (
+    IncidentRegistered,
+    RecordComplaintDecision,
+    ReportApproved,
+    SubmitComplaint,
+)
 from magt_contracts.vaerdier import Indberetningsfakta, TilbudInfo, Udfald, Vurdering
-from magt_klager import behandling
+from magt_klager import behandling, store
 from magt_klager.app import create_app
 from magt_klager.handlers import Handlers
 from magt_klager.settings import Settings
@@ -60,6 +65,10 @@ def klage_body(**kw: Any) -> dict[str, Any]:
         "modtaget": T0.isoformat(),
         **kw,
     }
+
+
+UKENDT_KLAGE = "Klagen findes ikke, eller du har ikke adgang til den."
+UKENDT_SAG = "Sagen findes ikke, eller du har ikke adgang til den."
 
 
 def audit_rows(app: FastAPI) -> list[AuditRow]:
@@ -135,7 +144,7 @@ async def test_scope_is_checked_first_and_every_access_is_audited(
         ("ukendt", "0851"),
     ]:
         r = await client.get(url, headers=token(role, org))
-        assert (r.status_code, r.json()["detail"]) == (403, "Du har ikke adgang til denne sag.")
+        assert (r.status_code, r.json()["detail"]) == (404, UKENDT_KLAGE)  # as if not there
     r = await client.post(
         f"{url}/genvurdering",
         headers=token("leder", INST),
@@ -148,9 +157,8 @@ async def test_scope_is_checked_first_and_every_access_is_audited(
         headers=token("kommune", "0851"),
     )
     assert ude.status_code == 403
-    assert (
-        await client.get("/klager/findes-ikke", headers=token("kommune", "0851"))
-    ).status_code == 404
+    ingen = await client.get("/klager/findes-ikke", headers=token("kommune", "0851"))
+    assert (ingen.status_code, ingen.json()["detail"]) == (404, UKENDT_KLAGE)
     assert (await client.get(url)).status_code == 401
     rows = audit_rows(app)
     assert sum(r.allowed for r in rows) == 2
@@ -275,8 +283,10 @@ async def test_guidance_letter_for_a_case_and_whether_guidance_was_given(
     # A later report saying "not given" does not erase what the leader recorded.
     await h.on_report_approved(rapport("sag-barn-1", regime=Regime.VAL, givet=False))
     assert (await client.get(status_url, headers=leder)).json()["klagevejledning_givet"] is True
-    assert (await client.get(status_url, headers=token("kommune", "0461"))).status_code == 403
-    assert (await client.get("/sager/ukendt/klagevejledning", headers=leder)).status_code == 404
+    fremmed = await client.get(status_url, headers=token("kommune", "0461"))
+    ukendt = await client.get("/sager/ukendt/klagevejledning", headers=leder)
+    assert (fremmed.status_code, fremmed.json()) == (ukendt.status_code, ukendt.json())
+    assert (ukendt.status_code, ukendt.json()["detail"]) == (404, UKENDT_SAG)
     generel = await client.get(
         "/klagevejledning?klagetype=akut_magt&handlekommune=0450&format=tekst",
         headers=token("national", "boerneraadet"),
@@ -407,3 +417,56 @@ async def test_guidance_figures_per_regime(
     assert anden.json()["regimer"] == []
     nej = await client.get("/statistik/klagevejledning", headers=token("socialtilsyn", "Nord"))
     assert nej.status_code == 403
+
+
+async def test_a_complaint_cannot_attach_to_another_institutions_case(
+    client: httpx.AsyncClient, token: Token, app: FastAPI
+) -> None:
+    """Issue 13 item 8: the case's scope comes from its own events, never from the request."""
+    handlers = Handlers(engine_of(app), Settings(database_url="sqlite://"))
+    fremmed = rapport("sag-fremmed-1", regime=Regime.VAL, givet=True)  # INST, handlekommune 0851
+    await handlers.on_report_approved(fremmed)
+    andet_tilbud = klage_body(case_id="sag-fremmed-1", institution_id="inst-andet")
+    r = await client.post("/klager", json=andet_tilbud, headers=token("leder", "inst-andet"))
+    assert (r.status_code, r.json()["detail"]) == (404, UKENDT_SAG)
+    uden_tilbud = klage_body(case_id="sag-fremmed-1", handlekommune="0461", institution_id=None)
+    r = await client.post("/klager", json=uden_tilbud, headers=token("kommune", "0461"))
+    assert (r.status_code, r.json()["detail"]) == (404, UKENDT_SAG)
+    forkert = klage_body(case_id="sag-fremmed-1", institution_id="inst-andet")
+    r = await client.post("/klager", json=forkert, headers=token("kommune", "0851"))
+    assert r.status_code == 422
+    assert r.json()["detail"] == [
+        {"field": "institution_id", "message": "Klagen skal angå sagens tilbud."}
+    ]
+    egen = klage_body(case_id="sag-fremmed-1", institution_id=None)
+    r = await client.post("/klager", json=egen, headers=token("kommune", "0851"))
+    assert (r.status_code, r.json()["institution_id"]) == (201, INST)
+    refused = [a for a in audit_rows(app) if not a.allowed]
+    assert [(a.action, a.organisation) for a in refused] == [
+        ("indgiv", "inst-andet"),
+        ("indgiv", "0461"),
+    ]
+    with Session(engine_of(app)) as session:
+        klager = list(session.exec(select(store.KlageRow)))
+    assert [(k.case_id, k.institution_id) for k in klager] == [("sag-fremmed-1", INST)]
+
+
+async def test_a_registered_case_not_yet_approved_is_scoped_too(
+    client: httpx.AsyncClient, token: Token, app: FastAPI
+) -> None:
+    """Klager learns whose a case is from IncidentRegistered, before any approval."""
+    godkendt = rapport("sag-fremmed-2", regime=Regime.VAL, givet=True)
+    registreret = IncidentRegistered(
+        occurred_at=godkendt.occurred_at,
+        case_id="sag-fremmed-2",
+        correlation_id=godkendt.correlation_id,
+        fakta=godkendt.fakta,
+        vurdering=godkendt.vurdering,
+        source="bosted",
+    )
+    await Handlers(engine_of(app), Settings(database_url="sqlite://")).on_incident_registered(
+        registreret
+    )
+    andet = klage_body(case_id="sag-fremmed-2", institution_id="inst-andet")
+    r = await client.post("/klager", json=andet, headers=token("leder", "inst-andet"))
+    assert (r.status_code, r.json()["detail"]) == (404, UKENDT_SAG)

@@ -68,6 +68,17 @@ ENDPOINTS: dict[str, tuple[str, str, str | None, set[str], int]] = {
     "list_kommune": ("GET", "/kommuner/0860/rapporter", None, {"handlekommune"}, 200),
     "list_socialtilsyn": ("GET", "/socialtilsyn/Nord/rapporter", None, {"socialtilsyn"}, 200),
 }
+# Endpoints on one case: who may see that case. Anyone else gets the very answer of a case that
+# does not exist (404), so an outsider learns nothing; a caller who sees it but may not take the
+# step gets 403.
+SER_SAGEN: dict[str, set[str]] = {
+    "read_registered": INSTITUTIONEN | DRIFTSHERREN,
+    "read_approved": INSTITUTIONEN | DRIFTSHERREN | GODKENDT_LAESER,
+    "leader_part": INSTITUTIONEN | DRIFTSHERREN,
+    "approve": INSTITUTIONEN | DRIFTSHERREN,
+    "correct": INSTITUTIONEN | DRIFTSHERREN,
+}
+UKENDT = {"detail": "Sagen findes ikke, eller du har ikke adgang til den."}
 
 
 def _seed(settings: Settings, lav: Any) -> None:
@@ -179,6 +190,12 @@ def _bilag(lav: Any, tidspunkt: str, *, indgreb: str = "stofseler", institution:
     }
 
 
+def _godkendt(settings: Settings, case_id: str) -> bool:
+    with Session(make_engine(settings.database_url)) as session:
+        sag = store.sag(session, case_id)
+        return sag is not None and sag.status == "godkendt"
+
+
 def _audit(settings: Settings) -> list[AuditRow]:
     with Session(make_engine(settings.database_url)) as session:
         return list(session.exec(select(AuditRow).order_by(col(AuditRow.id))))
@@ -196,15 +213,23 @@ async def test_scope_of_every_role_on_every_endpoint(
     method, path, kind, allowed, ok = ENDPOINTS[endpoint]
     role, org = CALLERS[caller]
     body = _body(kind, lav)
+    ser = SER_SAGEN.get(endpoint)
+    case_id = path.split("/")[-1] if path.count("/") < 3 else path.split("/")[2]
+    if ser is not None and _godkendt(matrix_settings, case_id):  # an earlier call approved it
+        ser = ser | (
+            GODKENDT_LAESER if case_id == "sag-godkendt" else {"handlekommune", "socialtilsyn"}
+        )
     response = await matrix_client.request(
         method, path, json=body, headers=_token(matrix_settings, role, org)
     )
-    expected = ok if caller in allowed else 403
+    expected = ok if caller in allowed else 404 if ser is not None and caller not in ser else 403
     assert response.status_code == expected, response.text
     if expected == 403:
         assert response.json() == {"detail": "Du har ikke adgang til denne sag."}
+    if expected == 404:
+        assert response.json() == UKENDT
     last = _audit(matrix_settings)[-1]
-    assert (last.role, last.organisation, last.allowed) == (role, org, expected != 403)
+    assert (last.role, last.organisation, last.allowed) == (role, org, expected == ok)
 
 
 async def test_without_token_is_401_in_danish(client: httpx.AsyncClient) -> None:
@@ -231,7 +256,7 @@ async def test_unknown_case_is_404_and_audited(
     client: httpx.AsyncClient, api_settings: Settings
 ) -> None:
     response = await client.get("/sager/findes-ikke", headers=_token(api_settings, "leder", TILBUD))
-    assert (response.status_code, response.json()["detail"]) == (404, "Sagen findes ikke.")
+    assert (response.status_code, response.json()) == (404, UKENDT)
     assert (_audit(api_settings)[-1].resource, _audit(api_settings)[-1].allowed) == (
         "findes-ikke",
         False,
@@ -385,10 +410,43 @@ async def test_malformed_bodies_get_danish_field_errors(
 ) -> None:
     headers = {**_token(api_settings, "leder", TILBUD), "content-type": "application/json"}
     broken = await client.post("/sager/sag-reg/lederdel", content=b"{ikke json", headers=headers)
-    assert broken.status_code == 422
+    assert broken.status_code == 400  # unparseable: a Danish 400 (magt_runtime.safejson)
     assert all(set(f) == {"field", "message"} for f in broken.json()["detail"])
     liste = await client.post("/sager", json=[1, 2], headers=headers)
     assert liste.status_code == 422
     assert liste.json()["detail"] == [
         {"field": "(skema)", "message": "Skal være et objekt med felter."}
     ]
+
+
+async def test_another_institutions_case_answers_as_if_it_did_not_exist(
+    client: httpx.AsyncClient, api_settings: Settings
+) -> None:
+    """404 vs 403 must not tell an outsider that a case exists."""
+    fremmed = _token(api_settings, "leder", "tilbud-0101-001")
+    for path in ("/sager/sag-reg", "/sager/findes-ikke"):
+        response = await client.get(path, headers=fremmed)
+        assert (response.status_code, response.json()) == (404, UKENDT)
+
+
+async def test_correction_cannot_move_a_case_to_another_institution(
+    client: httpx.AsyncClient, api_settings: Settings, lav: Any
+) -> None:
+    """A case belongs to its institution for life: its own leader cannot hand it to another."""
+    form = lav("val_indberetning", {"leder": None, "institution.institution_id": "tilbud-0101-001"})
+    response = await client.post(
+        "/sager/sag-reg/rettelser",
+        json={"reason": "Flyttes.", "form": form},
+        headers=_token(api_settings, "leder", TILBUD),
+    )
+    assert response.status_code == 422, response.text
+    [fejl] = response.json()["detail"]
+    assert fejl["field"] == "form.institution.institution_id"
+    assert "andet tilbud" in fejl["message"]
+    assert "tilbud-0101-001" not in fejl["message"]
+    last = _audit(api_settings)[-1]
+    assert (last.action, last.resource, last.allowed) == ("correct", "sag-reg", False)
+    with Session(make_engine(api_settings.database_url)) as session:
+        sag = store.sag(session, "sag-reg")
+        assert sag is not None
+        assert (sag.institution_id, sag.version) == (TILBUD, 1)

@@ -29,6 +29,7 @@ from magt_registrering import domain, store
 from magt_registrering.app import subscribe_handlers
 from magt_registrering.handlers import Handlers
 from magt_registrering.settings import Settings
+from magt_runtime.audit import AuditRow
 from magt_runtime.broker import create_broker
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
@@ -365,3 +366,39 @@ async def test_correction_before_the_form_waits_and_a_changed_resubmission_is_a_
     assert waiting.handled_at is not None
     assert len(_events(udgaaende, engine, "FormCorrected")) == 2
     assert len(_events(udgaaende, engine, "IncidentRegistered")) == 1
+
+
+async def test_correction_or_resubmission_from_another_institution_is_refused(
+    intake: Intake, engine: Engine, lav: Any, udgaaende: Udgaaende
+) -> None:
+    """A case belongs to its institution for life, whichever source the command comes from."""
+    await intake.submit(lav("val_indberetning", {"leder": None}))
+    fremmed = {
+        "leder": None,
+        "institution.institution_id": "tilbud-0101-001",
+        "barn.handlekommune": "0101",
+        "institution.socialtilsyn_override": "Syd",
+    }
+    await intake.correct(lav("val_indberetning", fremmed))
+    await intake.submit(lav("val_indberetning", fremmed), event_id=uuid4())
+    sag = _sag(engine)
+    assert (sag.institution_id, sag.handlekommune, sag.socialtilsyn, sag.version) == (
+        "tilbud-0851-017",
+        "0860",
+        "Nord",
+        1,
+    )
+    assert _events(udgaaende, engine, "FormCorrected") == []
+    afvist = [
+        RegistrationRejected.model_validate_json(p)
+        for p in _events(udgaaende, engine, "RegistrationRejected")
+    ]
+    assert [[(f.field, "andet tilbud" in f.message) for f in a.errors] for a in afvist] == [
+        [("institution.institution_id", True)]
+    ] * 2
+    with Session(engine) as session:
+        refused = list(session.exec(select(AuditRow).where(AuditRow.resource == "bosted-1")))
+    assert [(r.action, r.organisation, r.allowed) for r in refused] == [
+        ("correct", "tilbud-0101-001", False),
+        ("submit", "tilbud-0101-001", False),
+    ]

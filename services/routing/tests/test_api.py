@@ -65,13 +65,13 @@ def _auth(role: str, org: str) -> dict[str, str]:
     ("role", "org", "status"),
     [
         ("kommune", "0860", 200),  # handlekommune
-        ("kommune", "0101", 403),  # another municipality
+        ("kommune", "0101", 404),  # another municipality: as if no case
         ("socialtilsyn", "Nord", 200),
-        ("socialtilsyn", "Syd", 403),
+        ("socialtilsyn", "Syd", 404),
         ("leder", "tilbud-0851-017", 200),
         ("fagkonsulent", "1081", 200),
-        ("operatoer", "1084", 403),
-        ("national", "boerneraadet", 403),
+        ("operatoer", "1084", 404),
+        ("national", "boerneraadet", 404),
     ],
 )
 async def test_plan_is_scoped(
@@ -87,7 +87,7 @@ async def test_plan_is_scoped(
             ("socialtilsyn", "by_month_end"),
         }
     else:
-        assert response.json()["detail"] == "Du har ikke adgang til denne sag."
+        assert response.json()["detail"] == "Sagen findes ikke, eller du har ikke adgang til den."
 
 
 async def test_unknown_case_and_missing_token_are_refused(
@@ -96,7 +96,7 @@ async def test_unknown_case_and_missing_token_are_refused(
     client, _ = api
     assert (
         await client.get("/cases/ukendt/plan", headers=_auth("kommune", "0860"))
-    ).status_code == 403
+    ).status_code == 404
     assert (await client.get("/cases/sag-a/plan")).status_code == 401
 
 

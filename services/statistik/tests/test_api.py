@@ -125,30 +125,48 @@ async def test_operator_writes_commentary_others_may_not(client: httpx.AsyncClie
     assert missing.json()["detail"] == [{"field": "tekst", "message": "Feltet skal udfyldes."}]
 
 
-async def test_dashboard_login_by_query_token_or_form(client: httpx.AsyncClient) -> None:
+async def test_dashboard_login_by_form_into_a_secure_cookie(client: httpx.AsyncClient) -> None:
     anonymous = await client.get("/dashboard")
     assert anonymous.status_code == 303
     assert anonymous.headers["location"] == "/login"
 
     t = token("operatoer", "region-midt")
-    page = await client.get(f"/dashboard?periode=2025&token={t}")
-    assert page.status_code == 200
-    assert COOKIE in page.headers["set-cookie"]
-    assert 'id="total"' in page.text
-    assert "<svg" in page.text
-
-    client.cookies.clear()
     bad = await client.post("/login", content="token=forfalsket", headers=_form())
     assert bad.status_code == 401
     good = await client.post("/login", content=f"token={t}", headers=_form())
     assert good.status_code == 303
+    cookie = good.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=")
+    assert {"secure", "httponly", "samesite=strict", "path=/"} <= {
+        attribut.strip().lower() for attribut in cookie.split(";")
+    }
     client.cookies.set(COOKIE, t)
-    again = await client.get("/dashboard?periode=2025-Q1&regime=val")
-    assert again.status_code == 200
-    assert "1. kvartal 2025" in again.text
+    page = await client.get("/dashboard?periode=2025-Q1&regime=val")
+    assert page.status_code == 200
+    assert "1. kvartal 2025" in page.text
+    assert 'id="total"' in page.text
+    assert page.text.count('src="data:image/svg+xml;base64,') >= 6
+    for inline in ("<script", "<style", "style="):  # nothing the page's CSP would block
+        assert inline not in page.text
+    css = await client.get("/dashboard.css")
+    assert css.headers["content-type"].startswith("text/css")
 
-    wrong = await client.get(f"/dashboard?token={token('hacker', 'x')}")
-    assert wrong.status_code == 403
+    client.cookies.clear()
+    client.cookies.set(COOKIE, token("hacker", "x"))
+    assert (await client.get("/dashboard")).status_code == 403
+
+
+async def test_a_token_in_the_url_or_the_cookie_never_opens_the_json_endpoints(
+    client: httpx.AsyncClient,
+) -> None:
+    """The probe's attack: `?token=` (and the dashboard's cookie) opened the JSON endpoints."""
+    t = token("operatoer", "region-midt")
+    for path in ("/figurer?periode=2025", "/alarmer?periode=2025", "/kommentarer?periode=2025"):
+        assert (await client.get(f"{path}&token={t}")).status_code == 401, path
+        client.cookies.set(COOKIE, t)
+        assert (await client.get(path)).status_code == 401, path
+        client.cookies.clear()
+    assert (await client.get(f"/dashboard?token={t}")).status_code == 303
 
 
 async def test_invalid_filters_are_422_in_danish(client: httpx.AsyncClient) -> None:
@@ -182,3 +200,36 @@ async def test_alerts_are_shown_to_the_institution_and_its_operator_only(
     for role, org in (("leder", "tilbud-a"), ("kommune", "0751"), ("operatoer", "region-nord")):
         r = await client.get("/alarmer?periode=2025", headers=auth(role, org))
         assert not any("p-api-burst-01" in a["grund"] for a in r.json()), role
+
+
+async def test_a_mathtext_institution_name_is_plain_text_on_the_dashboard_and_in_reports(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    from sqlalchemy import update
+
+    from magt_statistik.diagrammer import diagrammer, som_png_data_url, som_svg
+    from magt_statistik.domain import omfang, periode
+    from magt_statistik.figurer import visning
+    from magt_statistik.store import Filtre, Indberetning
+
+    navn = r"$\undefinedmacro{x}^{$ <script>alert(1)</script>"
+    with Session(engine) as session:
+        session.execute(
+            update(Indberetning)
+            .where(Indberetning.institution_id == "tilbud-a")  # type: ignore[arg-type]
+            .values(institution_navn=navn)
+        )
+        session.commit()
+    page = await client.get(
+        "/dashboard?periode=2025",
+        headers={"Authorization": f"Bearer {token('operatoer', 'region-midt')}"},
+    )
+    assert page.status_code == 200, page.text[:300]
+    assert "<script>alert(1)</script>" not in page.text
+    scope = omfang("operatoer", "region-midt")
+    assert scope is not None
+    with Session(engine) as session:
+        v = visning(session, scope, Filtre(periode=periode("2025")), undertrykt=True)
+    for d in diagrammer(v):  # the report's path: the same charts as SVG and PNG
+        assert som_svg(d.figur)
+        assert som_png_data_url(d.figur).startswith("data:image/png")

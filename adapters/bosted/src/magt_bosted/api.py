@@ -19,7 +19,7 @@ from magt_bosted import dokument as fmt
 from magt_bosted.domain import Udfald
 from magt_bosted.intake import Kvittering, i_transaktion, modtag
 from magt_bosted.settings import Settings
-from magt_bosted.store import Advis, Dokument, advis_for_institution, utc
+from magt_bosted.store import Advis, advis_for_institution, dokument, utc
 from magt_contracts.adgang import maa_skrive
 from magt_contracts.errors import som_dicts
 from magt_runtime import audit
@@ -89,8 +89,11 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
     )
     async def indsend(request: Request, principal: current) -> JSONResponse:
         """Submit one Bosted document (the format of docs/bosted-format.md)."""
+        try:  # unreadable (not JSON, too large, too deep, invalid escapes): a Danish 400
+            raw = fmt.laes_json(await request.body(), max_bytes=settings.max_document_bytes)
+        except fmt.UgyldigtDokumentError as error:
+            return field_errors(som_dicts(error.fejl), status_code=status.HTTP_400_BAD_REQUEST)
         try:
-            raw = fmt.laes_json(await request.body())
             kuvert = fmt.kuvert(raw)
         except fmt.UgyldigtDokumentError as error:
             return field_errors(som_dicts(error.fejl))
@@ -164,11 +167,13 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
     def dokument_status(dokument_id: str, principal: current) -> DokumentStatus:
         """Where one of the institution's Bosted documents stands."""
         with Session(engine) as session:
-            row = session.get(Dokument, dokument_id)
+            # Only the caller's own institution's documents are looked up: another institution's
+            # document with the same id gets the very answer of one that does not exist.
+            row = dokument(session, institution_id=principal.organisation, dokument_id=dokument_id)
             allowed = row is not None and maa_skrive(
                 principal.role, principal.organisation, row.institution_id
             )
-            resource = row.case_id if row else f"bosted-{dokument_id}"
+            resource = row.case_id if row else f"dokument:{dokument_id}"
             audit.record(
                 session, principal=principal, action="read", resource=resource, allowed=allowed
             )

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
 from magt_bosted.api import build_router
 from magt_bosted.handlers import Handlers
 from magt_bosted.journal import run_sender
 from magt_bosted.settings import Settings
+from magt_bosted.vagt import Vagt, blokeret
 from magt_bosted.watcher import watch
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
@@ -21,7 +24,7 @@ from magt_contracts.messages import DeliverySent, RegistrationRejected, ReportAd
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document, install_validation_handler
+from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 
@@ -41,10 +44,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(
         service=settings.service_name, json=settings.log_json, level=settings.log_level
     )
+    settings.case_id_key()  # fail fast: no document can be taken in without the case-id secret
     engine = make_engine(settings.database_url)
     create_tables(engine)
     broker = create_broker(settings, description="Bosted System: skemaer ind, journal og advis ud.")
     handlers = Handlers(engine, settings)
+    vagt = Vagt()
     subscriptions: list[tuple[str, str, Any, Callable[[Any], Awaitable[None]]]] = [
         (
             topics.REGISTRATION_REJECTED,
@@ -70,18 +75,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         wanted = [settings.topic(t) for t in dict.fromkeys((*PRODUCED, *CONSUMED))]
         async with (
             service_running(broker, engine, settings, topics=wanted),
-            _background(engine, settings),
+            _background(engine, settings, vagt),
         ):
             yield
 
-    app = FastAPI(title="Bosted-adapter", lifespan=lifespan)
+    app = api_app(title="Bosted-adapter", lifespan=lifespan)
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))
 
     @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "service": settings.service_name}
+    def health() -> JSONResponse:
+        """200 while the adapter works; 503 with the reason when the drop folder is blocked."""
+        problem = blokeret(engine, settings, vagt, nu=datetime.now(UTC))
+        if problem is not None:
+            body = {"status": "blokeret", "service": settings.service_name, "problem": problem}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ok", "service": settings.service_name})
 
     @app.get("/asyncapi.json")
     def asyncapi() -> dict[str, Any]:
@@ -95,12 +105,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 @contextlib.asynccontextmanager
-async def _background(engine: Engine, settings: Settings) -> AsyncIterator[None]:
+async def _background(engine: Engine, settings: Settings, vagt: Vagt) -> AsyncIterator[None]:
     """The drop-folder watcher (when enabled) and the Bosted sender, stopped cleanly on exit."""
     stop = asyncio.Event()
     tasks = [asyncio.create_task(run_sender(engine, settings, stop), name="bosted-sender")]
     if settings.watch_folder:
-        tasks.append(asyncio.create_task(watch(engine, settings, stop), name="bosted-watcher"))
+        tasks.append(
+            asyncio.create_task(watch(engine, settings, stop, vagt), name="bosted-watcher")
+        )
     try:
         yield
     finally:

@@ -21,6 +21,7 @@ from magt_contracts.forms.common import Ref, Tekst
 from magt_contracts.forms.val import Anbringelsesgrundlag, IkkeRedegoerelseAarsag
 from magt_contracts.messages import FeltFejl
 from magt_contracts.messages.commands import Klagerrolle, Klagetype
+from magt_runtime import safejson
 
 FORMATVERSION = 1
 DokumentId = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -213,15 +214,13 @@ class UgyldigtDokumentError(Exception):
         self.fejl = fejl
 
 
-def laes_json(data: bytes) -> dict[str, Any]:
-    """The JSON object in `data`; UgyldigtDokumentError (Danish) when it is not one."""
+def laes_json(data: bytes, *, max_bytes: int = safejson.MAX_BYTES) -> dict[str, Any]:
+    """The JSON object in `data`, parsed defensively (`magt_runtime.safejson`: size, depth,
+    invalid escapes); UgyldigtDokumentError (Danish) when it is not one."""
     try:
-        value = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise UgyldigtDokumentError([_fejl("(fil)", "Filen er ikke UTF-8-tekst.")]) from None
-    except json.JSONDecodeError as error:
-        besked = f"Filen er ikke gyldig JSON (linje {error.lineno}, kolonne {error.colno})."
-        raise UgyldigtDokumentError([_fejl("(fil)", besked)]) from None
+        value = safejson.parse_json(data, max_bytes=max_bytes)
+    except safejson.JsonRefusedError as error:
+        raise UgyldigtDokumentError([_fejl("(fil)", error.message)]) from None
     if not isinstance(value, dict):
         raise UgyldigtDokumentError([_fejl("(fil)", "Filen skal indeholde ét JSON-objekt.")])
     return value
@@ -242,6 +241,15 @@ def fortolk(raw: dict[str, Any]) -> SkemaDokument | KlageDokument:
     except ValidationError as error:
         fejl = danske_fejl(error, tags=frozenset(DOKUMENTTYPER))
         raise UgyldigtDokumentError([_dokumenttype_fejl(f) for f in fejl]) from None
+
+
+def kuvert_af_bytes(data: bytes) -> Kuvert | None:
+    """Best effort for a document refused as unreadable: its document and institution id, when
+    a lenient parse still finds them (so the institution can be told), else None."""
+    try:
+        return Kuvert.model_validate(json.loads(data.decode("utf-8", "replace")))
+    except (ValueError, RecursionError):  # JSONDecodeError and ValidationError are ValueErrors
+        return None
 
 
 def indholdshash(raw: dict[str, Any]) -> str:

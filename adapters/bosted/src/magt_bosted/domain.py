@@ -84,19 +84,18 @@ def afgoer(
     return Afgoerelse(Udfald.RETTELSE)
 
 
-def sag_id(dokument_id: str) -> str:
-    """The platform's case id for a Bosted document."""
-    return f"bosted-{dokument_id}"
+KILDE = "bosted"  # the source system's name in case ids (`magt_runtime.sagsid`)
 
 
-def kommando_id(dokument_id: str, indholdshash: str, art: str) -> UUID:
-    """Deterministic id of the command made from one content of one document."""
-    return uuid5(NAMESPACE, f"bosted:{dokument_id}:{indholdshash}:{art}")
+def kommando_id(noegle: str, indholdshash: str, art: str) -> UUID:
+    """Deterministic id of the command made from one content of one document (`noegle`: its
+    case id, or for a refused document its document id)."""
+    return uuid5(NAMESPACE, f"bosted:{noegle}:{indholdshash}:{art}")
 
 
-def korrelation_id(dokument_id: str) -> UUID:
+def korrelation_id(case_id: str) -> UUID:
     """One correlation id for everything that follows from one Bosted document."""
-    return uuid5(NAMESPACE, f"bosted:{dokument_id}")
+    return uuid5(NAMESPACE, f"bosted:{case_id}")
 
 
 def afledt_id(aarsag: UUID, hvad: str) -> UUID:

@@ -34,7 +34,6 @@ from magt_bosted.settings import Settings
 from magt_bosted.store import (
     Dokument,
     dokument_for_sag,
-    dokument_til_opdatering,
     modtagelse_for_kommando,
 )
 from magt_contracts.begreber import Kanal
@@ -92,8 +91,8 @@ class Handlers:
             session.commit()
 
     def _afvisning(self, session: Session, event: RegistrationRejected) -> None:
-        dokument_id = event.source_ref or event.case_id.removeprefix("bosted-")
-        dok = dokument_til_opdatering(session, dokument_id=dokument_id)
+        dok = dokument_for_sag(session, case_id=event.case_id, for_update=True)
+        dokument_id = dok.dokument_id if dok else event.source_ref or "ukendt"
         if dok is not None and self._afviser_indsendelsen(session, dok, event):
             dok.status = Status.AFVIST
             session.add(dok)

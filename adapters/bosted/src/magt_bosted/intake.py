@@ -3,6 +3,10 @@
 The document id and content hash are recorded in the same transaction as the command staged in
 the outbox, so a document seen again (a second copy, a crash before the file was moved, another
 replica) finds its receipt and changes nothing.
+
+A document is known by (institution, document id): another institution's document with the same
+id is a document of its own, with its own case (docs/bosted-format.md, "Ownership"), so it can
+never correct, nor learn anything about, the first. Case ids come from `magt_runtime.sagsid`.
 """
 
 from __future__ import annotations
@@ -20,23 +24,31 @@ from sqlmodel import Session
 
 from magt_bosted import dokument as fmt
 from magt_bosted.domain import (
+    KILDE,
     Afgoerelse,
     Status,
     Udfald,
     afgoer,
     kommando_id,
     korrelation_id,
-    sag_id,
 )
 from magt_bosted.mapping import til_skema
 from magt_bosted.settings import Settings
-from magt_bosted.store import Dokument, Modtagelse, dokument_til_opdatering, kendt, modtagelse
+from magt_bosted.store import (
+    Dokument,
+    Modtagelse,
+    dokument,
+    dokument_til_opdatering,
+    kendt,
+    modtagelse,
+)
 from magt_contracts import topics
 from magt_contracts.cpr import alder, person_ref
 from magt_contracts.forms import ValIndberetning
 from magt_contracts.messages import CorrectForm, FeltFejl, Message, SubmitComplaint, SubmitForm
 from magt_contracts.tid import lokal
 from magt_runtime import outbox
+from magt_runtime.sagsid import sags_id
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -60,10 +72,12 @@ def modtag(session: Session, *, raw: dict[str, Any], settings: Settings, kilde: 
     hash_ = fmt.indholdshash(raw)
     try:
         dok = fmt.fortolk(raw)
-        kommando = _kommando_data(dok, settings)
+        row = dokument_til_opdatering(
+            session, institution_id=dok.institution.tilbud_id, dokument_id=dok.dokument_id
+        )
+        kommando = _kommando_data(session, dok, row, settings)
     except fmt.UgyldigtDokumentError as error:
         return _afvis(session, kuvert, hash_, raw, error.fejl, kilde)
-    row = dokument_til_opdatering(session, dokument_id=dok.dokument_id)
     afgoerelse = afgoer(
         kendt(session, dokument=row),
         dokumenttype=dok.dokumenttype,
@@ -100,17 +114,39 @@ class _Kommando:
     klage: dict[str, Any] | None = None
 
 
-def _kommando_data(dok: fmt.SkemaDokument | fmt.KlageDokument, settings: Settings) -> _Kommando:
+def _sag(session: Session, settings: Settings, institution_id: str, dokument_id: str) -> str:
+    """The case of the institution's document: as stored, else derived (a new document)."""
+    row = dokument(session, institution_id=institution_id, dokument_id=dokument_id)
+    return row.case_id if row is not None else _nyt_sagsid(settings, institution_id, dokument_id)
+
+
+def _nyt_sagsid(settings: Settings, institution_id: str, dokument_id: str) -> str:
+    return sags_id(
+        settings.case_id_key(), kilde=KILDE, institution_id=institution_id, dokument_id=dokument_id
+    )
+
+
+def _kommando_data(
+    session: Session,
+    dok: fmt.SkemaDokument | fmt.KlageDokument,
+    row: Dokument | None,
+    settings: Settings,
+) -> _Kommando:
+    institution_id = dok.institution.tilbud_id
+    case_id = row.case_id if row else _nyt_sagsid(settings, institution_id, dok.dokument_id)
     if isinstance(dok, fmt.SkemaDokument):
-        form = til_skema(dok)
-        return _Kommando(sag_id(dok.dokument_id), korrelation_id(dok.dokument_id), form=form)
+        return _Kommando(case_id, korrelation_id(case_id), form=til_skema(dok))
     klage = dok.klage
     secret = settings.person_ref_secret.get_secret_value()
     if not secret:
         raise ValueError("MAGT_PERSON_REF_SECRET is not set: complaints need person references")
-    om_sag = klage.sag_dokument_id or dok.dokument_id
+    om_sag = (
+        _sag(session, settings, institution_id, klage.sag_dokument_id)
+        if klage.sag_dokument_id
+        else case_id
+    )
     data = {
-        "klage_id": sag_id(dok.dokument_id),
+        "klage_id": case_id,
         "klagetype": klage.klagetype,
         "klager_rolle": klage.klager_rolle,
         "person_ref": person_ref(klage.cpr, secret.encode()),
@@ -125,7 +161,7 @@ def _kommando_data(dok: fmt.SkemaDokument | fmt.KlageDokument, settings: Setting
         "under_forhaandsgodkendelse": klage.under_forhaandsgodkendelse,
         "modtaget": klage.modtaget,
     }
-    return _Kommando(sag_id(om_sag), korrelation_id(om_sag), klage=data)
+    return _Kommando(om_sag, korrelation_id(om_sag), klage=data)
 
 
 def _udfoer(
@@ -144,10 +180,26 @@ def _udfoer(
         return kvittering
     if udfald is Udfald.AFVIST:
         fejl = [FeltFejl(field="dokument_id", message=afgoerelse.begrundelse or "Afvist.")]
-        _kvitter(session, dok.dokument_id, hash_, dok.dokument_version, udfald, kilde)
+        _kvitter(
+            session,
+            dok.institution.tilbud_id,
+            dok.dokument_id,
+            hash_,
+            dok.dokument_version,
+            udfald,
+            kilde,
+        )
         return Kvittering(udfald, dok.dokument_id, dok.institution.tilbud_id, fejl=fejl)
     if udfald is Udfald.FORAELDET:
-        _kvitter(session, dok.dokument_id, hash_, dok.dokument_version, udfald, kilde)
+        _kvitter(
+            session,
+            dok.institution.tilbud_id,
+            dok.dokument_id,
+            hash_,
+            dok.dokument_version,
+            udfald,
+            kilde,
+        )
         return kvittering
     event, topic = _byg(dok, udfald, hash_, kommando)
     sealed = topic != topics.SUBMIT_COMPLAINT
@@ -159,7 +211,16 @@ def _udfoer(
         cipher=settings.payload_cipher() if sealed else None,
     )
     _gem_dokument(session, dok, row, udfald, hash_, kommando.case_id)
-    _kvitter(session, dok.dokument_id, hash_, dok.dokument_version, udfald, kilde, event=event)
+    _kvitter(
+        session,
+        dok.institution.tilbud_id,
+        dok.dokument_id,
+        hash_,
+        dok.dokument_version,
+        udfald,
+        kilde,
+        event=event,
+    )
     return Kvittering(
         udfald, dok.dokument_id, dok.institution.tilbud_id, kommando.case_id, event.event_id
     )
@@ -174,14 +235,14 @@ def _byg(
         "correlation_id": kommando.korrelation,
     }
     if isinstance(dok, fmt.KlageDokument):
-        event_id = kommando_id(dok.dokument_id, hash_, "complaint")
+        event_id = kommando_id(kommando.case_id, hash_, "complaint")
         klage = SubmitComplaint(event_id=event_id, **faelles, **(kommando.klage or {}))
         return klage, topics.SUBMIT_COMPLAINT
     assert kommando.form is not None  # a form document always has its form
     if udfald is Udfald.RETTELSE:
         rettelse = dok.rettelse
         korrektur = CorrectForm(
-            event_id=kommando_id(dok.dokument_id, hash_, "correct"),
+            event_id=kommando_id(kommando.case_id, hash_, "correct"),
             **faelles,
             corrected_by=rettelse.rettet_af if rettelse else "bosted",
             corrected_at=rettelse.rettet_tidspunkt if rettelse else dok.eksporteret,
@@ -192,7 +253,7 @@ def _byg(
         )
         return korrektur, topics.CORRECT_FORM
     indsend = SubmitForm(
-        event_id=kommando_id(dok.dokument_id, hash_, "submit"),
+        event_id=kommando_id(kommando.case_id, hash_, "submit"),
         **faelles,
         source="bosted",
         source_ref=dok.dokument_id,
@@ -233,6 +294,7 @@ def _gem_dokument(
 
 def _kvitter(
     session: Session,
+    institution_id: str,
     dokument_id: str,
     hash_: str,
     version: int,
@@ -241,10 +303,14 @@ def _kvitter(
     *,
     event: Message | None = None,
 ) -> None:
-    if modtagelse(session, dokument_id=dokument_id, indholdshash=hash_) is not None:
+    kendt = modtagelse(
+        session, institution_id=institution_id, dokument_id=dokument_id, indholdshash=hash_
+    )
+    if kendt is not None:
         return
     session.add(
         Modtagelse(
+            institution_id=institution_id,
             dokument_id=dokument_id,
             indholdshash=hash_,
             version=version,
@@ -266,6 +332,14 @@ def _afvis(
 ) -> Kvittering:
     version = raw.get("dokument_version")
     version = version if isinstance(version, int) else 0
-    _kvitter(session, kuvert.dokument_id, hash_, version, Udfald.AFVIST, kilde)
+    _kvitter(
+        session,
+        kuvert.institution.tilbud_id,
+        kuvert.dokument_id,
+        hash_,
+        version,
+        Udfald.AFVIST,
+        kilde,
+    )
     log.info("bosted.document_invalid", dokument_id=kuvert.dokument_id, errors=len(fejl))
     return Kvittering(Udfald.AFVIST, kuvert.dokument_id, kuvert.institution.tilbud_id, fejl=fejl)

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from magt_runtime import safejson
 from magt_runtime.settings import ServiceSettings
 
 
@@ -26,6 +27,30 @@ class Settings(ServiceSettings):
         default=2.0,
         ge=0,
         description="A file is read only when its size and mtime were unchanged this long.",
+    )
+    max_document_bytes: int = Field(
+        default=safejson.MAX_BYTES,
+        gt=0,
+        description="Largest document taken in (file or HTTP body); a larger one is refused.",
+    )
+    raw_retention_days: float = Field(
+        default=30.0,
+        ge=0,
+        description="Days a raw document is kept, encrypted, in behandlet/ and fejl/ for an "
+        "operator to inspect; then it is deleted (0: never kept).",
+    )
+    retention_interval_s: float = Field(
+        default=3600.0, gt=0, description="Pause between clean-ups of behandlet/ and fejl/."
+    )
+    max_file_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Scans a file may fail on unexpectedly before it goes to fejl/.",
+    )
+    blocked_after_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="/health reports the drop folder blocked when a file waits this long.",
     )
     bosted_api_url: str = Field(
         default="http://127.0.0.1:8090/api",

@@ -2,6 +2,10 @@
 
 No table holds personal data: documents are known by id and content hash, the form itself goes
 sealed to registrering and is not kept here. Times are stored in UTC.
+
+A Bosted document id is unique only per institution (each Bosted installation numbers its own
+documents), so every document table is keyed by (institution, document id): one institution can
+neither find nor change another's documents, whatever id it sends.
 """
 
 from __future__ import annotations
@@ -24,13 +28,13 @@ def _tid() -> datetime:
 
 
 class Dokument(SQLModel, table=True):
-    """A Bosted document the adapter has taken in (one row per document id)."""
+    """A Bosted document the adapter has taken in (one row per institution and document id)."""
 
     __tablename__ = "bosted_dokument"
 
+    institution_id: str = Field(primary_key=True, max_length=80)
     dokument_id: str = Field(primary_key=True, max_length=60)
     dokumenttype: str = Field(max_length=40)
-    institution_id: str = Field(index=True, max_length=80)
     case_id: str = Field(index=True, max_length=80)
     fagkonsulent_ref: str | None = Field(default=None, max_length=80)
     version: int
@@ -45,6 +49,7 @@ class Modtagelse(SQLModel, table=True):
 
     __tablename__ = "bosted_modtagelse"
 
+    institution_id: str = Field(primary_key=True, max_length=80)
     dokument_id: str = Field(primary_key=True, max_length=60)
     indholdshash: str = Field(primary_key=True, max_length=64)
     version: int
@@ -103,18 +108,32 @@ class Forsendelse(SQLModel, table=True):
     sendt: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
-def dokument_til_opdatering(session: Session, *, dokument_id: str) -> Dokument | None:
-    """The document row, locked for this transaction (PostgreSQL), or None."""
-    statement = select(Dokument).where(Dokument.dokument_id == dokument_id).with_for_update()
+def dokument_til_opdatering(
+    session: Session, *, institution_id: str, dokument_id: str
+) -> Dokument | None:
+    """The institution's document row, locked for this transaction (PostgreSQL), or None."""
+    statement = (
+        select(Dokument)
+        .where(Dokument.institution_id == institution_id, Dokument.dokument_id == dokument_id)
+        .with_for_update()
+    )
     return session.exec(statement).first()
 
 
-def dokument_for_sag(session: Session, *, case_id: str) -> Dokument | None:
-    """The Bosted document behind a case, or None when the case did not come from Bosted."""
+def dokument(session: Session, *, institution_id: str, dokument_id: str) -> Dokument | None:
+    """The institution's document row, or None."""
+    return session.get(Dokument, (institution_id, dokument_id))
+
+
+def dokument_for_sag(
+    session: Session, *, case_id: str, for_update: bool = False
+) -> Dokument | None:
+    """The Bosted form behind a case (locked when `for_update`), or None when the case did not
+    come from Bosted."""
     statement = select(Dokument).where(
         Dokument.case_id == case_id, Dokument.dokumenttype == "magtanvendelsesskema"
     )
-    return session.exec(statement).first()
+    return session.exec(statement.with_for_update() if for_update else statement).first()
 
 
 def kendt(session: Session, *, dokument: Dokument | None) -> Kendt | None:
@@ -123,7 +142,9 @@ def kendt(session: Session, *, dokument: Dokument | None) -> Kendt | None:
         return None
     hashes = session.exec(
         select(Modtagelse.indholdshash).where(
-            Modtagelse.dokument_id == dokument.dokument_id, Modtagelse.udfald != "afvist"
+            Modtagelse.institution_id == dokument.institution_id,
+            Modtagelse.dokument_id == dokument.dokument_id,
+            Modtagelse.udfald != "afvist",
         )
     )
     return Kendt(
@@ -134,9 +155,11 @@ def kendt(session: Session, *, dokument: Dokument | None) -> Kendt | None:
     )
 
 
-def modtagelse(session: Session, *, dokument_id: str, indholdshash: str) -> Modtagelse | None:
-    """The receipt of one content of one document, or None."""
-    return session.get(Modtagelse, (dokument_id, indholdshash))
+def modtagelse(
+    session: Session, *, institution_id: str, dokument_id: str, indholdshash: str
+) -> Modtagelse | None:
+    """The receipt of one content of one document of the institution, or None."""
+    return session.get(Modtagelse, (institution_id, dokument_id, indholdshash))
 
 
 def modtagelse_for_kommando(session: Session, *, kommando_id: str) -> Modtagelse | None:

@@ -8,13 +8,22 @@ database, so any replica may make the next one), and only when it parses.
 Per file: the document is recorded (id + content hash) and its command staged in ONE
 transaction; only then is the file moved to `behandlet/`. A crash between the two leaves the
 file in place; the next scan finds the receipt and only moves it. Unreadable or invalid files go
-to `fejl/` with a Danish `<name>.fejl.txt` next to them (written before the move).
+to `fejl/` with a Danish `<name>.fejl.txt` next to them (written before the move), and the
+institution gets an advis whenever the document names it.
+
+Hostile files (docs/bosted-format.md): a file larger than `max_document_bytes` is refused unread,
+a symbolic link is refused and never followed (nor its target touched), JSON is parsed with
+limits (`magt_runtime.safejson`: depth, invalid escapes). One bad file never blocks the next: a
+file that fails unexpectedly is retried on later scans, the others go on, and after
+`max_file_attempts` it goes to `fejl/` too. Raw documents are kept only encrypted
+(`magt_bosted.raa`). `magt_bosted.vagt.blokeret` tells /health when the folder does not move.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,15 +35,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from magt_bosted import dokument as fmt
+from magt_bosted import raa
 from magt_bosted.advis import ny_advis, skriv_advisfiler
 from magt_bosted.domain import Udfald, afledt_id, afvisningsadvis, er_stabil, kommando_id
 from magt_bosted.intake import Kvittering, i_transaktion, modtag
 from magt_bosted.settings import Settings
 from magt_bosted.store import FilObservation, utc
+from magt_bosted.vagt import Vagt
 from magt_contracts.messages import FeltFejl
 
 log = structlog.get_logger(__name__)
-BEHANDLET, FEJL = "behandlet", "fejl"
+BEHANDLET, FEJL = raa.BEHANDLET, raa.FEJL
+ULAESELIG = "Filen kunne ikke læses og er ikke behandlet."
+INTERN_FEJL = "Filen kunne ikke behandles på grund af en fejl i systemet; driften er underrettet."
 
 
 @dataclass(frozen=True)
@@ -45,64 +58,120 @@ class Resultat:
     venter: list[str]
 
 
-def scan_once(engine: Engine, settings: Settings, *, nu: datetime | None = None) -> Resultat:
+def scan_once(
+    engine: Engine, settings: Settings, *, nu: datetime | None = None, vagt: Vagt | None = None
+) -> Resultat:
     """Look at every `*.json` in the drop folder once; take in the stable ones."""
     tid = nu or datetime.now(UTC)
+    vagt = vagt if vagt is not None else Vagt()
     mappe = settings.drop_folder
     for navn in (BEHANDLET, FEJL):
         (mappe / navn).mkdir(parents=True, exist_ok=True)
     behandlet: dict[str, str] = {}
     venter: list[str] = []
-    filer = sorted(p for p in mappe.glob("*.json") if p.is_file())
-    for sti in filer:
-        if not _klar(engine, sti, tid, timedelta(seconds=settings.stable_after_s)):
-            venter.append(sti.name)
-            continue
-        behandlet[sti.name] = behandl_fil(engine, settings, sti)
-    _glem_forsvundne(engine, {p.name for p in filer})
+    filer = sorted(
+        (e for e in os.scandir(mappe) if e.name.endswith(".json") and not e.name.startswith(".")),
+        key=lambda e: e.name,
+    )
+    for entry in filer:
+        sti = Path(entry.path)
+        if entry.is_symlink():
+            behandlet[entry.name] = _afvis_ulaest(engine, sti, raa.LINK)
+        elif not entry.is_file(follow_symlinks=False):
+            continue  # a folder named *.json: not ours
+        elif not _klar(engine, sti, tid, timedelta(seconds=settings.stable_after_s)):
+            venter.append(entry.name)
+        else:
+            behandlet[entry.name] = _behandl_isoleret(engine, settings, sti, vagt)
+    _glem_forsvundne(engine, {e.name for e in filer})
     skriv_advisfiler(engine, mappe)
+    vagt.sidste_scan = tid
     return Resultat(behandlet, venter)
 
 
 def behandl_fil(engine: Engine, settings: Settings, sti: Path) -> str:
     """Take in one stable file and move it; return the verdict."""
     try:
-        raw = fmt.laes_json(sti.read_bytes())
-        kvittering = i_transaktion(engine, lambda s: _modtag_med_advis(s, raw, settings))
+        data = raa.laes_fil(sti, settings.max_document_bytes)
     except FileNotFoundError:
         return "forsvundet"  # another replica moved it first
+    except raa.AfvistFilError as error:
+        return _afvis_ulaest(engine, sti, error.besked)
+    try:
+        raw = fmt.laes_json(data, max_bytes=settings.max_document_bytes)
+        kvittering = i_transaktion(engine, lambda s: _modtag_med_advis(s, raw, settings))
     except fmt.UgyldigtDokumentError as error:
-        _til_fejl(sti, error.fejl, "Filen kunne ikke læses og er ikke behandlet.")
+        fejl = error.fejl
+        i_transaktion(engine, lambda s: _advis_om_ulaeselig(s, data, fejl))
+        _til_fejl(sti, data, fejl, ULAESELIG, settings)
+        _glem(engine, sti.name)
         return "ulaeselig"
     if kvittering.udfald is Udfald.AFVIST:
-        _til_fejl(sti, kvittering.fejl, _overskrift(kvittering))
+        _til_fejl(sti, data, kvittering.fejl, _overskrift(kvittering), settings)
     else:
-        flyt(sti, settings.drop_folder / BEHANDLET)
+        flyt(sti, settings.drop_folder / BEHANDLET, data, settings)
     _glem(engine, sti.name)
     return str(kvittering.udfald)
 
 
-def flyt(sti: Path, maal: Path) -> Path | None:
-    """Move `sti` into folder `maal` under a free name (atomic rename); None if it is gone."""
+def flyt(sti: Path, maal: Path, data: bytes, settings: Settings) -> Path | None:
+    """Keep `data` (the file's content) encrypted in folder `maal` under a free name and remove
+    the file (`magt_bosted.raa`); None if it is gone."""
+    if not sti.exists():
+        return None
     destination = _ledigt_navn(maal, sti.name)
+    raa.arkiver(data, destination, settings)
     try:
-        os.replace(sti, destination)
+        sti.unlink()
     except FileNotFoundError:
         return None
     return destination
 
 
-async def watch(engine: Engine, settings: Settings, stop: asyncio.Event) -> None:
-    """Scan the folder every `poll_interval_s` until `stop` is set; survive every error."""
+async def watch(
+    engine: Engine, settings: Settings, stop: asyncio.Event, vagt: Vagt | None = None
+) -> None:
+    """Scan the folder every `poll_interval_s` and clean up kept raw documents every
+    `retention_interval_s`, until `stop` is set; survive every error."""
+    vagt = vagt if vagt is not None else Vagt()
     settings.drop_folder.mkdir(parents=True, exist_ok=True)
+    vagt.startet = datetime.now(UTC)
     log.info("bosted.watcher_started")
+    naeste_oprydning = vagt.startet
     while not stop.is_set():
         try:
-            await asyncio.to_thread(scan_once, engine, settings)
+            await asyncio.to_thread(scan_once, engine, settings, vagt=vagt)
+            if datetime.now(UTC) >= naeste_oprydning:
+                await asyncio.to_thread(raa.ryd_op, settings, nu=datetime.now(UTC))
+                naeste_oprydning = datetime.now(UTC) + timedelta(
+                    seconds=settings.retention_interval_s
+                )
         except Exception:
             log.exception("bosted.watcher_failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=settings.poll_interval_s)
+
+
+def _behandl_isoleret(engine: Engine, settings: Settings, sti: Path, vagt: Vagt) -> str:
+    """`behandl_fil`, but an unexpected error stays with this file: retried on the next scans,
+    and after `max_file_attempts` the file goes to `fejl/`; the scan goes on with the next."""
+    try:
+        udfald = behandl_fil(engine, settings, sti)
+    except Exception:
+        forsoeg = vagt.fejlede.get(sti.name, 0) + 1
+        log.exception("bosted.file_failed", fil=sti.name, attempt=forsoeg)
+        if forsoeg < settings.max_file_attempts:
+            vagt.fejlede[sti.name] = forsoeg
+            return "fejl"
+        vagt.fejlede.pop(sti.name, None)
+        data: bytes | None = None
+        with contextlib.suppress(OSError, raa.AfvistFilError):
+            data = raa.laes_fil(sti, settings.max_document_bytes)
+        _til_fejl(sti, data, [FeltFejl(field="(fil)", message=INTERN_FEJL)], ULAESELIG, settings)
+        _glem(engine, sti.name)
+        return "fejlet"
+    vagt.fejlede.pop(sti.name, None)
+    return udfald
 
 
 def _modtag_med_advis(session: Session, raw: dict[str, object], settings: Settings) -> Kvittering:
@@ -163,14 +232,46 @@ def _glem_forsvundne(engine: Engine, tilstede: set[str]) -> None:
         session.commit()
 
 
-def _til_fejl(sti: Path, fejl: list[FeltFejl], overskrift: str) -> None:
-    mappe = sti.parent / FEJL
-    destination = _ledigt_navn(mappe, sti.name)
+def _til_fejl(
+    sti: Path,
+    data: bytes | None,
+    fejl: list[FeltFejl],
+    overskrift: str,
+    settings: Settings | None = None,
+) -> None:
+    """Write the Danish `.fejl.txt` in `fejl/`, keep the content there encrypted when it was
+    read (`data` with `settings`), and remove the file (a link itself, never its target)."""
+    destination = _ledigt_navn(sti.parent / FEJL, sti.name)
     linjer = [overskrift, "", *(f"- {f.field}: {f.message}" for f in fejl)]
     fejlfil = destination.with_name(destination.name + ".fejl.txt")
     fejlfil.write_text("\n".join(linjer) + "\n", encoding="utf-8")
+    if data is not None and settings is not None:
+        raa.arkiver(data, destination, settings)
     with contextlib.suppress(FileNotFoundError):
-        os.replace(sti, destination)
+        sti.unlink()
+
+
+def _afvis_ulaest(engine: Engine, sti: Path, besked: str) -> str:
+    """Refuse a file without reading it (a link, too large, not a regular file)."""
+    _til_fejl(sti, None, [FeltFejl(field="(fil)", message=besked)], ULAESELIG)
+    _glem(engine, sti.name)
+    return "afvist_fil"
+
+
+def _advis_om_ulaeselig(session: Session, data: bytes, fejl: list[FeltFejl]) -> None:
+    """Tell the institution about an unreadable file when the file still names it."""
+    kuvert = fmt.kuvert_af_bytes(data)
+    if kuvert is None:
+        return
+    hash_ = hashlib.sha256(data).hexdigest()
+    ny_advis(
+        session,
+        advis_id=afledt_id(kommando_id(kuvert.dokument_id, hash_, "ulaeselig"), "advis"),
+        institution_id=kuvert.institution.tilbud_id,
+        art="afvisning",
+        tekst=afvisningsadvis(kuvert.dokument_id, [(f.field, f.message) for f in fejl]),
+        dokument_id=kuvert.dokument_id,
+    )
 
 
 def _overskrift(kvittering: Kvittering) -> str:

@@ -61,6 +61,14 @@ class Katalog:
         """Every known version of `form_type`."""
         return frozenset(v.version for v in self.formversioner if v.form_type == form_type)
 
+    def regler_fra(self) -> date:
+        """The first day on which every deadline and numeric rule has a rule in force."""
+        foerste: dict[str, date] = {}
+        regler: tuple[Fristregel | Talregel, ...] = (*self.frister, *self.tal)
+        for r in regler:
+            foerste[r.noegle] = min(foerste.get(r.noegle, r.valid_from), r.valid_from)
+        return max(foerste.values())
+
     def lovaendring(self, regel: Fristregel) -> Katalog:
         """A catalogue where `regel` replaces its key's rules from `regel.valid_from` on."""
         slut = regel.valid_from - timedelta(days=1)

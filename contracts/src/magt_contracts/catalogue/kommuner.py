@@ -93,13 +93,13 @@ def kommune_findes(kode: str) -> bool:
 
 def _kommunekode(kode: str) -> str:
     if not kommune_findes(kode):
-        raise ValueError(f"'{kode}' er ikke en dansk kommunekode (4 cifre, fx 0851).")
+        raise ValueError("Kommunekoden er ikke en dansk kommunekode (4 cifre, fx 0851).")
     return kode
 
 
 def _regionskode(kode: str) -> str:
     if kode not in REGIONSKODER.values():
-        raise ValueError(f"'{kode}' er ikke en regionskode (1081-1085).")
+        raise ValueError("Regionskoden er ikke en dansk regionskode (1081-1085).")
     return kode
 
 

@@ -4,14 +4,41 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from magt_contracts.begreber import Cpr, Driftsform, InstitutionArt, Socialtilsyn
 from magt_contracts.catalogue import standard_katalog
 from magt_contracts.catalogue.kommuner import REGIONSKODER, KommuneKode, kommune_findes
+from magt_contracts.graenser import (
+    KORT_FRITEKST_MAX,
+    NAVN_MAX,
+    PARTER_MAX,
+    REF_MAX,
+    Fritekst,
+    Navn,
+    ValgfriFritekst,
+    i_vinduet,
+    tjek_efter,
+)
 
-Tekst = Annotated[str, Field(min_length=1, max_length=10_000)]
-Ref = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:@-]+$")]
+Tekst = Fritekst
+"""A required free text (a narrative): bounded by `graenser.FRITEKST_MAX`."""
+Ref = Annotated[str, Field(min_length=1, max_length=REF_MAX, pattern=r"^[A-Za-z0-9_.:@-]+$")]
+Sted = Annotated[str, StringConstraints(min_length=1, max_length=KORT_FRITEKST_MAX)]
+Funktion = Annotated[str, StringConstraints(max_length=NAVN_MAX)]
+
+
+EpisodeStart = Annotated[AwareDatetime, i_vinduet("Episodens start")]
+EpisodeSlut = Annotated[AwareDatetime, i_vinduet("Episodens slut")]
+Registreringstidspunkt = Annotated[AwareDatetime, i_vinduet("Registreringstidspunktet")]
+Godkendelsestidspunkt = Annotated[AwareDatetime, i_vinduet("Godkendelsestidspunktet")]
 
 
 class Skemadel(BaseModel):
@@ -24,7 +51,7 @@ class Institution(Skemadel):
     """The institution (tilbud) where the intervention took place."""
 
     institution_id: Ref = Field(description="Tilbuddets id.", examples=["tilbud-0851-017"])
-    navn: Tekst = Field(description="Tilbuddets navn.", examples=["Solsikkehuset"])
+    navn: Navn = Field(description="Tilbuddets navn.", examples=["Solsikkehuset"])
     art: InstitutionArt = Field(description="Tilbudstype.", examples=["doegninstitution"])
     beliggenhedskommune: KommuneKode = Field(description="Kommunen, hvor tilbuddet ligger.")
     driftsform: Driftsform = Field(description="Hvem driver tilbuddet.")
@@ -58,7 +85,7 @@ class Part(Skemadel):
     """A party told about the report (parent, guardian, relative): a reference, no address."""
 
     ref: Ref = Field(description="Partens reference i kildesystemet.", examples=["part-77"])
-    navn: Tekst | None = Field(default=None, description="Navn (kun i skemaet).")
+    navn: Navn | None = Field(default=None, description="Navn (kun i skemaet).")
     cpr: Cpr | None = Field(
         default=None,
         description="Partens CPR-nummer (kun i skemaet): adressen i Digital Post.",
@@ -69,14 +96,14 @@ class Involveret(Skemadel):
     """An employee involved in the episode."""
 
     medarbejder_ref: Ref = Field(description="Medarbejderens reference.", examples=["mdb-1042"])
-    funktion: str | None = Field(default=None, description="Stilling.", examples=["pædagog"])
+    funktion: Funktion | None = Field(default=None, description="Stilling.", examples=["pædagog"])
 
 
 class Registrering(Skemadel):
     """Who registered the form and when."""
 
     registreret_af: Ref = Field(description="Medarbejderen, der registrerede.")
-    registreret_tidspunkt: AwareDatetime = Field(
+    registreret_tidspunkt: Registreringstidspunkt = Field(
         description="Tidspunkt for registreringen.", examples=["2025-03-15T09:10:00+01:00"]
     )
 
@@ -91,7 +118,7 @@ class LederDel(Skemadel):
         default=False, description="Lederen har besluttet opfølgning i medarbejdergruppen."
     )
     godkendt: bool = Field(description="Lederen har godkendt indberetningen.")
-    godkendt_tidspunkt: AwareDatetime | None = Field(
+    godkendt_tidspunkt: Godkendelsestidspunkt | None = Field(
         default=None, description="Tidspunkt for godkendelsen."
     )
 
@@ -105,17 +132,17 @@ class LederDel(Skemadel):
 class Episode(Skemadel):
     """When and where the episode happened, and what led to it."""
 
-    start: AwareDatetime = Field(
+    start: EpisodeStart = Field(
         description="Episodens start.", examples=["2025-03-14T21:40:00+01:00"]
     )
-    slut: AwareDatetime = Field(
-        description="Episodens slut.", examples=["2025-03-14T21:48:00+01:00"]
-    )
-    sted: Tekst = Field(description="Hvor episoden fandt sted.", examples=["Fællesstuen"])
+    slut: EpisodeSlut = Field(description="Episodens slut.", examples=["2025-03-14T21:48:00+01:00"])
+    sted: Sted = Field(description="Hvor episoden fandt sted.", examples=["Fællesstuen"])
     forloeb_foer: Tekst = Field(description="Hvad skete der forud for episoden?")
     beskrivelse: Tekst = Field(description="Beskrivelse af indgrebet, så andre kan følge det.")
     begrundelse: Tekst = Field(description="Hvorfor var indgrebet nødvendigt?")
-    skader: str | None = Field(default=None, description="Eventuelle skader på personer.")
+    skader: ValgfriFritekst | None = Field(
+        default=None, description="Eventuelle skader på personer."
+    )
 
     @model_validator(mode="after")
     def _slut_efter_start(self) -> Self:
@@ -128,20 +155,39 @@ class Borger(Skemadel):
     """The adult citizen: CPR and name only inside the form of record."""
 
     cpr: Cpr
-    navn: Tekst = Field(description="Borgerens navn (kun i skemaet).", examples=["Bo Prøvesen"])
+    navn: Navn = Field(description="Borgerens navn (kun i skemaet).", examples=["Bo Prøvesen"])
     handlekommune: KommuneKode = Field(description="Borgerens handlekommune.")
     vaerge: Part | None = Field(default=None, description="Værge eller fremtidsfuldmægtig.")
-    paaroerende: list[Part] = Field(default_factory=list, description="Pårørende.")
+    paaroerende: list[Part] = Field(
+        default_factory=list, max_length=PARTER_MAX, description="Pårørende."
+    )
     kan_selv_klage: bool = Field(
         default=True, description="Borgeren kan selv klage (ellers orienteres pårørende/værge)."
     )
+
+
+def tjek_forloeb(episode: Episode, registrering: Registrering, leder: LederDel | None) -> None:
+    """The order of a report's moments: registered and approved after the episode began."""
+    tjek_efter(
+        registrering.registreret_tidspunkt,
+        episode.start,
+        "Registreringstidspunktet (registrering.registreret_tidspunkt)",
+        "episodens start",
+    )
+    if leder is not None and leder.godkendt_tidspunkt is not None:
+        tjek_efter(
+            leder.godkendt_tidspunkt,
+            episode.start,
+            "Godkendelsestidspunktet (leder.godkendt_tidspunkt)",
+            "episodens start",
+        )
 
 
 def kendt_formversion(form_type: str, version: str) -> str:
     """Validate that `version` is a known version of `form_type` (Danish error otherwise)."""
     kendte = standard_katalog().formversioner_for(form_type)
     if version not in kendte:
-        raise ValueError(f"Ukendt skemaversion '{version}'. Kendte: {', '.join(sorted(kendte))}.")
+        raise ValueError(f"Ukendt skemaversion. Kendte: {', '.join(sorted(kendte))}.")
     return version
 
 
@@ -149,5 +195,5 @@ def kendt_indgreb(regime: str, kode: str) -> str:
     """Validate that `kode` is an intervention code of `regime` (Danish error otherwise)."""
     kendte = standard_katalog().indgrebskoder(regime)
     if kode not in kendte:
-        raise ValueError(f"Ukendt indgreb '{kode}'. Tilladte: {', '.join(sorted(kendte))}.")
+        raise ValueError(f"Ukendt indgreb. Tilladte: {', '.join(sorted(kendte))}.")
     return kode

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
@@ -28,6 +28,16 @@ from magt_contracts.forms.common import (
     Tekst,
     kendt_formversion,
     kendt_indgreb,
+    tjek_forloeb,
+)
+from magt_contracts.graenser import (
+    BILAG1_BRUG_MAX,
+    INVOLVEREDE_MAX,
+    Kode,
+    KortFritekst,
+    ValgfriFritekst,
+    dag_i_vinduet,
+    i_vinduet,
 )
 
 
@@ -42,7 +52,7 @@ def _passer_til_skema(form_type: str, kode: str) -> str:
 class SelSkema(Skemadel):
     """Fields every adults' form has."""
 
-    form_version: str = Field(description="Skemaets version.", examples=["2025"])
+    form_version: Kode = Field(description="Skemaets version.", examples=["2025"])
     institution: Institution
     borger: Borger
 
@@ -55,9 +65,9 @@ class SelSkema(Skemadel):
 class Skema1(SelSkema):
     """Skema 1 a/1 b: one acute episode, or the first use of a pre-approved intervention."""
 
-    indgreb: str = Field(description="Indgrebet (én type pr. skema).", examples=["fastholdelse"])
+    indgreb: Kode = Field(description="Indgrebet (én type pr. skema).", examples=["fastholdelse"])
     episode: Episode
-    hygiejnesituation: str | None = Field(
+    hygiejnesituation: Kode | None = Field(
         default=None,
         description="Hygiejnesituationen (§ 136 a), fra bekendtgørelsens § 7.",
         examples=["tandboerstning"],
@@ -70,7 +80,9 @@ class Skema1(SelSkema):
         default=None, description="Forhåndsgodkendelsen (afgørelse-id)."
     )
     politianmeldt: bool | None = Field(default=None, description="Nødværge/nødret: politianmeldt?")
-    involverede: list[Involveret] = Field(min_length=1, description="Involverede medarbejdere.")
+    involverede: list[Involveret] = Field(
+        min_length=1, max_length=INVOLVEREDE_MAX, description="Involverede medarbejdere."
+    )
     registrering: Registrering
     klagevejledning_givet: bool = Field(description="Borgeren er vejledt om klageadgang.")
     leder: LederDel | None = Field(default=None, description="Personalelederens del.")
@@ -78,6 +90,7 @@ class Skema1(SelSkema):
     @model_validator(mode="after")
     def _indgreb_passer(self) -> Self:
         _passer_til_skema(str(getattr(self, "form_type", "")), self.indgreb)
+        tjek_forloeb(self.episode, self.registrering, self.leder)
         return self
 
     @field_validator("hygiejnesituation")
@@ -105,10 +118,12 @@ class Skema1b(Skema1):
 class Bilag1Registrering(Skemadel):
     """One later use of a pre-approved intervention."""
 
-    tidspunkt: AwareDatetime = Field(description="Hvornår indgrebet fandt sted.")
+    tidspunkt: Annotated[AwareDatetime, i_vinduet("Tidspunktet for brugen")] = Field(
+        description="Hvornår indgrebet fandt sted."
+    )
     varighed_minutter: int = Field(ge=0, le=24 * 60, description="Varighed i minutter.")
     medarbejder_ref: Ref = Field(description="Medarbejderen, der foretog indgrebet.")
-    beskrivelse: str | None = Field(default=None, description="Kort beskrivelse.")
+    beskrivelse: KortFritekst | None = Field(default=None, description="Kort beskrivelse.")
 
 
 class Bilag1(SelSkema):
@@ -117,9 +132,11 @@ class Bilag1(SelSkema):
     form_type: Literal["bilag_1"] = "bilag_1"
     skema_ref: Ref = Field(description="Skema 1 a/1 b, bilaget hører til.")
     afgoerelse_ref: Ref = Field(description="Forhåndsgodkendelsen (afgørelse-id).")
-    indgreb: str = Field(description="Den forhåndsgodkendte indgrebstype.", examples=["stofseler"])
-    periode_start: date = Field(description="Periodens første dag.")
-    registreringer: list[Bilag1Registrering] = Field(min_length=1)
+    indgreb: Kode = Field(description="Den forhåndsgodkendte indgrebstype.", examples=["stofseler"])
+    periode_start: Annotated[date, dag_i_vinduet("Periodens første dag")] = Field(
+        description="Periodens første dag."
+    )
+    registreringer: list[Bilag1Registrering] = Field(min_length=1, max_length=BILAG1_BRUG_MAX)
     registrering: Registrering
     leder: LederDel | None = None
 
@@ -133,11 +150,15 @@ class Skema2(SelSkema):
     """Skema 2: moving to a special residence without consent (§§ 129, 129 a, 136 f)."""
 
     form_type: Literal["skema_2"] = "skema_2"
-    indgreb: str = Field(description="Hjemmel for flytningen.", examples=["flytning"])
+    indgreb: Kode = Field(description="Hjemmel for flytningen.", examples=["flytning"])
     afgjort_af: Literal["familieretshuset", "kommune"] = Field(description="Hvem traf afgørelsen.")
     afgoerelse_ref: Ref = Field(description="Afgørelsens id.")
-    afgoerelse_dato: date = Field(description="Afgørelsens dato.")
-    flytning_dato: date = Field(description="Dato for flytningens gennemførelse.")
+    afgoerelse_dato: Annotated[date, dag_i_vinduet("Afgørelsens dato")] = Field(
+        description="Afgørelsens dato."
+    )
+    flytning_dato: Annotated[date, dag_i_vinduet("Flytningens dato", planlagt=True)] = Field(
+        description="Dato for flytningens gennemførelse."
+    )
     advokat_beskikket: bool = Field(description="Advokat beskikket (§ 129, stk. 1).")
     vaerge_beskikket: bool = Field(description="Værge beskikket eller anmodet om.")
     beskrivelse: Tekst = Field(description="Forløbet omkring flytningen.")
@@ -146,6 +167,8 @@ class Skema2(SelSkema):
     @model_validator(mode="after")
     def _indgreb_passer(self) -> Self:
         _passer_til_skema("skema_2", self.indgreb)
+        if self.flytning_dato < self.afgoerelse_dato:
+            raise ValueError("Flytningens dato (flytning_dato) ligger før afgørelsens dato.")
         return self
 
 
@@ -153,20 +176,26 @@ class Skema3(SelSkema):
     """Skema 3: the leader's application for a municipal decision (chapters 24 and 24 a)."""
 
     form_type: Literal["skema_3"] = "skema_3"
-    ansoegt_indgreb: str = Field(description="Indgrebet, der søges om.", examples=["stofseler"])
+    ansoegt_indgreb: Kode = Field(description="Indgrebet, der søges om.", examples=["stofseler"])
     dokumentation_funktionsnedsaettelse: Tekst = Field(
         description="Faglig dokumentation for den nedsatte funktionsevne."
     )
     socialpaedagogisk_indsats: Tekst = Field(description="Socialpædagogisk hjælp afprøvet før.")
-    forventet_periode_fra: date = Field(description="Forventet periode: fra.")
-    forventet_periode_til: date = Field(description="Forventet periode: til.")
+    forventet_periode_fra: Annotated[date, dag_i_vinduet("Periodens start", planlagt=True)] = Field(
+        description="Forventet periode: fra."
+    )
+    forventet_periode_til: Annotated[date, dag_i_vinduet("Periodens slut", planlagt=True)] = Field(
+        description="Forventet periode: til."
+    )
     bemaerkninger_borger: Tekst = Field(description="Borgerens bemærkninger.")
     bemaerkninger_paaroerende: Tekst = Field(description="Pårørendes bemærkninger.")
-    bemaerkninger_vaerge: str | None = Field(
+    bemaerkninger_vaerge: ValgfriFritekst | None = Field(
         default=None, description="Værgens/fremtidsfuldmægtigens bemærkninger."
     )
     leder_ref: Ref = Field(description="Lederen, der ansøger.")
-    ansoegt_tidspunkt: AwareDatetime = Field(description="Hvornår ansøgningen blev sendt.")
+    ansoegt_tidspunkt: Annotated[AwareDatetime, i_vinduet("Ansøgningstidspunktet")] = Field(
+        description="Hvornår ansøgningen blev sendt."
+    )
 
     @model_validator(mode="after")
     def _udfyldt(self) -> Self:
@@ -191,13 +220,17 @@ class KommunalAfgoerelse(SelSkema):
     form_type: Literal["kommunal_afgoerelse"] = "kommunal_afgoerelse"
     afgoerelse_id: Ref = Field(description="Afgørelsens id.", examples=["afg-0450-2025-031"])
     kommune: KommuneKode = Field(description="Kommunen, der traf afgørelsen.")
-    indgreb: str = Field(description="Indgrebstypen.", examples=["stofseler"])
+    indgreb: Kode = Field(description="Indgrebstypen.", examples=["stofseler"])
     udfald: Udfald
-    gyldig_fra: date | None = Field(default=None, description="Tilladelsen gælder fra.")
-    gyldig_til: date | None = Field(default=None, description="Tilladelsen gælder til (inklusive).")
+    gyldig_fra: Annotated[date, dag_i_vinduet("Gyldig fra", planlagt=True)] | None = Field(
+        default=None, description="Tilladelsen gælder fra."
+    )
+    gyldig_til: Annotated[date, dag_i_vinduet("Gyldig til", planlagt=True)] | None = Field(
+        default=None, description="Tilladelsen gælder til (inklusive)."
+    )
     begrundelse: Tekst
     klagevejledning: Tekst = Field(description="Klagevejledning (klage til Ankestyrelsen).")
-    meddelt_tidspunkt: AwareDatetime = Field(
+    meddelt_tidspunkt: Annotated[AwareDatetime, i_vinduet("Meddelelsestidspunktet")] = Field(
         description="Hvornår afgørelsen blev meddelt borgeren."
     )
 

@@ -24,6 +24,15 @@ from magt_contracts.forms.common import (
     Skemadel,
     Tekst,
     kendt_formversion,
+    tjek_forloeb,
+)
+from magt_contracts.graenser import (
+    INDGREB_MAX,
+    INVOLVEREDE_MAX,
+    PARTER_MAX,
+    Kode,
+    Navn,
+    ValgfriFritekst,
 )
 
 
@@ -49,11 +58,11 @@ class Barn(Skemadel):
     """The child or young person."""
 
     cpr: Cpr
-    navn: Tekst = Field(description="Barnets navn (kun i skemaet).", examples=["Alma Testesen"])
+    navn: Navn = Field(description="Barnets navn (kun i skemaet).", examples=["Alma Testesen"])
     handlekommune: KommuneKode = Field(description="Den anbringende kommune (handlekommune).")
     anbringelsesgrundlag: Anbringelsesgrundlag = Field(description="Grundlaget for anbringelsen.")
     foraeldremyndighed: list[Part] = Field(
-        default_factory=list, description="Forældremyndighedsindehavere."
+        default_factory=list, max_length=PARTER_MAX, description="Forældremyndighedsindehavere."
     )
 
 
@@ -61,7 +70,7 @@ class BarnetsRedegoerelse(Skemadel):
     """The child's own account: included, or not with a reason."""
 
     indgaar: bool = Field(description="Barnets redegørelse indgår i indberetningen.")
-    tekst: str | None = Field(default=None, description="Barnets redegørelse.")
+    tekst: ValgfriFritekst | None = Field(default=None, description="Barnets redegørelse.")
     aarsag: IkkeRedegoerelseAarsag | None = Field(
         default=None, description="Hvorfor barnets redegørelse ikke indgår."
     )
@@ -79,11 +88,13 @@ class SupplerendeOplysninger(Skemadel):
     """Supplerende oplysninger til internt brug: never leaves the institution."""
 
     refleksioner: Tekst = Field(description="Refleksioner over episoden (internt).")
-    kunne_forebygges: str | None = Field(default=None, description="Kunne episoden forebygges?")
-    forebyggende_initiativer: str | None = Field(
+    kunne_forebygges: ValgfriFritekst | None = Field(
+        default=None, description="Kunne episoden forebygges?"
+    )
+    forebyggende_initiativer: ValgfriFritekst | None = Field(
         default=None, description="Initiativer til den individuelle plan (internt)."
     )
-    medarbejderens_oplevelse: str | None = Field(
+    medarbejderens_oplevelse: ValgfriFritekst | None = Field(
         default=None, description="Medarbejderens egen oplevelse (internt)."
     )
 
@@ -92,19 +103,22 @@ class ValIndberetning(Skemadel):
     """Registration and report of force against a child placed outside home (VAL § 21)."""
 
     form_type: Literal["val_indberetning"] = "val_indberetning"
-    form_version: str = Field(description="Skemaets version.", examples=["2024"])
+    form_version: Kode = Field(description="Skemaets version.", examples=["2024"])
     institution: Institution
     barn: Barn
     episode: Episode
     paa_intern_skole: bool = Field(
         default=False, description="Episoden fandt sted på intern skole."
     )
-    indgreb: list[str] = Field(
+    indgreb: list[Kode] = Field(
         min_length=1,
+        max_length=INDGREB_MAX,
         description="Indgreb (koder fra katalogets VAL-tabel).",
         examples=[["fysisk_magt"]],
     )
-    involverede: list[Involveret] = Field(min_length=1, description="Involverede medarbejdere.")
+    involverede: list[Involveret] = Field(
+        min_length=1, max_length=INVOLVEREDE_MAX, description="Involverede medarbejdere."
+    )
     registrering: Registrering
     barnets_redegoerelse: BarnetsRedegoerelse
     klagevejledning_givet: bool = Field(description="Har barnet modtaget klagevejledning?")
@@ -117,15 +131,18 @@ class ValIndberetning(Skemadel):
         description="Supplerende oplysninger til internt brug (forlader aldrig tilbuddet).",
     )
 
+    @model_validator(mode="after")
+    def _forloeb(self) -> Self:
+        tjek_forloeb(self.episode, self.registrering, self.leder)
+        return self
+
     @field_validator("indgreb")
     @classmethod
     def _kendte_indgreb(cls, koder: list[str]) -> list[str]:
         kendte = standard_katalog().indgrebskoder("val")
         ukendte = [k for k in koder if k not in kendte]
         if ukendte:
-            raise ValueError(
-                f"Ukendt indgreb: {', '.join(ukendte)}. Tilladte: {', '.join(sorted(kendte))}."
-            )
+            raise ValueError(f"Ukendt indgreb. Tilladte: {', '.join(sorted(kendte))}.")
         if len(set(koder)) != len(koder):
             raise ValueError("Det samme indgreb er angivet flere gange.")
         return koder

@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import AwareDatetime, Field
 
 from magt_contracts.begreber import PersonRef, Regime
+from magt_contracts.graenser import FRITEKST_MAX
 from magt_contracts.messages.base import Event, FeltFejl
 from magt_contracts.vaerdier import Indberetningsfakta, Vurdering
 
@@ -56,7 +57,7 @@ class FormCorrected(Event):
 
     corrected_by: str
     corrected_at: AwareDatetime
-    reason: str
+    reason: str = Field(max_length=FRITEKST_MAX, description="Hvorfor skemaet blev rettet.")
     fakta: Indberetningsfakta
 
 

@@ -30,6 +30,17 @@ class FieldCipher:
         """Ciphertext token for `plaintext`."""
         return self._fernet.encrypt(plaintext.encode()).decode()
 
+    def encrypt_bytes(self, plaintext: bytes) -> bytes:
+        """Ciphertext token for raw bytes (a file as it came in, whatever its encoding)."""
+        return self._fernet.encrypt(plaintext)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        """The bytes of a token made by `encrypt_bytes` with any configured key."""
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken as error:
+            raise CipherError("value cannot be decrypted with the configured keys") from error
+
     def decrypt(self, token: str) -> str:
         """The plaintext of a token made by `encrypt` with any configured key."""
         try:

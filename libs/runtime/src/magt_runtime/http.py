@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
@@ -12,8 +13,26 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from magt_runtime.auth import InvalidTokenError, Principal, TokenVerifier
+from magt_runtime.hardening import Hardening
+from magt_runtime.safejson import JsonBodyGuard
 
 _bearer = HTTPBearer(auto_error=False, description="Bærer-token med rolle og organisation.")
+
+
+def api_app(
+    *,
+    title: str,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    description: str = "",
+    version: str = "1",
+) -> FastAPI:
+    """The FastAPI app of a service or adapter, hardened (`magt_runtime.hardening`): security
+    headers on every response, tokens in the URL refused; request bodies bounded and JSON parsed
+    defensively (`magt_runtime.safejson`: Danish 413/400). Every app is built with this."""
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.add_middleware(JsonBodyGuard)  # inside Hardening: its refusals get the headers too
+    app.add_middleware(Hardening)
+    return app
 
 
 def principal_dependency(verifier: TokenVerifier) -> Callable[..., Principal]:
@@ -39,6 +58,18 @@ def principal_dependency(verifier: TokenVerifier) -> Callable[..., Principal]:
 def forbidden() -> HTTPException:
     """The one refusal every API gives when a case lies outside the caller's scope."""
     return HTTPException(status.HTTP_403_FORBIDDEN, "Du har ikke adgang til denne sag.")
+
+
+UKENDT_SAG = "Sagen findes ikke, eller du har ikke adgang til den."
+
+
+def not_found(besked: str = UKENDT_SAG) -> HTTPException:
+    """The one answer for a record by id that does not exist *or* lies outside the caller's scope.
+
+    Both get the same 404 and text, so an outsider cannot learn that a case exists; a 403
+    (`forbidden`) is only for a caller who may see the record but not take this step.
+    """
+    return HTTPException(status.HTTP_404_NOT_FOUND, besked)
 
 
 def asyncapi_document(broker: Any, *, title: str, description: str) -> dict[str, Any]:
@@ -70,10 +101,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 (FastAPI then leaves out its own English validation-error schema)."""
 
 
-def field_errors(errors: Sequence[Mapping[str, str]]) -> JSONResponse:
-    """A 422 answer in the platform's one shape: `{"detail": [{"field", "message"}, ...]}`."""
+def field_errors(errors: Sequence[Mapping[str, str]], *, status_code: int = 422) -> JSONResponse:
+    """A 422 (or `status_code`) answer in the platform's one shape:
+    `{"detail": [{"field", "message"}, ...]}`."""
     body = ErrorBody(detail=[FieldErrorOut(field=e["field"], message=e["message"]) for e in errors])
-    return JSONResponse(status_code=422, content=body.model_dump())
+    return JSONResponse(status_code=status_code, content=body.model_dump())
 
 
 def install_validation_handler(

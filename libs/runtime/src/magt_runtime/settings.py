@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from magt_runtime.auth import TokenVerifier
+from magt_runtime.auth import DEFAULT_TTL, TokenVerifier
 from magt_runtime.crypto import FieldCipher
 
 
@@ -64,6 +66,19 @@ class ServiceSettings(BaseSettings):
         description="HS256 secret of the platform's bearer tokens (at least 32 characters).",
         repr=False,
     )
+    token_max_lifetime_s: int = Field(
+        default=12 * 3600,
+        ge=60,
+        validation_alias=AliasChoices("token_max_lifetime_s", "MAGT_TOKEN_MAX_LIFETIME_S"),
+        description="Longest lifetime (exp - iat, seconds) a bearer token may have to be accepted.",
+    )
+    case_id_secret: str = Field(
+        default="",
+        validation_alias=AliasChoices("case_id_secret", "MAGT_CASE_ID_SECRET"),
+        description="HMAC secret of the case ids of source documents (`magt_runtime.sagsid`); "
+        "shared by the source adapters, kept stable (a new secret only affects new documents).",
+        repr=False,
+    )
 
     def kafka_client_kwargs(self) -> dict[str, str]:
         """aiokafka client arguments for the cluster's security (empty on a plaintext cluster)."""
@@ -84,7 +99,16 @@ class ServiceSettings(BaseSettings):
         """The bearer-token verifier; a clear error when no secret is configured."""
         if not self.token_secret:
             raise ValueError("MAGT_TOKEN_SECRET is not set: the HTTP API cannot verify callers")
-        return TokenVerifier(self.token_secret)
+        max_lifetime = timedelta(seconds=self.token_max_lifetime_s)
+        return TokenVerifier(
+            self.token_secret, ttl=min(DEFAULT_TTL, max_lifetime), max_lifetime=max_lifetime
+        )
+
+    def case_id_key(self) -> bytes:
+        """The case-id secret; a clear error when none is configured."""
+        if not self.case_id_secret:
+            raise ValueError("MAGT_CASE_ID_SECRET is not set: case ids need a secret")
+        return self.case_id_secret.encode()
 
     def payload_cipher(self) -> FieldCipher:
         """The cipher for sealed payloads; a clear error when no key is configured."""

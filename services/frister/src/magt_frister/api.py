@@ -12,18 +12,34 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from magt_contracts.adgang import Brugerrolle, SagensParter, maa_se_sag, rolle
-from magt_frister.domain import BREACHED, MET, OPEN, RECORDED_BY, STATES, WARNED, utc
+from magt_frister.domain import (
+    BREACHED,
+    MET,
+    OPEN,
+    RECORDED_BY,
+    STATES,
+    WARNED,
+    fulfilment_error,
+    utc,
+)
 from magt_frister.settings import Settings
 from magt_frister.store import FristRow, in_scope_query, now_utc
 from magt_frister.transitions import meet
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import ERROR_RESPONSES, forbidden, principal_dependency
+from magt_runtime.http import (
+    ERROR_RESPONSES,
+    field_errors,
+    forbidden,
+    not_found,
+    principal_dependency,
+)
 
 DEFAULT_STATES = (OPEN, WARNED, BREACHED)
 
@@ -70,6 +86,10 @@ class Opfyldelse(BaseModel):
 
 class OutOfScopeError(Exception):
     """The caller asked for an organisation outside their scope."""
+
+
+class InvalidFulfilmentError(ValueError):
+    """The reported time cannot be when the duty was met (the Danish reason is the message)."""
 
 
 def _parter(row: FristRow) -> SagensParter:
@@ -193,9 +213,14 @@ def record_fulfilment(
         )
         if row is None or not allowed:
             session.commit()
-            if row is None:
+            # Not visible to the caller: the very answer of a deadline that does not exist.
+            if row is None or not maa_se_sag(principal.role, principal.organisation, _parter(row)):
                 return None
             raise OutOfScopeError(deadline_id)
+        fejl = fulfilment_error(row.opened_at, met_at, now)
+        if fejl is not None:
+            session.commit()  # the allowed attempt stays audited
+            raise InvalidFulfilmentError(fejl)
         if row.state != MET:
             meet(session, settings, row, met_at, now)
         session.commit()
@@ -253,14 +278,16 @@ def build_router(
         deadline_id: str,
         body: Opfyldelse,
         principal: Principal = Depends(current),  # noqa: B008
-    ) -> FristUd:
+    ) -> FristUd | JSONResponse:
         """Record that a duty without an event was done: § 141 handleplan, orientation, request."""
         try:
             result = record_fulfilment(engine, settings, principal, deadline_id, body.met_at, now())
         except OutOfScopeError as error:
             raise forbidden() from error
+        except InvalidFulfilmentError as error:
+            return field_errors([{"field": "met_at", "message": str(error)}])
         if result is None:
-            raise HTTPException(404, "Fristen findes ikke.")
+            raise not_found("Fristen findes ikke, eller du har ikke adgang til den.")
         return result
 
     return router

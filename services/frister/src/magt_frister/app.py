@@ -21,7 +21,7 @@ from magt_frister.store import now_utc
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document, install_validation_handler
+from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 
@@ -92,7 +92,7 @@ def create_app(
                 if task is not None:
                     await task
 
-    app = FastAPI(title="Frister", description=DESCRIPTION, lifespan=lifespan)
+    app = api_app(title="Frister", description=DESCRIPTION, lifespan=lifespan)
 
     install_validation_handler(app, request_fejl_dicts)
     app.state.engine = engine

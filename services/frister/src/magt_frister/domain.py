@@ -178,6 +178,20 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a reported fulfilment may lie (the callers' clocks are not ours)."""
+
+
+def fulfilment_error(opened_at: datetime, met_at: datetime, now: datetime) -> str | None:
+    """Why `met_at` cannot be when a duty was met (Danish), or None: a duty is met while its
+    deadline lives, so not before the deadline opened and not after now (plus a small skew)."""
+    if met_at < utc(opened_at):
+        return "Tidspunktet ligger før fristen blev oprettet; angiv hvornår pligten blev opfyldt."
+    if met_at > utc(now) + CLOCK_SKEW:
+        return "Tidspunktet ligger i fremtiden; angiv hvornår pligten blev opfyldt."
+    return None
+
+
 def is_late(due: datetime, met_at: datetime) -> bool:
     """A fulfilment after the due time is late."""
     return utc(met_at) > utc(due)

@@ -34,7 +34,9 @@ from magt_klager.domain import Status, kommando_id
 from magt_klager.settings import Settings
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import ERROR_RESPONSES, principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, not_found, principal_dependency
+
+UKENDT_KLAGE = "Klagen findes ikke, eller du har ikke adgang til den."
 
 
 class _Input(BaseModel):
@@ -104,8 +106,7 @@ def build_router(
     def indgiv(principal: caller, response: Response, body: Annotated[Any, Body()]) -> Any:
         data = valider(KlageInput, body)
         with Session(engine) as session:
-            sag = store.sag(session, case_id=data.case_id)
-            inst = data.institution_id or (sag.institution_id if sag else None)
+            inst = _sagens_tilbud(session, principal, data)
             ok = ka.maa_indgive_klage(
                 principal.role,
                 principal.organisation,
@@ -240,27 +241,61 @@ def build_router(
     return router
 
 
+def _sagens_tilbud(session: Session, principal: Principal, data: KlageInput) -> str | None:
+    """The institution of the complaint; a complaint about a case klager knows is checked
+    against that case's scope like every other write (never the caller's word against it).
+
+    A case of another institution or municipality gets the answer of a case that does not exist
+    (audited); a complaint that names the case's parties wrongly is refused field by field. A
+    complaint about a case klager does not know stands on its own parties.
+    """
+    omfang = store.omfang(session, case_id=data.case_id)
+    if omfang is None:
+        return data.institution_id
+    kommune, inst = omfang
+    if not ka.maa_indgive_klage(
+        principal.role, principal.organisation, handlekommune=kommune, institution_id=inst
+    ):
+        audit.record(
+            session,
+            principal=principal,
+            action="indgiv",
+            resource=f"klage:{data.klage_id}",
+            allowed=False,
+        )
+        session.commit()
+        raise not_found()
+    fejl: list[dict[str, str]] = []
+    if data.handlekommune != kommune:
+        fejl.append({"field": "handlekommune", "message": "Klagen skal have sagens handlekommune."})
+    if data.institution_id is not None and data.institution_id != inst:
+        fejl.append({"field": "institution_id", "message": "Klagen skal angå sagens tilbud."})
+    if fejl:
+        raise HTTPException(422, fejl)
+    return inst
+
+
 def _klage_i_scope(
     session: Session, principal: Principal, klage_id: str, action: str, *, behandle: bool
 ) -> store.KlageRow:
+    """The complaint if the caller may see it (else the same audited 404 as for none), and a
+    403 when they may see it but not take this step."""
     row = store.klage(session, klage_id=klage_id)
-    if row is None:
+    ser = row is not None and ka.maa_se_klage(
+        principal.role,
+        principal.organisation,
+        handlekommune=row.handlekommune,
+        institution_id=row.institution_id,
+    )
+    if row is None or not ser:
         audit.record(
             session, principal=principal, action=action, resource=f"klage:{klage_id}", allowed=False
         )
         session.commit()
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Klagen findes ikke.")
-    if behandle:
-        ok = ka.maa_behandle_klage(
-            principal.role, principal.organisation, handlekommune=row.handlekommune
-        )
-    else:
-        ok = ka.maa_se_klage(
-            principal.role,
-            principal.organisation,
-            handlekommune=row.handlekommune,
-            institution_id=row.institution_id,
-        )
+        raise not_found(UKENDT_KLAGE)
+    ok = not behandle or ka.maa_behandle_klage(
+        principal.role, principal.organisation, handlekommune=row.handlekommune
+    )
     revider(session, principal, action, f"klage:{klage_id}", ok)
     return row
 

@@ -12,6 +12,7 @@ from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
 from magt_contracts.messages import (
     DecisionMade,
+    IncidentRegistered,
     RecordComplaintDecision,
     RecordReconsideration,
     ReportApproved,
@@ -23,7 +24,7 @@ from magt_klager.settings import Settings
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document, install_validation_handler
+from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 
@@ -43,6 +44,7 @@ CONSUMED = (
     topics.RECORD_COMPLAINT_DECISION,
     topics.REPORT_APPROVED,
     topics.DECISION_MADE,
+    topics.INCIDENT_REGISTERED,
 )
 
 
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         (topics.REPORT_APPROVED, ReportApproved, handlers.on_report_approved),
         (topics.DECISION_MADE, DecisionMade, handlers.on_decision_made),
+        (topics.INCIDENT_REGISTERED, IncidentRegistered, handlers.on_incident_registered),
     ]
     for topic, model, handle in abonnementer:
         subscribe(
@@ -87,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with service_running(broker, engine, settings, topics=alle):
             yield
 
-    app = FastAPI(title="Klager", description="Klager over magtanvendelse.", lifespan=lifespan)
+    app = api_app(title="Klager", description="Klager over magtanvendelse.", lifespan=lifespan)
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.messages import (
     DecisionMade,
+    IncidentRegistered,
     RecordComplaintDecision,
     RecordReconsideration,
     ReportApproved,
@@ -57,6 +58,19 @@ class Handlers:
         with Session(self._engine) as session:
             if foerste_gang(session, "report_approved", event.event_id):
                 _gem_sag(session, event)
+            session.commit()
+
+    async def on_incident_registered(self, event: IncidentRegistered) -> None:
+        """Keep whose a registered case is (the scope complaints about it are checked against)."""
+        with Session(self._engine) as session:
+            if foerste_gang(session, "incident_registered", event.event_id):
+                session.merge(
+                    store.SagsomfangRow(
+                        case_id=event.case_id,
+                        handlekommune=event.fakta.handlekommune,
+                        institution_id=event.fakta.institution.institution_id,
+                    )
+                )
             session.commit()
 
     async def on_decision_made(self, event: DecisionMade) -> None:

@@ -121,6 +121,17 @@ class SagRow(SQLModel, table=True):
     opdateret: datetime | None = _tid()
 
 
+class SagsomfangRow(SQLModel, table=True):
+    """Whose a registered case is (IncidentRegistered), before any report is approved: a complaint
+    about it is checked against this scope like every other write."""
+
+    __tablename__ = "klager_sagsomfang"
+
+    case_id: str = Field(primary_key=True)
+    handlekommune: str
+    institution_id: str
+
+
 class AfgoerelseRow(SQLModel, table=True):
     """A municipal decision (DecisionMade): when it was notified, for the complaint window."""
 
@@ -211,3 +222,16 @@ def sager(session: Session, *, handlekommune: str | None = None) -> Sequence[Sag
 def afgoerelse(session: Session, *, afgoerelse_id: str) -> AfgoerelseRow | None:
     """A municipal decision, if it was announced."""
     return session.get(AfgoerelseRow, afgoerelse_id)
+
+
+def omfang(session: Session, *, case_id: str) -> tuple[str, str | None] | None:
+    """(handlekommune, institution) of a case klager knows from the case's own events — the
+    approved report, the registration or the municipal decision — or None."""
+    sag_ = session.get(SagRow, case_id)
+    if sag_ is not None:
+        return sag_.handlekommune, sag_.institution_id
+    registreret = session.get(SagsomfangRow, case_id)
+    if registreret is not None:
+        return registreret.handlekommune, registreret.institution_id
+    afg = session.exec(select(AfgoerelseRow).where(AfgoerelseRow.case_id == case_id)).first()
+    return (afg.kommune, afg.institution_id) if afg is not None else None

@@ -3,7 +3,10 @@
 Scope comes only from `magt_contracts.adgang` (maa_se_sag, maa_se_intern_del, maa_skrive,
 maa_godkende); every read and write, allowed or refused, is written to the audit log in the same
 transaction as its effect. Errors are Danish: 422 with {"detail": [{"field", "message"}]}, 401/403 from
-`magt_runtime.http`, 404 for an unknown case and 409 when the workflow does not allow the step.
+`magt_runtime.http`, 404 for a case that does not exist *or* that the caller may not see (one
+answer for both, so an outsider learns nothing), 403 for a step the caller may not take on a case
+they can see, and 409 when the workflow does not allow the step. A correction naming another
+institution is refused (422) and audited: a case belongs to its institution for life.
 """
 
 from datetime import UTC, date, datetime
@@ -30,7 +33,13 @@ from magt_registrering.handlers import Registrering, Resultat
 from magt_registrering.settings import Settings
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import ERROR_RESPONSES, field_errors, forbidden, principal_dependency
+from magt_runtime.http import (
+    ERROR_RESPONSES,
+    field_errors,
+    forbidden,
+    not_found,
+    principal_dependency,
+)
 
 _TAGS = frozenset(FORM_TYPES)
 _INGEN = "\x00"  # a party no token can name: list probes ask adgang about one party only
@@ -114,10 +123,6 @@ def _konflikt(besked: str) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, besked)
 
 
-def _findes_ikke() -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, "Sagen findes ikke.")
-
-
 def parter(sag: store.Sag) -> adgang.SagensParter:
     """The organisations a case belongs to, for the scope rules."""
     return adgang.SagensParter(
@@ -170,10 +175,11 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
             session.commit()
 
     def hent(session: Session, who: Principal, action: str, case_id: str) -> store.Sag:
+        """The case if the caller may see it; otherwise the same audited 404 as for no case."""
         sag = store.sag(session, case_id)
-        if sag is None:
+        if sag is None or not adgang.maa_se_sag(who.role, who.organisation, parter(sag)):
             log_adgang(session, who, action, case_id, False)
-            raise _findes_ikke()
+            raise not_found()
         return sag
 
     @router.post(
@@ -219,10 +225,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         with Session(engine) as session:
             sag = hent(session, who, "read", case_id)
             p = parter(sag)
-            tilladt = adgang.maa_se_sag(who.role, who.organisation, p)
-            log_adgang(session, who, "read", case_id, tilladt)
-            if not tilladt:
-                raise forbidden()
+            log_adgang(session, who, "read", case_id, True)
             intern = None
             if adgang.maa_se_intern_del(who.role, who.organisation, p):
                 row = store.seneste_intern(session, case_id)
@@ -314,14 +317,15 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
     def ret(who: Caller, case_id: str, rettelse: Rettelse) -> Kvittering | JSONResponse:
         with Session(engine) as session:
             sag = hent(session, who, "correct", case_id)
+            tilladt = adgang.maa_skrive(who.role, who.organisation, sag.institution_id)
             ny_institution = _institution_id(rettelse.form) or sag.institution_id
-            tilladt = all(
-                adgang.maa_skrive(who.role, who.organisation, i)
-                for i in {sag.institution_id, ny_institution}
-            )
-            log_adgang(session, who, "correct", case_id, tilladt)
+            eget = domain.samme_tilbud(sag.institution_id, ny_institution)
+            log_adgang(session, who, "correct", case_id, tilladt and eget)
             if not tilladt:
                 raise forbidden()
+            if not eget:
+                felt = f"form.{domain.FREMMED_TILBUD_FELT}"
+                return _fejl([FeltFejl(field=felt, message=domain.FREMMED_TILBUD)])
             now = datetime.now(UTC)
             cause = uuid4()
             resultat = kerne.ret(
@@ -490,7 +494,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
     def _kvittering(session: Session, resultat: Resultat) -> Kvittering:
         sag = store.sag(session, resultat.case_id)
         if sag is None:  # pragma: no cover - the write above created or found it
-            raise _findes_ikke()
+            raise not_found()
         return Kvittering(
             case_id=sag.case_id,
             version=sag.version,

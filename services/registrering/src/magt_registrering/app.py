@@ -24,7 +24,7 @@ from magt_registrering.settings import Settings
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document, install_validation_handler
+from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ):
             yield
 
-    app = FastAPI(title=TITLE, description=DESCRIPTION, version="1", lifespan=lifespan)
+    app = api_app(title=TITLE, description=DESCRIPTION, version="1", lifespan=lifespan)
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

@@ -8,7 +8,10 @@ from `magt_contracts`; this module only decides what the service does with a for
   straight from registered to approved; a municipal decision is stored, never approved;
 - the form of record is split into its external part (what leaves the institution) and the
   internal supplementary part (never leaves it);
-- event ids are uuid5 of their cause, so a replay produces the same ids.
+- event ids are uuid5 of their cause, so a replay produces the same ids;
+- a case belongs to the institution that registered it, for life: a correction or re-submission
+  naming another institution is refused, whatever door it came through (VAL § 21 makes the
+  institution's leader responsible for its own reports; no other institution may change them).
 """
 
 from __future__ import annotations
@@ -109,6 +112,18 @@ def trin_godkend(status: Status | None, form: AnyForm | None) -> Trin:
     if har_lederdel(form) and status is not Status.LEDER_UDFYLDT:
         return Trin.SENERE
     return Trin.NU
+
+
+FREMMED_TILBUD_FELT = "institution.institution_id"
+FREMMED_TILBUD = (
+    "Sagen tilhører et andet tilbud. Et skema kan ikke rettes af eller flyttes til et andet tilbud; "
+    "indberet episoden som en ny sag fra det rigtige tilbud."
+)
+
+
+def samme_tilbud(sagens_institution: str, ny_institution: str) -> bool:
+    """May a new version naming `ny_institution` be added to a case of `sagens_institution`?"""
+    return ny_institution == sagens_institution
 
 
 def trin_rettelse(status: Status | None) -> Trin:

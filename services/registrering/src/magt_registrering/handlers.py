@@ -57,7 +57,8 @@ from magt_contracts.vaerdier import Indberetningsfakta, Vurdering
 from magt_registrering import domain, store
 from magt_registrering.domain import Status, Trin, Versionsart
 from magt_registrering.settings import Settings
-from magt_runtime import inbox, outbox
+from magt_runtime import audit, inbox, outbox
+from magt_runtime.auth import Principal
 
 log = structlog.get_logger(__name__)
 
@@ -171,6 +172,10 @@ class Registrering:
             return Resultat(case_id, Trin.ALDRIG, errors=tuple(fejl))
         eksisterende = store.sag(session, case_id, for_update=True)
         if eksisterende is not None:
+            if not domain.samme_tilbud(eksisterende.institution_id, _tilbud(form)):
+                return self._fremmed(
+                    session, eksisterende, form, "submit", by or source, cause, now, meld_afvisning
+                )
             return self._genindsend(session, eksisterende, form, cause, now, by)
         pref = self.person(form)
         vurdering, f = self._vurder(session, case_id, form, pref, now)
@@ -304,6 +309,8 @@ class Registrering:
         trin = domain.trin_rettelse(Status(sag.status) if sag else None)
         if sag is None or trin is not Trin.NU:
             return Resultat(case_id, trin)
+        if not domain.samme_tilbud(sag.institution_id, _tilbud(form)):
+            return self._fremmed(session, sag, form, "correct", by, cause, now, meld_afvisning)
         forrige = self.nuvaerende(session, sag)
         ny = domain.behold_lederdel(form, forrige)
         self._ny_formversion(session, sag, ny, forrige, art, by, tidspunkt, reason, cause, now)
@@ -361,6 +368,35 @@ class Registrering:
             event=event,
         )
         log.info("registrering.rejected", case_id=case_id, errors=len(fejl))
+
+    def _fremmed(
+        self,
+        session: Session,
+        sag: store.Sag,
+        form: AnyForm,
+        action: str,
+        by: str,
+        cause: UUID,
+        now: datetime,
+        meld_afvisning: bool,
+    ) -> Resultat:
+        """Refuse a new version from another institution: audited, and told to the source."""
+        fejl = [FeltFejl(field=domain.FREMMED_TILBUD_FELT, message=domain.FREMMED_TILBUD)]
+        kilde = Principal(subject=by, role=f"kilde:{sag.source}", organisation=_tilbud(form))
+        audit.record(session, principal=kilde, action=action, resource=sag.case_id, allowed=False)
+        if meld_afvisning:
+            self._afvis(
+                session,
+                sag.case_id,
+                sag.source,
+                sag.source_ref,
+                fejl,
+                cause,
+                UUID(sag.correlation_id),
+                now,
+            )
+        log.warning("registrering.foreign_institution_refused", case_id=sag.case_id, action=action)
+        return Resultat(sag.case_id, Trin.ALDRIG, errors=tuple(fejl))
 
     def _genindsend(
         self,
@@ -675,6 +711,10 @@ class Registrering:
     def _stage(self, session: Session, sag: store.Sag, event: Event) -> None:
         topic = topics.TOPIC_FOR[type(event)]
         outbox.stage(session, topic=self.settings.topic(topic), key=sag.case_id, event=event)
+
+
+def _tilbud(form: AnyForm) -> str:
+    return str(form.institution.institution_id)
 
 
 def _registreret_af(form: AnyForm) -> str:

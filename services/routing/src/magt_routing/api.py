@@ -17,7 +17,7 @@ from magt_routing import batches, store
 from magt_routing.settings import Settings
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import ERROR_RESPONSES, forbidden, principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, forbidden, not_found, principal_dependency
 
 
 class PlanLinje(BaseModel):
@@ -122,8 +122,8 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
                 session, principal=principal, action="read_plan", resource=case_id, allowed=allowed
             )
             session.commit()
-            if not allowed:
-                raise forbidden()
+            if not allowed:  # no such case, or not the caller's: one answer for both
+                raise not_found()
             lines = [_linje(r) for r in store.plan_of_case(session, case_id)]
         return Plan(case_id=case_id, lines=lines)
 

@@ -35,7 +35,7 @@ from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.deadletter import dead_letter_topic
-from magt_runtime.http import asyncapi_document, install_validation_handler
+from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import relay_running
 from magt_runtime.logging import configure_logging
 from magt_runtime.topics import ensure_topics
@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
             log.info("service.stopped")
 
-    app = FastAPI(title="Magtanvendelse: routing", lifespan=lifespan)
+    app = api_app(title="Magtanvendelse: routing", lifespan=lifespan)
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

@@ -11,8 +11,8 @@ Publishes `StatistikAlert` (`magt.statistik.statistik-alert.v1`) when an institu
 citizen has far more uses of force in a rolling window than its own baseline (`domain.py`
 documents the method); routing sends it to the operator.
 
-Serves (`api.py`): `GET /dashboard` (HTML; token from `?token=` or the `/login` form, kept in a
-cookie), `GET /figurer` and `GET /alarmer` (JSON), `POST/GET /kommentarer` (the operator's
+Serves (`api.py`): `GET /dashboard` (HTML; the token is posted once to the `/login` form and
+kept in a Secure, HttpOnly cookie, never in a URL), `GET /figurer` and `GET /alarmer` (JSON), `POST/GET /kommentarer` (the operator's
 commentary and examples of reduced force, shown in the reports). Every view is scoped with
 `magt_contracts.adgang` roles and audited; views that leave the operator are suppressed with the
 one rule in `domain.undertryk`. `reports.build_report()` writes the quarterly/yearly report as

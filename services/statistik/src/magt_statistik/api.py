@@ -1,20 +1,23 @@
 """statistik's HTTP API: the dashboard, the figures as JSON, alerts and the operator's commentary.
 
 Every endpoint is scoped by `domain.omfang` (magt_contracts.adgang roles) and audited, allowed or
-refused. The dashboard is a browser page: the platform's JWT comes in the query (`?token=`, once;
-it is then kept in an HttpOnly cookie) or from the login form; the JSON endpoints take the bearer
-token (or the same cookie).
+refused. The dashboard is a browser page: the platform's JWT is posted once to the login form and
+then kept in an HttpOnly, Secure, SameSite=Strict cookie (never in a URL: the runtime refuses any
+`?token=`); the JSON endpoints take only the bearer token in the Authorization header. The page
+runs no script and loads its stylesheet from `/dashboard.css`, its charts as SVG images, so it
+renders under the platform's Content-Security-Policy (`magt_runtime.hardening`).
 """
 
+import base64
 from datetime import UTC, datetime
+from importlib.resources import files
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
 import jinja2
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -23,7 +26,7 @@ from magt_contracts.begreber import Regime, Socialtilsyn
 from magt_contracts.errors import danske_fejl, som_dicts
 from magt_runtime import audit
 from magt_runtime.auth import InvalidTokenError, Principal, TokenVerifier
-from magt_runtime.http import ERROR_RESPONSES, field_errors, forbidden
+from magt_runtime.http import ERROR_RESPONSES, field_errors, forbidden, principal_dependency
 from magt_statistik import domain
 from magt_statistik.diagrammer import diagrammer, som_svg
 from magt_statistik.figurer import (
@@ -34,6 +37,7 @@ from magt_statistik.figurer import (
     VURDERING_TEKST,
     Visning,
     indgreb_tekster,
+    udsnit,
     visning,
 )
 from magt_statistik.reports import noegletal, procent
@@ -41,6 +45,7 @@ from magt_statistik.settings import Settings
 from magt_statistik.store import Filtre, Kommentar, alarmer, kommentarer
 
 COOKIE = "magt_statistik_token"
+STYLESHEET = files("magt_statistik").joinpath("static", "dashboard.css").read_text("utf-8")
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -66,16 +71,15 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
     router = APIRouter(responses=ERROR_RESPONSES)
     templates = _jinja()
 
-    def principal_eller_none(
+    principal = principal_dependency(verifier)
+
+    def browserens_kalder(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-        token: Annotated[
-            str | None, Query(description="Platformens token (kun dashboard).")
-        ] = None,
     ) -> Principal | None:
+        """The dashboard's caller: the bearer token, else the login cookie (pages only)."""
         for kandidat in (
             credentials.credentials if credentials else None,
-            token,
             request.cookies.get(COOKIE),
         ):
             if kandidat:
@@ -85,14 +89,16 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
                     continue
         return None
 
-    def principal(
-        p: Annotated[Principal | None, Depends(principal_eller_none)],
-    ) -> Principal:
-        if p is None:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "Log ind: der mangler et gyldigt token."
-            )
-        return p
+    def login_cookie(response: Response, token: str) -> None:
+        response.set_cookie(
+            COOKIE,
+            token,
+            max_age=settings.token_max_lifetime_s,
+            path="/",
+            secure=True,
+            httponly=True,
+            samesite="strict",
+        )
 
     def filtre(
         periode: str | None,
@@ -135,6 +141,8 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
             session.commit()
             if scope is None:
                 raise forbidden()
+            if scope.undertrykt and (fejl := domain.udsnit_fejl(f.periode.art, udsnit(f))):
+                raise HTTPException(422, fejl)
             v = visning(session, scope, f)
             fundne = alarmer(session, scope, f)
             for a in fundne:
@@ -144,8 +152,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
     @router.get("/dashboard", response_class=HTMLResponse, summary="Dashboard (HTML)")
     def dashboard(
         request: Request,
-        caller: Annotated[Principal | None, Depends(principal_eller_none)],
-        token: str | None = None,
+        caller: Annotated[Principal | None, Depends(browserens_kalder)],
         periode: str | None = None,
         regime: str | None = None,
         indgreb: str | None = None,
@@ -174,7 +181,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
             v=v,
             caller=caller,
             noegletal=noegletal(v),
-            diagrammer=[(d.id, d.titel, Markup(som_svg(d.figur))) for d in diagrammer(v)],  # noqa: S704
+            diagrammer=[(d.id, d.titel, _svg_billede(som_svg(d.figur))) for d in diagrammer(v)],
             alarmer=fundne,
             perioder=perioder,
             regimer=REGIME_TEKST,
@@ -187,18 +194,11 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
             procent=procent,
             diskretion=domain.VIST_UNDERTRYKT,
         )
-        response = HTMLResponse(html)
-        if token and _gyldig(token):
-            # Only a token that itself verifies becomes the login cookie (never an unchecked one).
-            response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
-        return response
+        return HTMLResponse(html)
 
-    def _gyldig(token: str) -> bool:
-        try:
-            verifier.verify(token)
-        except InvalidTokenError:
-            return False
-        return True
+    @router.get("/dashboard.css", summary="Dashboardets stylesheet")
+    def stylesheet() -> Response:
+        return Response(STYLESHEET, media_type="text/css")
 
     @router.get("/login", response_class=HTMLResponse, summary="Log ind på dashboardet")
     def login_form() -> HTMLResponse:
@@ -216,13 +216,13 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
             )
             return HTMLResponse(html, status.HTTP_401_UNAUTHORIZED)
         response = RedirectResponse("/dashboard", status.HTTP_303_SEE_OTHER)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
+        login_cookie(response, token)
         return response
 
     @router.get("/logout", summary="Log ud")
     def logout() -> Response:
         response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
-        response.delete_cookie(COOKIE)
+        response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
         return response
 
     @router.get("/figurer", summary="Tallene for en periode og et udsnit (JSON)")
@@ -318,3 +318,9 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
             ]
 
     return router
+
+
+def _svg_billede(svg: str) -> str:
+    """A chart as an image URL: shown by <img>, its SVG styles stay inside the image (the page's
+    CSP allows no inline style) and nothing in it can run as part of the page."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

@@ -14,7 +14,7 @@ from magt_contracts.errors import request_fejl_dicts
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.http import asyncapi_document, install_validation_handler
+from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 from magt_statistik.api import build_router
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         engine.dispose()
 
-    app = FastAPI(title="Magtanvendelse – statistik", lifespan=lifespan)
+    app = api_app(title="Magtanvendelse – statistik", lifespan=lifespan)
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

@@ -1,6 +1,7 @@
 """Charts with matplotlib (object API, no pyplot: safe in a server and in threads).
 
-Every chart draws a `Tabel` after suppression: a suppressed cell is drawn as an empty bar
+Every label is plain text (`parse_math=False`): a data value such as an institution name
+with `$...$` is never parsed as mathtext. Every chart draws a `Tabel` after suppression: a suppressed cell is drawn as an empty bar
 labelled "<5", never with its value.
 """
 
@@ -47,11 +48,13 @@ def soejlediagram(
     """A bar chart of a (suppressed) table; '<5' bars are empty and labelled."""
     fig = Figure(figsize=(7.5, 3.6), dpi=100)
     ax = fig.add_subplot()
-    ax.set_title(titel, fontsize=11, loc="left")
+    ax.set_title(titel, fontsize=11, loc="left", parse_math=False)
     noegler = orden if orden is not None else list(tabel.celler)
     if tabel.udeladt or not noegler:
         besked = "Udeladt (færre end 5)" if tabel.udeladt else "Ingen data i perioden"
-        ax.text(0.5, 0.5, besked, ha="center", va="center", transform=ax.transAxes)
+        ax.text(
+            0.5, 0.5, besked, ha="center", va="center", transform=ax.transAxes, parse_math=False
+        )
         ax.set_axis_off()
         fig.tight_layout()
         return fig
@@ -62,12 +65,21 @@ def soejlediagram(
     positioner = list(range(len(noegler)))
     if vandret:
         bars = ax.barh(positioner, hoejder, color=farver)
-        ax.set_yticks(positioner, [n[:45] for n in navne], fontsize=8)
+        ax.set_yticks(positioner, [n[:45] for n in navne], fontsize=8, parse_math=False)
         ax.invert_yaxis()
     else:
         bars = ax.bar(positioner, hoejder, color=farver)
-        ax.set_xticks(positioner, [n[:18] for n in navne], fontsize=8, rotation=20, ha="right")
-    ax.bar_label(bars, labels=[domain.vis(v) for v in vaerdier], fontsize=8, padding=2)
+        ax.set_xticks(
+            positioner,
+            [n[:18] for n in navne],
+            fontsize=8,
+            rotation=20,
+            ha="right",
+            parse_math=False,
+        )
+    ax.bar_label(
+        bars, labels=[domain.vis(v) for v in vaerdier], fontsize=8, padding=2, parse_math=False
+    )
     ax.margins(x=0.1, y=0.15)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

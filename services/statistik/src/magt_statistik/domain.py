@@ -32,8 +32,25 @@ with no (or less than a window of) earlier reports has the floor rate (no force 
 W-day block since 2000-01-03 that the episode date falls in): it fires at most once per subject
 and block, also when events are redelivered or replayed.
 
-Differencing across separately requested views (a year minus its three shown quarters in other
-requests) is not covered by a per-view rule; see the report's note.
+Differencing across views (issue 13, item 6). Per-view suppression alone is undone by subtracting
+views from each other: a total minus its filtered totals, a year minus its shown quarters, a trend
+whose pattern depends on its sliding window. Suppressed scopes therefore get *fixed published
+aggregates only* (the method of Eurostat's and Danmarks Statistik's guidance on statistical
+disclosure control, as implemented by tau-ARGUS: publish a fixed set of tables, apply primary
+suppression to small cells and secondary (complementary) suppression within every published
+margin, and answer no ad-hoc query), see `udsnit_fejl`:
+
+- no filters (regime, type of intervention, Socialtilsyn, municipality, institution) and no
+  months: only whole years and quarters;
+- the breakdown tables (per intervention, municipality, ...) are published per calendar year only;
+  a year's tables are separate partitions of the same total (or, per intervention, a table with its
+  own published sum), each protected by `undertryk`;
+- quarters are published only as the quarter totals of a calendar year, suppressed once per
+  calendar year with the year's total as the margin (`trend_per_aar`), so a quarter's cell is the
+  same in every view and report, and a quarter view shows exactly that cell as its total;
+- every suppressed view, dashboard and report counts the same population (approved reports).
+The property test `tests/test_differencing.py` checks with exact linear algebra over synthetic
+data that no hidden cell lies in the span of the cells a suppressed role can see.
 """
 
 from __future__ import annotations
@@ -234,6 +251,54 @@ def tabel(
 ) -> Tabel:
     """Suppressed or raw, as the caller's scope says."""
     return undertryk(celler, grupper) if undertrykt else raa_tabel(celler)
+
+
+UDSNIT_FILTRE = ("regime", "indgreb", "socialtilsyn", "kommune", "institution")
+
+
+def udsnit_fejl(art: PeriodeArt, filtre: Mapping[str, str | None]) -> list[dict[str, str]]:
+    """Why a suppressed scope may not ask for this view (field errors in Danish; none: allowed).
+
+    Suppressed scopes get the fixed published tables only (see the module docstring).
+    """
+    fejl = [
+        {
+            "field": navn,
+            "message": "Udsnit kan ikke vælges i tal, der offentliggøres med diskretion: "
+            "de faste tabeller for år og kvartal viser alle fordelinger.",
+        }
+        for navn in UDSNIT_FILTRE
+        if filtre.get(navn)
+    ]
+    if art is PeriodeArt.MAANED:
+        fejl.append(
+            {
+                "field": "periode",
+                "message": "Tal med diskretion offentliggøres kun for hele år og kvartaler, "
+                "ikke for måneder.",
+            }
+        )
+    return fejl
+
+
+def trend_per_aar(per_kvartal: Mapping[str, int]) -> Tabel:
+    """Quarter totals suppressed once per calendar year (the year's total is the margin).
+
+    `per_kvartal` must hold all four quarters of each year. The result's total (the sum over the
+    years) is shown only when every year's total is shown in its own year view.
+    """
+    aar: dict[str, dict[str, int]] = {}
+    for kvartal, antal in per_kvartal.items():
+        aar.setdefault(kvartal[:4], {})[kvartal] = antal
+    celler: dict[str, int | None] = {}
+    total: int | None = 0
+    for kvartal_tal in aar.values():
+        if len(kvartal_tal) != 4:
+            raise ValueError("the trend needs all four quarters of each year")
+        t = undertryk(kvartal_tal)
+        celler |= dict.fromkeys(kvartal_tal, None) if t.udeladt else t.celler
+        total = None if total is None or t.total is None else total + t.total
+    return Tabel(celler, total)
 
 
 def andel(tabel_: Tabel, taeller: Iterable[str], naevner: Iterable[str]) -> float | None:

@@ -2,6 +2,8 @@
 
 Reports, the dashboard and the JSON endpoints all go through `visning()`, which applies
 `domain.undertryk` (via `domain.tabel`) to every table it returns: no other path shows a count.
+A suppressed view is one of the fixed published tables (see domain's docstring): no filters, no
+months, breakdowns per year only, quarters as suppressed once per calendar year.
 """
 
 from __future__ import annotations
@@ -148,6 +150,20 @@ class Visning:
         }
 
 
+UDELADT = Tabel({}, None, udeladt=True)
+
+
+def udsnit(filtre: Filtre) -> dict[str, str | None]:
+    """The ad-hoc filters of a request by name (see `domain.udsnit_fejl`)."""
+    return {
+        "regime": filtre.regime,
+        "indgreb": filtre.indgreb,
+        "socialtilsyn": filtre.socialtilsyn,
+        "kommune": filtre.kommune,
+        "institution": filtre.institution,
+    }
+
+
 def _json(vaerdi: int | None) -> int | str:
     return domain.VIST_UNDERTRYKT if vaerdi is None else vaerdi
 
@@ -167,25 +183,37 @@ def visning(
     """
     u = omfang.undertrykt if undertrykt is None else undertrykt
     vis_inst = (omfang.kolonne is not None) if institutioner is None else institutioner
-    r = raatal(session, omfang, filtre)
+    if u and (fejl := domain.udsnit_fejl(filtre.periode.art, udsnit(filtre))):
+        raise ValueError(fejl[0]["message"])
+    r = raatal(session, omfang, filtre, trend_hele_aar=u)
+    # a suppressed quarter: only its total, as suppressed in its calendar year's quarter table
+    kun_total = u and filtre.periode.art is domain.PeriodeArt.KVARTAL
 
     def tab(celler: dict[str, int], grupper: list[list[str]] | None = None) -> Tabel:
+        if kun_total:
+            return UDELADT
         return domain.tabel(celler, undertrykt=u, grupper=grupper or [])
 
     aar: dict[str, list[str]] = {}
     for kvartal in r.per_kvartal:
         aar.setdefault(kvartal[:4], []).append(kvartal)
+    trend = domain.trend_per_aar(r.per_kvartal) if u else tab(r.per_kvartal, list(aar.values()))
+    if kun_total:
+        kvartal_total = trend.celler[filtre.periode.noegle]
+        total = Tabel({"i alt": kvartal_total}, kvartal_total)
+    else:
+        total = tab({"i alt": r.total})
     per_regime = tab(r.per_regime)
     barn = tab(r.barnets_redegoerelse)
     if u and per_regime.celler.get("val", 0) is None:
         # the children's count is suppressed: this table adds up to it, so it is left out
-        barn = domain.Tabel({}, None, udeladt=True)
+        barn = UDELADT
     return Visning(
         omfang=omfang,
         filtre=filtre,
         undertrykt=u,
-        total=tab({"i alt": r.total}),
-        trend=tab(r.per_kvartal, list(aar.values())),
+        total=total,
+        trend=trend,
         per_maaned=None if u else tab(r.per_maaned),
         per_indgreb=tab(r.per_indgreb),
         per_institution=tab(r.per_institution) if vis_inst or not u else None,

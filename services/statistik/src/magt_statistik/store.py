@@ -392,8 +392,19 @@ def _bool_per(
     return _ja_nej({str(k): int(n) for k, n in session.execute(statement).all()})
 
 
-def raatal(session: Session, omfang: Omfang, filtre: Filtre, *, trend_kvartaler: int = 8) -> Raatal:
-    """Every figure of one view (scope + filters), raw."""
+def raatal(
+    session: Session,
+    omfang: Omfang,
+    filtre: Filtre,
+    *,
+    trend_kvartaler: int = 8,
+    trend_hele_aar: bool = False,
+) -> Raatal:
+    """Every figure of one view (scope + filters), raw.
+
+    The trend is the `trend_kvartaler` quarters up to the period's end, or with `trend_hele_aar`
+    the quarters of the calendar years those quarters fall in (suppression is per calendar year).
+    """
     c = _scope_and_filters(omfang, filtre)
     tal = Raatal()
     tal.total = int(session.exec(select(func.count()).where(_alle(c))).one())
@@ -402,6 +413,9 @@ def raatal(session: Session, omfang: Omfang, filtre: Filtre, *, trend_kvartaler:
     slut_kvartal = f"{filtre.periode.slut.year}-Q{(filtre.periode.slut.month - 1) // 3 + 1}"
     alle = _scope_and_filters(omfang, filtre, med_periode=False)
     noegler = _kvartaler_til(slut_kvartal, trend_kvartaler)
+    if trend_hele_aar:
+        aarene = sorted({int(k[:4]) for k in noegler})
+        noegler = [f"{y}-Q{q}" for y in aarene for q in range(1, 5)]
     per_kv = _per(
         session,
         col(Indberetning.kvartal),
