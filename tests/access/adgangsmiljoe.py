@@ -618,7 +618,9 @@ async def byg_og_saa(navn: str, mappe: Path, *, sender_cert: Path, sender_key: P
     return t
 
 
-SKJULTE_STIER = frozenset({"/health", "/openapi.json", "/docs", "/asyncapi.json", "/redoc"})
+SKJULTE_STIER = frozenset(
+    {"/health", "/ready", "/openapi.json", "/docs", "/asyncapi.json", "/redoc"}
+)
 
 
 def endepunkter(app: FastAPI) -> set[tuple[str, str]]:

@@ -174,9 +174,14 @@ def _open(stack: Stack, envelope: Any, pki: Any) -> tuple[str, dict[str, Any], A
         verify_signature(
             opened.signed_entity, signer_cert_file=pki.sender.cert_file, ca_file=pki.ca_file
         )
-    [(name, attachment)] = opened.attachments.items()
-    assert name.startswith("indberetning-")
-    return rcpt, json.loads(attachment), outer
+    *documents, json_name = opened.attachments  # the form's PDF (when it renders), then the JSON
+    for pdf_name in documents:
+        assert pdf_name.startswith("indberetning-")
+        assert pdf_name.endswith(".pdf")
+        assert opened.attachments[pdf_name].startswith(b"%PDF-")
+    assert json_name.startswith("indberetning-")
+    assert json_name.endswith(".json")
+    return rcpt, json.loads(opened.attachments[json_name]), outer
 
 
 async def test_approval_to_signed_encrypted_mail_with_restarts(

@@ -1,4 +1,5 @@
-"""Services never import each other; contracts import pydantic only; the runtime holds no domain."""
+"""Services never import each other; contracts import pydantic only; the runtime holds no domain;
+the document library renders from the contracts and depends on no service."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ MEMBERS = sorted(
     for pattern in ("services/*/pyproject.toml", "adapters/*/pyproject.toml")
     for p in ROOT.glob(pattern)
 )
-SHARED = {"magt_contracts", "magt_runtime"}
+SHARED = {"magt_contracts", "magt_runtime", "magt_documents"}
 
 
 def _imports(package_dir: Path) -> set[str]:
@@ -73,7 +74,7 @@ def test_a_service_depends_only_on_contracts_and_runtime_of_ours(member: Path) -
         for d in project["dependencies"]
         if d.startswith("magt")
     }
-    assert ours <= {"magt-contracts", "magt-runtime"}
+    assert ours <= {"magt-contracts", "magt-runtime", "magt-documents"}
 
 
 def test_contracts_import_only_pydantic_and_the_standard_library() -> None:
@@ -89,3 +90,8 @@ def test_contracts_import_only_pydantic_and_the_standard_library() -> None:
 def test_runtime_holds_no_domain() -> None:
     ours = {i for i in _imports(ROOT / "libs" / "runtime" / "src") if i.startswith("magt")}
     assert ours == {"magt_runtime"}
+
+
+def test_documents_import_only_contracts_of_ours() -> None:
+    ours = {i for i in _imports(ROOT / "libs" / "documents" / "src") if i.startswith("magt")}
+    assert ours <= {"magt_documents", "magt_contracts"}, f"documents import {ours}"

@@ -82,7 +82,14 @@ async def test_each_role_sees_its_own_scope(client: httpx.AsyncClient) -> None:
 
 async def test_suppressed_views_never_show_a_small_cell(client: httpx.AsyncClient) -> None:
     for role, org in (("national", "dk"), ("kommune", "0101"), ("socialtilsyn", "Syd")):
-        for periode in ("2025", "2025-Q1", "2025-03"):
+        maaned = await client.get("/figurer?periode=2025-03", headers=auth(role, org))
+        assert maaned.status_code == 422  # fixed published tables only: no months, no filters
+        assert "måneder" in str(maaned.json())
+        udsnit = await client.get(
+            "/figurer?periode=2025&indgreb=isolation", headers=auth(role, org)
+        )
+        assert udsnit.status_code == 422
+        for periode in ("2025", "2025-Q1"):
             j = (await client.get(f"/figurer?periode={periode}", headers=auth(role, org))).json()
             assert j["undertrykt"] is True
             text = str(j)

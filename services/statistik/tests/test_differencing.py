@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
@@ -37,12 +37,12 @@ pytestmark = pytest.mark.unit
 SECRET = "differencing-test-secret-0123456789abcdef"
 VERIFIER = TokenVerifier(SECRET)
 KVARTALER = [f"{y}-Q{q}" for y in (2024, 2025) for q in range(1, 5)]
-KOMMUNER = ("0101", "0851", "0751")
+KOMMUNER = ("0851", "0751")
 REGIMER = ("val", "sel")
 INDGREB = ("fysisk_magt", "isolation")
 INDGREBSSAET = ((INDGREB[0],), (INDGREB[1],), INDGREB)
 INSTITUTIONER = {"tilbud-a": ("Nord", "region-nord"), "tilbud-b": ("Syd", "region-syd")}
-PERIODER = ["2024", "2025", *KVARTALER, "2025-03"]
+PERIODER = ["2024", "2025", *KVARTALER[4:], "2025-03"]
 FILTRE: list[tuple[str, str]] = [
     *(("regime", r) for r in REGIMER),
     *(("indgreb", i) for i in INDGREB),
@@ -156,20 +156,21 @@ def ligninger(
         yield celle(omfang, navn, None, vaelg), tabel["total"]
 
 
-def maal(omfang: Callable[[Atom], bool]) -> Iterator[Vektor]:
+def maal(omfang: Callable[[Atom], bool]) -> Iterator[tuple[str, Vektor]]:
     """Every cell any published table could have, in any period and filter."""
     for periode, filter_ in product(PERIODER, [None, *FILTRE]):
 
         def vaelg(atom: Atom, periode: str = periode, filter_: Any = filter_) -> bool:
             return i_periode(atom, periode) and passer(atom, filter_)
 
-        yield celle(omfang, "i alt", None, vaelg)
+        hvor = f"{periode} {filter_}"
+        yield f"i alt {hvor}", celle(omfang, "i alt", None, vaelg)
         for tabel in ("per_indgreb", "per_institution", "per_driftsherre", "per_socialtilsyn"):
             for noegle in {k for a in ATOMER for k in noegler(tabel, a)}:
-                yield celle(omfang, tabel, noegle, vaelg)
+                yield f"{tabel}[{noegle}] {hvor}", celle(omfang, tabel, noegle, vaelg)
         for tabel, alle in (("per_kommune", KOMMUNER), ("per_regime", REGIMER)):
             for noegle in alle:
-                yield celle(omfang, tabel, noegle, vaelg)
+                yield f"{tabel}[{noegle}] {hvor}", celle(omfang, tabel, noegle, vaelg)
 
 
 class Rum:
@@ -258,7 +259,12 @@ ROLLER: list[tuple[str, str, Callable[[Atom], bool]]] = [
 ]
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=6,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     rapporter=st.lists(rapport, min_size=0, max_size=70),
     klump=st.lists(st.sampled_from(ATOMER[:24]), min_size=0, max_size=12),
@@ -298,10 +304,10 @@ def test_no_small_cell_can_be_derived_from_the_views_a_suppressed_role_can_reque
                         if vist == 0:  # counts are not negative: every atom in it is 0
                             for i in vektor:
                                 rum.tilfoej({i: 1})
-                for vektor in maal(omfang):
+                for hvad, vektor in maal(omfang):
                     vaerdi = sum(sandt[i] * n for i, n in vektor.items())
                     if 0 < vaerdi < 5:
-                        assert not rum.indeholder(vektor), (rolle, vaerdi, vektor)
+                        assert not rum.indeholder(vektor), (rolle, hvad, vaerdi)
         finally:
             klient.close()
             engine.dispose()

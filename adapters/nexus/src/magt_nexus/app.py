@@ -25,6 +25,7 @@ from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.readiness import install_readiness, outbox_check
 
 PRODUCED = (topics.SUBMIT_FORM, topics.CORRECT_FORM)
 CONSUMED = (topics.DELIVERY_SENT, topics.REGISTRATION_REJECTED)
@@ -81,6 +82,7 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
                 await asyncio.gather(*tasks, return_exceptions=True)
 
     app = api_app(title="Magtanvendelse: Nexus-adapter", lifespan=lifespan)
+    install_readiness(app, [outbox_check(engine, stale_after_s=settings.outbox_stale_after_s)])
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

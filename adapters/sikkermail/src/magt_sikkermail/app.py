@@ -16,6 +16,7 @@ from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.readiness import install_readiness, outbox_check
 
 from .directory import load_directory
 from .handlers import Handlers
@@ -62,6 +63,7 @@ def create_app(settings: SikkermailSettings | None = None) -> FastAPI:
         engine.dispose()
 
     app = api_app(title="Magtanvendelse: sikker mail og Digital Post", lifespan=lifespan)
+    install_readiness(app, [outbox_check(engine, stale_after_s=settings.outbox_stale_after_s)])
 
     @app.get("/health")
     def health() -> dict[str, str]:

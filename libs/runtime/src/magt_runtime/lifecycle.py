@@ -31,6 +31,7 @@ async def relay_running(
             interval_s=settings.outbox_poll_interval_s,
             limit=settings.outbox_batch_size,
             stop=stop,
+            service=settings.service_name,
         ),
         name=f"{settings.service_name}-outbox-relay",
     )

@@ -5,22 +5,30 @@ commits. The relay claims unsent rows with SELECT ... FOR UPDATE SKIP LOCKED (so
 never publish the same row at once), publishes them through the broker's idempotent producer and
 marks them sent. A crash between publish and mark re-publishes the row: consumers deduplicate by
 event id in their inbox, so the effect stays single.
+
+A row the broker can never take (too large, an invalid topic, unserialisable) is marked dead: a small
+dead letter without the payload goes to the service's DLQ topic and an error is logged for operators.
+Later rows of the same key then continue (the dead row is visible to operators, and holding the key
+forever would stall the case with no way out); retriable failures hold only their own key.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import structlog
+from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordTooLargeError
 from pydantic import BaseModel
 from sqlalchemy import Engine, and_, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from magt_runtime.crypto import FieldCipher
+from magt_runtime.deadletter import DeadLetter, dead_letter_topic
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +51,18 @@ class OutboxRow(SQLModel, table=True):
     headers: str = "{}"
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     sent_at: datetime | None = Field(default=None, index=True)
+    dead_at: datetime | None = Field(default=None, index=True)
+    dead_reason: str | None = None
+
+
+PERMANENT_ERRORS: tuple[type[Exception], ...] = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    InvalidTopicError,
+    TypeError,
+    ValueError,
+)
+"""Publish failures that no retry can cure: the row is dead-lettered instead of retried."""
 
 
 class Publisher(Protocol):
@@ -91,12 +111,13 @@ def claim(session: Session, *, limit: int) -> list[OutboxRow]:
         and_(
             col(earlier.key) == col(OutboxRow.key),
             col(earlier.sent_at).is_(None),
+            col(earlier.dead_at).is_(None),
             col(earlier.id) < col(OutboxRow.id),
         )
     )
     statement = (
         select(OutboxRow)
-        .where(col(OutboxRow.sent_at).is_(None), ~blocked)
+        .where(col(OutboxRow.sent_at).is_(None), col(OutboxRow.dead_at).is_(None), ~blocked)
         .order_by(col(OutboxRow.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -104,8 +125,13 @@ def claim(session: Session, *, limit: int) -> list[OutboxRow]:
     return list(session.exec(statement))
 
 
-async def relay_once(engine: Engine, publisher: Publisher, *, limit: int = 100) -> int:
-    """Publish one batch of unsent rows and mark them sent; return how many were published."""
+async def relay_once(
+    engine: Engine, publisher: Publisher, *, limit: int = 100, service: str = "outbox"
+) -> int:
+    """Publish one batch of unsent rows; return how many were settled (published or dead).
+
+    Rows that can never be published are marked dead and reported on `service`'s DLQ topic.
+    """
     sent = 0
     failed_keys: set[str] = set()
     with Session(engine) as session:
@@ -120,6 +146,11 @@ async def relay_once(engine: Engine, publisher: Publisher, *, limit: int = 100) 
                     key=row.key.encode(),
                     headers=json.loads(row.headers),
                 )
+            except PERMANENT_ERRORS as error:
+                await _dead_letter(publisher, row, error, service=service)
+                session.add(row)
+                sent += 1  # the row is settled: the batch made progress
+                continue
             except Exception as error:
                 # One unpublishable row (a topic lost in a broker restart, ...) must not hold
                 # back every other case: it stays unsent and is tried again on the next pass.
@@ -137,13 +168,52 @@ async def relay_once(engine: Engine, publisher: Publisher, *, limit: int = 100) 
     return sent
 
 
+async def _dead_letter(
+    publisher: Publisher, row: OutboxRow, error: Exception, *, service: str
+) -> None:
+    """Mark `row` dead and publish a payload-free dead letter about it (an operator alert)."""
+    reason = type(error).__name__
+    row.dead_at = datetime.now(UTC)
+    row.dead_reason = reason
+    event_id = json.loads(row.headers).get("event-id", "")
+    summary = json.dumps(
+        {"event_id": event_id, "topic": row.topic, "key": row.key, "size": len(row.payload)}
+    )
+    letter = DeadLetter(
+        service=service,
+        source_topic=row.topic,
+        key_b64=base64.b64encode(row.key.encode()).decode("ascii"),
+        value_b64=base64.b64encode(summary.encode()).decode("ascii"),
+        headers={"outbox-id": str(row.id), "event-id": event_id},
+        reason="failed",
+        error=f"outbox row unpublishable ({reason}); payload of {len(row.payload)} bytes withheld",
+    )
+    log.error(
+        "outbox.dead_lettered",
+        outbox_id=row.id,
+        topic=row.topic,
+        size=len(row.payload),
+        reason=reason,
+    )
+    try:
+        await publisher.publish(letter.model_dump_json().encode(), dead_letter_topic(service))
+    except Exception as dlq_error:  # the row stays dead in the table, visible to readiness
+        log.error("outbox.dead_letter_unpublished", error=type(dlq_error).__name__)
+
+
 async def run_relay(
-    engine: Engine, publisher: Publisher, *, interval_s: float, limit: int, stop: asyncio.Event
+    engine: Engine,
+    publisher: Publisher,
+    *,
+    interval_s: float,
+    limit: int,
+    stop: asyncio.Event,
+    service: str = "outbox",
 ) -> None:
     """Relay until `stop` is set; sleep only when there was nothing to send; survive broker errors."""
     while not stop.is_set():
         try:
-            sent = await relay_once(engine, publisher, limit=limit)
+            sent = await relay_once(engine, publisher, limit=limit, service=service)
         except Exception:
             log.exception("outbox.relay_failed")
             sent = 0
@@ -161,5 +231,13 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
 
 
 def pending(session: Session) -> int:
-    """How many rows wait to be published."""
-    return len(list(session.exec(select(OutboxRow.id).where(col(OutboxRow.sent_at).is_(None)))))
+    """How many rows wait to be published (dead rows excluded)."""
+    statement = select(OutboxRow.id).where(
+        col(OutboxRow.sent_at).is_(None), col(OutboxRow.dead_at).is_(None)
+    )
+    return len(list(session.exec(statement)))
+
+
+def dead(session: Session) -> int:
+    """How many rows were dead-lettered (readiness reports them to operators)."""
+    return len(list(session.exec(select(OutboxRow.id).where(col(OutboxRow.dead_at).is_not(None)))))

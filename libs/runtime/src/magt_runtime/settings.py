@@ -47,6 +47,9 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
     outbox_poll_interval_s: float = Field(default=0.2, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1)
+    outbox_stale_after_s: float = Field(
+        default=60.0, gt=0, description="An unsent outbox row older than this makes /ready 503."
+    )
     payload_keys: str = Field(
         default="",
         validation_alias=AliasChoices("payload_keys", "MAGT_PAYLOAD_KEYS"),

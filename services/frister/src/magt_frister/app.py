@@ -24,6 +24,7 @@ from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.readiness import install_readiness, outbox_check
 
 PRODUCED = [
     topics.DEADLINE_OPENED,
@@ -93,6 +94,7 @@ def create_app(
                     await task
 
     app = api_app(title="Frister", description=DESCRIPTION, lifespan=lifespan)
+    install_readiness(app, [outbox_check(engine, stale_after_s=settings.outbox_stale_after_s)])
 
     install_validation_handler(app, request_fejl_dicts)
     app.state.engine = engine

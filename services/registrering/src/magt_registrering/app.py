@@ -27,6 +27,7 @@ from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.readiness import install_readiness, outbox_check
 
 # One consumer group per consumed topic: several consumers with different subscriptions in ONE
 # group rebalance each other on every start (about 3 s per consumer, measured), while separate
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
 
     app = api_app(title=TITLE, description=DESCRIPTION, version="1", lifespan=lifespan)
+    install_readiness(app, [outbox_check(engine, stale_after_s=settings.outbox_stale_after_s)])
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

@@ -38,6 +38,7 @@ from magt_runtime.deadletter import dead_letter_topic
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import relay_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.readiness import install_readiness, outbox_check
 from magt_runtime.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.info("service.stopped")
 
     app = api_app(title="Magtanvendelse: routing", lifespan=lifespan)
+    install_readiness(app, [outbox_check(engine, stale_after_s=settings.outbox_stale_after_s)])
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

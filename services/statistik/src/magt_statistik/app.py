@@ -17,6 +17,7 @@ from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.readiness import install_readiness, outbox_check
 from magt_statistik.api import build_router
 from magt_statistik.handlers import EVENT_TYPES, Handlers
 from magt_statistik.settings import Settings
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
 
     app = api_app(title="Magtanvendelse – statistik", lifespan=lifespan)
+    install_readiness(app, [outbox_check(engine, stale_after_s=settings.outbox_stale_after_s)])
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

@@ -42,9 +42,10 @@ margin, and answer no ad-hoc query), see `udsnit_fejl`:
 
 - no filters (regime, type of intervention, Socialtilsyn, municipality, institution) and no
   months: only whole years and quarters;
-- the breakdown tables (per intervention, municipality, ...) are published per calendar year only;
-  a year's tables are separate partitions of the same total (or, per intervention, a table with its
-  own published sum), each protected by `undertryk`;
+- the breakdown tables (per municipality, regime, ...) are published per calendar year only;
+  a year's tables are separate partitions of the same total, each protected by `undertryk`; the
+  table per type of intervention counts overlapping sets, so its sum is not published and the
+  overlap it would reveal is protected (`undertryk_overlappende`);
 - quarters are published only as the quarter totals of a calendar year, suppressed once per
   calendar year with the year's total as the margin (`trend_per_aar`), so a quarter's cell is the
   same in every view and report, and a quarter view shows exactly that cell as its total;
@@ -279,6 +280,23 @@ def udsnit_fejl(art: PeriodeArt, filtre: Mapping[str, str | None]) -> list[dict[
             }
         )
     return fejl
+
+
+def undertryk_overlappende(celler: Mapping[str, int], antal: int) -> Tabel:
+    """Cells of overlapping sets (a report can hold several types), `antal` reports in all.
+
+    The cells' sum is not published: with the number of reports it would give the overlap
+    (for two types, the reports with both). Cells of 1-4 are suppressed; when none is and the
+    overlap (sum minus `antal`) is 1-4, the smallest non-zero cell is suppressed as well.
+    """
+    if 0 < antal < GRAENSE:
+        return Tabel({}, None, udeladt=True)
+    skjult = {k for k, v in celler.items() if 0 < v < GRAENSE}
+    overlap = sum(celler.values()) - antal
+    synlige = sorted((v, k) for k, v in celler.items() if v > 0)
+    if not skjult and 0 < overlap < GRAENSE and synlige:
+        skjult.add(synlige[0][1])
+    return Tabel({k: (None if k in skjult else v) for k, v in celler.items()}, None)
 
 
 def trend_per_aar(per_kvartal: Mapping[str, int]) -> Tabel:

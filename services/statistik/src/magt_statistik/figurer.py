@@ -215,7 +215,11 @@ def visning(
         total=total,
         trend=trend,
         per_maaned=None if u else tab(r.per_maaned),
-        per_indgreb=tab(r.per_indgreb),
+        per_indgreb=(
+            domain.undertryk_overlappende(r.per_indgreb, r.total)
+            if u and not kun_total
+            else tab(r.per_indgreb)
+        ),
         per_institution=tab(r.per_institution) if vis_inst or not u else None,
         per_driftsherre=None if u and vis_inst else tab(r.per_driftsherre),
         per_socialtilsyn=None if u and vis_inst else tab(r.per_socialtilsyn),
