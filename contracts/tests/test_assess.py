@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -92,6 +92,28 @@ def test_late_registration_children_24_hours_seed_000(lav: Any) -> None:
     assert "late-registration" in _koder(_vurder(sent))
 
 
+@pytest.mark.parametrize("timer_for_sent", [1, 25, 48, 71])
+def test_2026_registration_25_to_72_hours_late_is_flagged_val_21(
+    lav: Any, timer_for_sent: int
+) -> None:
+    """VAL § 21, stk. 1: registered more than 24 hours after the episode is late, in 2026 too."""
+    start = datetime.fromisoformat("2026-02-10T10:00:00+01:00")
+    registreret = start + timedelta(hours=24 + timer_for_sent)
+    data = lav(
+        "val_indberetning",
+        {
+            "episode.start": start.isoformat(),
+            "episode.slut": (start + timedelta(minutes=5)).isoformat(),
+            "registrering.registreret_tidspunkt": registreret.isoformat(),
+            "leder.godkendt_tidspunkt": (registreret + timedelta(hours=1)).isoformat(),
+        },
+    )
+    v = assess(parse_form(data), now=registreret + timedelta(days=1))
+    late = [f for f in v.flags if f.code == "late-registration"]
+    assert late
+    assert late[0].source.startswith("VAL § 21, stk. 1")
+
+
 def test_crime_suspected_flagged_seed_000(lav: Any) -> None:
     assert "crime-suspected" in _koder(
         _vurder(lav("val_indberetning", {"mistanke_om_strafbart_forhold": True}))
@@ -150,6 +172,17 @@ def test_noedvaerge_needs_police_report_never_approvable_seed_004(lav: Any) -> N
     assert v.allowed is Udfald.NOT_ALLOWED
 
 
+def test_noedvaerge_reported_to_the_police_needs_no_police_report(lav: Any) -> None:
+    """Straffeloven § 13 / SEL § 136: nødværge is registered; a report already made settles it."""
+    data = lav("skema_1a", {"indgreb": "noedvaerge", "hygiejnesituation": None})
+    anmeldt = _vurder({**data, "politianmeldt": True})
+    assert "police-report-needed" not in _koder(anmeldt)
+    assert anmeldt.allowed is not Udfald.NOT_ALLOWED
+    assert "police-report-needed" in _koder(_vurder({**data, "politianmeldt": False}))
+    noedret = _vurder({**data, "indgreb": "noedret", "politianmeldt": True})
+    assert "police-report-needed" not in _koder(noedret)
+
+
 def test_without_legal_basis_not_allowed_seed_004(lav: Any) -> None:
     assert "not-allowed-intervention" in _koder(
         _vurder(lav("skema_1a", {"indgreb": "uden_hjemmel", "hygiejnesituation": None}))
@@ -196,3 +229,25 @@ def test_modulus11_only_warns_spec_6(lav: Any) -> None:
     v = _vurder(lav("val_indberetning"))
     assert any(f.code == "cpr-modulus11" and f.severity == "warning" for f in v.flags)
     assert v.allowed is Udfald.ALLOWED
+
+
+@pytest.mark.parametrize("kode", ["tilbageholdelse_delvis_lukket", "fastholdelse_delvis_lukket"])
+def test_val_12_13_at_a_delvis_lukket_institution_is_allowed(lav: Any, kode: str) -> None:
+    """VAL §§ 12-13: tilbageholdelse and fastholdelse at a delvis lukket døgninstitution."""
+    data = lav(
+        "val_indberetning",
+        {"indgreb": [kode], "institution.art": "delvis_lukket_doegninstitution"},
+    )
+    v = _vurder(data)
+    assert "outside-partly-closed" not in _koder(v)
+    assert v.allowed is Udfald.ALLOWED
+    assert v.klassifikation is not None
+    assert v.klassifikation.indgreb == [kode]
+
+
+def test_val_12_outside_a_delvis_lukket_institution_is_not_allowed(lav: Any) -> None:
+    """VAL § 12, stk. 1: tilbageholdelse only at a delvis lukket institution or afdeling."""
+    v = _vurder(lav("val_indberetning", {"indgreb": ["tilbageholdelse_delvis_lukket"]}))
+    (f,) = [f for f in v.flags if f.code == "outside-partly-closed"]
+    assert f.source == "VAL § 12, stk. 1"
+    assert v.allowed is Udfald.NOT_ALLOWED

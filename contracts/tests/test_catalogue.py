@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from magt_contracts.begreber import Region
 from magt_contracts.catalogue import byg_katalog, standard_katalog
 from magt_contracts.catalogue.kommuner import KOMMUNER, kommune
-from magt_contracts.catalogue.model import Begraensning, Beslutter, Enhed
-from magt_contracts.catalogue.val import KLAGEALDER_12_FRA, VAL_72_TIMER_FRA
+from magt_contracts.catalogue.model import (
+    Begraensning,
+    Beslutter,
+    Enhed,
+    Formversion,
+    Fristregel,
+    Indgrebstype,
+    Talregel,
+    Varighed,
+)
 
 pytestmark = pytest.mark.unit
 KAT = standard_katalog()
@@ -53,10 +61,15 @@ def test_region_is_data_not_a_code_range_spec_5(kode: str, navn: str, region: Re
 
 
 def test_every_rule_has_a_source_and_a_valid_period() -> None:
-    regler = [*KAT.indgreb, *KAT.frister, *KAT.tal, *KAT.formversioner]
+    regler: list[Indgrebstype | Fristregel | Talregel | Formversion] = [
+        *KAT.indgreb,
+        *KAT.frister,
+        *KAT.tal,
+        *KAT.formversioner,
+    ]
     for r in regler:
-        assert r.kilde.dokument
-        assert r.kilde.afsnit
+        assert r.kilde.akt.titel
+        assert r.kilde.paragraf
         assert r.valid_to is None or r.valid_to >= r.valid_from
 
 
@@ -68,7 +81,9 @@ def test_exactly_one_rule_per_key_on_any_date(dag: date) -> None:
         KAT.tal_regel(noegle, dag)
 
 
-def test_val_interventions_and_limits_seed_000() -> None:
+def test_val_interventions_and_limits_val_8_to_21() -> None:
+    """VAL § 21, stk. 1: every intervention under §§ 8-14, 16 and 19, and i øvrigt."""
+
     def typ(kode: str) -> frozenset[Begraensning]:
         t = KAT.indgrebstype("val", kode, date(2025, 1, 1))
         assert t is not None
@@ -77,7 +92,10 @@ def test_val_interventions_and_limits_seed_000() -> None:
     assert KAT.indgrebskoder("val") == {
         "afvaergehjaelp", "fysisk_magt", "tilbagefoering", "tilbageholdelse", "isolation",
         "undersoegelse_grund", "undersoegelse_besoeg", "kommunikation", "oevrig",
+        "tilbageholdelse_delvis_lukket", "fastholdelse_delvis_lukket",
     }  # fmt: skip
+    assert Begraensning.KUN_DELVIS_LUKKET in typ("tilbageholdelse_delvis_lukket")
+    assert Begraensning.KUN_DELVIS_LUKKET in typ("fastholdelse_delvis_lukket")
     assert Begraensning.KUN_SIKRET in typ("isolation")
     assert Begraensning.KUN_SIKRET in typ("undersoegelse_besoeg")
     assert Begraensning.KUN_SIKRET not in typ("undersoegelse_grund")
@@ -113,22 +131,23 @@ def test_sel_interventions_who_decides_seed_004(
     assert (t.paragraf, t.kapitel, t.beslutter) == (paragraf, kapitel, beslutter)
 
 
-def test_registration_deadline_24h_then_72h_from_effective_date_seed_000_002() -> None:
-    assert VAL_72_TIMER_FRA is not None
-    foer = KAT.frist("val.registrering", VAL_72_TIMER_FRA - timedelta(days=1)).varighed
-    efter = KAT.frist("val.registrering", VAL_72_TIMER_FRA).varighed
-    assert (foer.antal, foer.enhed, efter.antal) == (24, Enhed.TIMER, 72)
+def test_children_registration_stays_24_hours_no_act_dates_a_change() -> None:
+    """VAL § 21, stk. 1: registration within 24 hours; no act dates a change to 72 hours."""
+    for dag in (date(2025, 12, 31), date(2026, 1, 1), date(2026, 6, 1), date(2099, 1, 1)):
+        regel = KAT.frist("val.registrering", dag)
+        assert (regel.varighed.antal, regel.varighed.enhed) == (24, Enhed.TIMER)
+        assert regel.kilde.henvisning == "VAL § 21, stk. 1 og 5"
+    assert len([r for r in KAT.frister if r.noegle == "val.registrering"]) == 1
 
 
-def test_72h_date_is_configurable_and_can_be_absent_seed_002() -> None:
-    assert (
-        byg_katalog(val_72_timer_fra=None)
-        .frist("val.registrering", date(2099, 1, 1))
-        .varighed.antal
-        == 24
+def test_a_change_applies_from_the_amending_acts_date() -> None:
+    """VAL § 21: a changed registration deadline applies from its effective date only."""
+    kilde = KAT.frist("val.registrering", date(2026, 1, 1)).kilde
+    kat = byg_katalog().lovaendring(
+        Fristregel("val.registrering", Varighed(72, Enhed.TIMER), kilde, date(2027, 7, 1))
     )
-    kat = byg_katalog(val_72_timer_fra=date(2025, 7, 1))
-    assert kat.frist("val.registrering", date(2025, 7, 1)).varighed.antal == 72
+    assert kat.frist("val.registrering", date(2027, 6, 30)).varighed.antal == 24
+    assert kat.frist("val.registrering", date(2027, 7, 1)).varighed.antal == 72
 
 
 def test_adult_deadlines_seed_003_004() -> None:
@@ -142,9 +161,12 @@ def test_adult_deadlines_seed_003_004() -> None:
     assert KAT.tal_regel("sel.hygiejne_max_uden_afgoerelse", dag).vaerdi == 1
 
 
-def test_child_complaint_age_15_before_12_after_seed_000_002() -> None:
-    assert KAT.tal_regel("val.klagealder", KLAGEALDER_12_FRA - timedelta(days=1)).vaerdi == 15
-    assert KAT.tal_regel("val.klagealder", KLAGEALDER_12_FRA).vaerdi == 12
+def test_child_complaint_age_is_12_from_val_23_stk_1() -> None:
+    """VAL § 23, stk. 1: placed children who have turned 12 may complain (the act's own age)."""
+    for dag in (date(2017, 1, 1), date(2023, 6, 1), date(2024, 1, 1), date(2026, 1, 1)):
+        regel = KAT.tal_regel("val.klagealder", dag)
+        assert regel.vaerdi == 12
+        assert regel.kilde.henvisning == "VAL § 23, stk. 1"
 
 
 def test_adult_form_versions_changed_1_january_2025_spec_6() -> None:

@@ -1,4 +1,4 @@
-"""deadlines(): every deadline of SPEC.md, in Europe/Copenhagen, DST-safe."""
+"""deadlines(): every legal deadline, in Europe/Copenhagen, DST-safe."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ def test_children_registration_24h_handlekommune_month_end_seed_000(lav: Any) ->
     assert f["kopi_socialtilsyn"] == T("2025-03-31T23:59:59+02:00")
 
 
-def test_children_72h_from_effective_date_seed_002(lav: Any) -> None:
+def test_children_24h_holds_in_2026_val_21(lav: Any) -> None:
+    """VAL § 21: registration within 24 hours in 2026 too (no act dates a change)."""
     data = lav(
         "val_indberetning",
         {
@@ -45,7 +46,7 @@ def test_children_72h_from_effective_date_seed_002(lav: Any) -> None:
             "leder.godkendt_tidspunkt": "2026-01-06T13:00:00+01:00",
         },
     )
-    assert _frister(data)["registrering"] == T("2026-01-08T10:00:00+01:00")
+    assert _frister(data)["registrering"] == T("2026-01-06T10:00:00+01:00")
 
 
 def test_24_hours_across_dst_is_elapsed_time_spec_time(lav: Any) -> None:

@@ -91,3 +91,17 @@ def test_cli_missing_file_and_bad_clock(tmp_path: Path) -> None:
     res = CliRunner().invoke(_app(), ["explain", str(EXAMPLES / "skema_3.json"), "--now", "i går"])
     assert res.exit_code == 1
     assert "ISO" in res.output
+
+
+def test_cli_pretty_shows_aflastning_reported_as_oevrig(tmp_path: Path) -> None:
+    """VAL § 21, stk. 1: `magt explain` shows force in aflastning reported as i øvrigt."""
+    data = json.loads((EXAMPLES / "val_indberetning.json").read_text(encoding="utf-8"))
+    data["institution"]["art"] = "aflastning"
+    fil = tmp_path / "aflastning.json"
+    fil.write_text(json.dumps(data), encoding="utf-8")
+    res = CliRunner().invoke(_app(), ["explain", str(fil), "--pretty"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    assert "Indberettes som: oevrig" in res.output
+    assert "VAL § 2, stk. 1" in res.output
+    ud = json.loads(CliRunner().invoke(_app(), ["explain", str(fil)]).output)
+    assert ud["assessment"]["klassifikation"]["indgreb"] == ["oevrig"]

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from magt_contracts.catalogue import standard_katalog
 from magt_contracts.catalogue.klager import KLAGEBERETTIGEDE_VOKSNE
 from magt_contracts.catalogue.model import Talregel
-from magt_contracts.catalogue.val import KLAGEALDER_12_FRA
 from magt_contracts.messages import DecisionMade, SubmitComplaint
 from magt_contracts.rules import klageadgang as ka
 from magt_contracts.rules.deadlines import deadlines
@@ -57,18 +56,19 @@ def test_representative_dismissed_only_when_the_citizen_is_known_to_be_able() ->
     assert vurder(borger_kan_selv_klage=True).udfald is ka.Udfaldstype.MODTAGET
 
 
-def test_child_age_follows_the_rule_in_force_on_the_complaint_date() -> None:
-    foer = datetime.combine(KLAGEALDER_12_FRA - timedelta(days=1), NU.timetz())
-    efter = datetime.combine(KLAGEALDER_12_FRA, NU.timetz())
+def test_a_13_year_olds_complaint_in_2023_is_received_val_23_stk_1() -> None:
+    """VAL § 23, stk. 1: a placed child who has turned 12 may complain (2023 included)."""
     barn = {"klagetype": "val_magtanvendelse", "klager_rolle": "barn"}
-    assert vurder(**barn, klager_alder=13, modtaget=foer).udfald is ka.Udfaldstype.AFVIST
-    assert vurder(**barn, klager_alder=15, modtaget=foer).udfald is ka.Udfaldstype.MODTAGET
-    assert vurder(**barn, klager_alder=12, modtaget=efter).udfald is ka.Udfaldstype.MODTAGET
-    under = vurder(**barn, klager_alder=11, modtaget=efter)
+    i_2023 = T("2023-05-10T09:00:00+02:00")
+    tretten = vurder(**barn, klager_alder=13, modtaget=i_2023)
+    assert tretten.udfald is ka.Udfaldstype.MODTAGET
+    assert vurder(**barn, klager_alder=12, modtaget=i_2023).udfald is ka.Udfaldstype.MODTAGET
+    under = vurder(**barn, klager_alder=11, modtaget=i_2023)
     assert under.udfald is ka.Udfaldstype.AFVIST
     assert "fra 12 år" in under.grund
-    assert vurder(**barn, modtaget=efter).udfald is ka.Udfaldstype.AFVIST  # age unknown
-    assert ka.klagealder(KLAGEALDER_12_FRA) == 12
+    assert under.kilde == "VAL § 23, stk. 1"
+    assert vurder(**barn, modtaget=i_2023).udfald is ka.Udfaldstype.AFVIST  # age unknown
+    assert ka.klagealder(date(2023, 5, 10)) == 12
 
 
 def test_a_law_change_to_age_10_is_a_new_rule_in_the_catalogue() -> None:

@@ -1,6 +1,6 @@
 """CPR numbers: format, real date, century from the 7th digit; modulus 11 only warns; pseudonyms.
 
-Sources: SPEC.md section 6 (CPR numbers), the CPR Office's century table (7th digit with the year).
+Sources: CPR-loven § 3 (the personnummer), the CPR Office's century table (7th digit with the year).
 Numbers issued since 2007 may fail modulus 11, so the check is a warning, never an error.
 """
 

@@ -78,11 +78,22 @@ class Udfald(StrEnum):
     NEEDS_DECISION = "needs-decision"
 
 
+class Klassifikation(Part):
+    """The interventions as the law classifies them (reported and counted), and what was ticked."""
+
+    indgreb: list[str] = Field(description="Indgrebene, som loven klassificerer dem.")
+    afkrydset: list[str] = Field(description="Indgrebene, som personalet krydsede af.")
+    kilde: str = Field(default="", description="Reglen bag en ændret klassifikation.")
+
+
 class Vurdering(Part):
     """The assessment: allowed / not allowed / needs a decision, with flags. Never a refusal."""
 
     allowed: Udfald
     flags: list[Flag] = Field(default_factory=list)
+    klassifikation: Klassifikation | None = Field(
+        default=None, description="Børneskemaets indgreb, som loven klassificerer dem."
+    )
 
 
 class TilbudInfo(Part):
@@ -110,7 +121,13 @@ class Indberetningsfakta(Part):
     socialtilsyn: Socialtilsyn = Field(description="Tilsynet, der fører tilsyn med tilbuddet.")
     handlekommune: str = Field(examples=["0851"])
     person_ref: PersonRef
-    indgreb: list[str] = Field(examples=[["fysisk_magt"]])
+    indgreb: list[str] = Field(
+        examples=[["fysisk_magt"]], description="Indgrebene, som loven klassificerer dem."
+    )
+    indgreb_afkrydset: list[str] | None = Field(
+        default=None,
+        description="Indgrebene, som personalet krydsede af, når de er omklassificeret.",
+    )
     episode_start: AwareDatetime | None = None
     registreret: AwareDatetime
     godkendt: AwareDatetime | None = None

@@ -76,8 +76,14 @@ def _vis(resultat: dict[str, Any]) -> None:
     console.print(
         f"[bold]Vurdering:[/bold] {_UDFALD.get(vurdering['allowed'], vurdering['allowed'])}"
     )
-    flag = [(f["code"], f["severity"], f["message"]) for f in vurdering["flags"]]
-    console.print(_tabel("Bemærkninger", ("Kode", "Alvor", "Forklaring"), flag))
+    klassifikation = vurdering.get("klassifikation")
+    if klassifikation and klassifikation["indgreb"] != klassifikation["afkrydset"]:
+        console.print(
+            f"[bold]Indberettes som:[/bold] {', '.join(klassifikation['indgreb'])} "
+            f"(afkrydset: {', '.join(klassifikation['afkrydset'])}; {klassifikation['kilde']})"
+        )
+    flag = [(f["code"], f["severity"], f["message"], f["source"]) for f in vurdering["flags"]]
+    console.print(_tabel("Bemærkninger", ("Kode", "Alvor", "Forklaring", "Kilde"), flag))
     modtagere = [
         (m["role"], m["id"], m["when"]["kind"], m["when"]["due"]) for m in resultat["recipients"]
     ]

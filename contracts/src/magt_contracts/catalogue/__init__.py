@@ -16,6 +16,7 @@ from magt_contracts.catalogue.model import (
     Formversion,
     Fristregel,
     Indgrebstype,
+    Pligt,
     Talregel,
     gaeldende,
 )
@@ -33,6 +34,7 @@ class Katalog:
     formversioner: tuple[Formversion, ...]
     vaertskommuner: tuple[socialtilsyn.Vaertskommune, ...]
     specialomraader: tuple[socialtilsyn.Specialomraade, ...]
+    pligter: tuple[Pligt, ...] = ()
 
     def frist(self, noegle: str, paa: date) -> Fristregel:
         """The deadline rule `noegle` in force on `paa`."""
@@ -94,12 +96,11 @@ def _en(regler: list[R], noegle: str, paa: date) -> R:
     return regler[0]
 
 
-def byg_katalog(*, val_72_timer_fra: date | None = val.VAL_72_TIMER_FRA) -> Katalog:
-    """Build the catalogue; `val_72_timer_fra` dates the children's 72-hour deadline (None: never)."""
+def byg_katalog() -> Katalog:
+    """Build the catalogue from the act tables; a law change is `Katalog.lovaendring`."""
     return Katalog(
         indgreb=(*val.INDGREB, *sel.INDGREB),
         frister=(
-            *val.registreringsfrister(val_72_timer_fra),
             *val.FRISTER,
             *sel.FRISTER,
             *klager.FRISTER,
@@ -108,6 +109,7 @@ def byg_katalog(*, val_72_timer_fra: date | None = val.VAL_72_TIMER_FRA) -> Kata
         formversioner=(*val.FORMVERSIONER, *sel.FORMVERSIONER, *sel.AFGOERELSE_VERSIONER),
         vaertskommuner=socialtilsyn.VAERTSKOMMUNER,
         specialomraader=socialtilsyn.SPECIALOMRAADER,
+        pligter=(*val.PLIGTER, *sel.PLIGTER),
     )
 
 

@@ -1,45 +1,45 @@
 """Complaints, as data.
 
-Rules and sources (seed 003 "Klageprocedurer og lederens orienteringspligt"; SPEC.md 2):
-- a decision (pre-approval, move) may be complained of within 4 weeks of notification;
-- the municipality must reconsider within 4 weeks; if upheld, forwarded to Ankestyrelsen;
-- staff's acute force: to the handlekommune's kommunalbestyrelse, with no deadline;
-- force used under a pre-approval cannot be complained of as such: the complaint is about the
-  decision (the platform redirects it);
-- who may complain: the citizen, or relatives, guardian, fremtidsfuldmægtig or representative.
+Rules and sources:
+- a decision may be complained of within 4 weeks of notification (retssikkerhedsloven § 67,
+  stk. 1; for VAL also VAL § 23, stk. 4);
+- the municipality reconsiders within 4 weeks; if upheld, forwarded to Ankestyrelsen
+  (retssikkerhedsloven § 66, stk. 1);
+- staff's force under chapter 24 is complained of to the kommunalbestyrelse, with no deadline;
+  force used under a decision is complained of through that decision (SEL § 137);
+- who may complain: the citizen, or a spouse, relative, guardian or another representative when
+  the citizen cannot complain (SEL § 134, stk. 3, and § 137).
 """
 
 from __future__ import annotations
 
 from magt_contracts.catalogue.model import (
     FOER_KILDERNE,
-    SEED_NYBORG,
+    RETSSIKKERHEDSLOVEN,
+    SEL,
     Enhed,
     Fristregel,
     Kilde,
     Varighed,
 )
 
-_KLAGE = "Klageprocedure ifm. klager over Magtanvendelsesudvalgets afgørelser"
 FRISTER: tuple[Fristregel, ...] = (
     Fristregel(
         "klage.klagefrist_afgoerelse",
         Varighed(4, Enhed.UGER),
-        Kilde(SEED_NYBORG, f"{_KLAGE}, pkt. 1: senest 4 uger efter"),
+        Kilde(RETSSIKKERHEDSLOVEN, "67", "1"),
         FOER_KILDERNE,
     ),
     Fristregel(
         "klage.genvurdering",
         Varighed(4, Enhed.UGER),
-        Kilde(SEED_NYBORG, f"{_KLAGE}, pkt. 3: inden 4 uger at vurdere sagen igen"),
+        Kilde(RETSSIKKERHEDSLOVEN, "66", "1"),
         FOER_KILDERNE,
     ),
 )
 
-KLAGE_AKUT_INGEN_FRIST = Kilde(
-    SEED_NYBORG, "Orienteringspligt og klageprocedure ifm. personalets magtindgreb, pkt. 4"
-)
+KLAGE_AKUT_INGEN_FRIST = Kilde(SEL, "137")
 KLAGEBERETTIGEDE_VOKSNE = frozenset(
     {"borger", "paaroerende", "vaerge", "fremtidsfuldmaegtig", "repraesentant"}
 )
-KLAGEBERETTIGEDE_KILDE = Kilde(SEED_NYBORG, f"{_KLAGE}, pkt. 2: klageberettiget er borgeren ...")
+KLAGEBERETTIGEDE_KILDE = Kilde(SEL, "134", "3")

@@ -1,8 +1,8 @@
 """All 98 Danish municipalities with code, name and region (kommunalreformen, 1 January 2007).
 
-Source: SPEC.md section 5 (never derive a region from a code's number range: Horsens 0615 and
-Hedensted 0766 lie in Midtjylland, Morsø 0773 and Thisted 0787 in Nordjylland); the list itself is
-Danmarks Statistik's municipality classification (public, stable since 2007).
+Source: Danmarks Statistik's municipality classification, public and stable since 2007. Never
+derive a region from a code's number range: Horsens 0615 and Hedensted 0766 lie in Midtjylland,
+Morsø 0773 and Thisted 0787 in Nordjylland.
 """
 
 from __future__ import annotations

@@ -8,23 +8,86 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
-SEED_VAL_NORD = "000_663d8b4fe2607274.txt"
-SEED_REGION_MIDT = "001_bd6863583311b29d.txt"
-SEED_BOERNERAADET = "002_2ae0f8bba9c60e42.txt"
-SEED_NYBORG = "003_6e2a4e13e5e56770.txt"
-SEED_SOCIALSTYRELSEN = "004_658819f2ec5f5080.txt"
-SPEC = "SPEC.md"
+
+class Aktart(StrEnum):
+    """The kind of legal act a rule comes from."""
+
+    LOV = "lov"
+    BEKENDTGOERELSE = "bekendtgoerelse"
+
+
+_MAANEDER = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Retsakt:
+    """An act or executive order: short name, title and (for an executive order) number and date."""
+
+    kort: str
+    titel: str
+    art: Aktart = Aktart.LOV
+    nr: int | None = None
+    dato: date | None = None
+
+    def __str__(self) -> str:
+        if self.nr is None or self.dato is None:
+            return self.titel
+        dag = f"{self.dato.day}. {_MAANEDER[self.dato.month - 1]} {self.dato.year}"
+        art = "bekendtgørelse" if self.art is Aktart.BEKENDTGOERELSE else "lovbekendtgørelse"
+        return f"{self.titel}, {art} nr. {self.nr} af {dag}"
 
 
 @dataclass(frozen=True)
 class Kilde:
-    """Where a rule comes from: a seed document (or SPEC.md) and a section in it."""
+    """Where a rule comes from: an act's paragraph and stk., and the executive order filling it in.
 
-    dokument: str
-    afsnit: str
+    `paragraf` is the act's paragraph ("21", "124 c"); `stk` its subsection(s) ("1", "2-5"), or
+    None for the whole paragraph; `bekendtgoerelse` the executive order issued under it that sets
+    the detail (a period, a form), with its number and date.
+    """
+
+    akt: Retsakt
+    paragraf: str
+    stk: str | None = None
+    bekendtgoerelse: Retsakt | None = None
+
+    @property
+    def henvisning(self) -> str:
+        """The short citation: 'VAL § 21, stk. 1'."""
+        stk = f", stk. {self.stk}" if self.stk else ""
+        return f"{self.akt.kort} § {self.paragraf}{stk}"
 
     def __str__(self) -> str:
-        return f"{self.dokument}: {self.afsnit}"
+        if self.bekendtgoerelse is None:
+            return self.henvisning
+        return f"{self.henvisning}; {self.bekendtgoerelse}"
+
+
+VAL = Retsakt(
+    "VAL", "Lov om voksenansvar for anbragte børn og unge", Aktart.LOV, 1006, date(2024, 8, 30)
+)
+SEL = Retsakt("SEL", "Lov om social service", Aktart.LOV, 155, date(2025, 2, 11))
+SOCIALTILSYNSLOVEN = Retsakt(
+    "Socialtilsynsloven", "Lov om socialtilsyn", Aktart.LOV, 236, date(2025, 2, 25)
+)
+RETSSIKKERHEDSLOVEN = Retsakt(
+    "Retssikkerhedsloven", "Lov om retssikkerhed og administration på det sociale område"
+)
+STRAFFELOVEN = Retsakt("Straffeloven", "Straffeloven")
+CPR_LOVEN = Retsakt("CPR-loven", "Lov om Det Centrale Personregister")
+CPR_KILDE = Kilde(CPR_LOVEN, "3")
+"""The personnummer (the modulus 11 check is only a warning: not every number passes it)."""
+VOKSENANSVARSBEKENDTGOERELSEN = Retsakt(
+    "Voksenansvarsbekendtgørelsen",
+    "Bekendtgørelse om voksenansvar for anbragte børn og unge",
+    Aktart.BEKENDTGOERELSE,
+    980,
+    date(2025, 6, 30),
+)
+"""The executive order under VAL §§ 21, stk. 5, and 23, stk. 8 (registration, reporting, forms)."""
 
 
 class Gyldig(Protocol):
@@ -97,6 +160,7 @@ class Begraensning(StrEnum):
     """A limit on an intervention type."""
 
     KUN_SIKRET = "kun_sikret_doegninstitution"
+    KUN_DELVIS_LUKKET = "kun_delvis_lukket_doegninstitution"
     KUN_STRAFFERETLIG_ANBRINGELSE = "kun_strafferetlig_anbringelse"
     IKKE_TILLADT = "ikke_tilladt"
     KUN_HYGIEJNESITUATIONER = "kun_hygiejnesituationer"
@@ -133,6 +197,17 @@ class Indgrebstype:
 
 
 @dataclass(frozen=True)
+class Pligt:
+    """A duty the assessment checks or a classification it makes, with no period or number."""
+
+    noegle: str
+    kilde: Kilde
+    goer: str
+    valid_from: date = date(2000, 1, 1)
+    valid_to: date | None = None
+
+
+@dataclass(frozen=True)
 class Formversion:
     """A version of an official form and when it may be used."""
 
@@ -143,5 +218,5 @@ class Formversion:
     valid_to: date | None = None
 
 
-# Rules in force before the seeds were written; their earlier history is not modelled.
+# Rules in force before the period this release models; their earlier history is not modelled.
 FOER_KILDERNE = date(2000, 1, 1)

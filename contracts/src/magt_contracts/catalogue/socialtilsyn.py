@@ -1,6 +1,6 @@
 """Which Socialtilsyn supervises an institution (lov om socialtilsyn § 2), as data.
 
-Rules (source: SPEC.md section 5):
+Rules (source: lov om socialtilsyn § 2):
 - one host municipality per region runs the Socialtilsyn for institutions located in that region;
 - a host municipality's own institutions (operated by it, in its region) go to a partner tilsyn:
   Syd takes Frederiksberg's, Hovedstaden Holbæk's, Øst Hjørring's, Nord Silkeborg's and Midt
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from magt_contracts.begreber import InstitutionArt, Region, Socialtilsyn
-from magt_contracts.catalogue.model import SPEC, Kilde
+from magt_contracts.catalogue.model import SOCIALTILSYNSLOVEN, Kilde
 
 SOCIALTILSYN_FRA = date(2014, 1, 1)  # lov om socialtilsyn in force
-_KILDE = Kilde(SPEC, "5. Which Socialtilsyn supervises an institution")
+_KILDE = Kilde(SOCIALTILSYNSLOVEN, "2")
 
 
 @dataclass(frozen=True)

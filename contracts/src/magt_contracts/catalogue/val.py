@@ -1,19 +1,20 @@
 """Children and young people placed outside home: lov om voksenansvar (VAL), as data.
 
-Rules and sources:
-- intervention types §§ 8, 9, 10, 11, 14, 16, 19 and "magtanvendelse i øvrigt" with their limits
-  (isolation and searches at visits only at a sikret døgninstitution; § 19 only for young people
-  placed by a criminal judgment or ruling; other force is not allowed) — seed 000, "Retningslinjer
-  for registrering og indberetning"; SPEC.md 1a;
-- children in aflastning are outside VAL: any force there is not allowed — seed 000, same section;
-- registration immediately and at the latest 24 hours after the episode; an expected change to
-  72 hours (seed 002, footnote) is a rule with a configurable effective date;
-- report to the handlekommune "uden ugrundet ophold", within 24 hours after approval, and the
-  parent told — SPEC.md 1a (public guidance), seed 000 procedure 3-4;
-- copy to the Socialtilsyn by month end — seed 000 procedure 8; on suspicion of a punishable act
-  immediately to the operator's administration and the Socialtilsyn — seed 000 procedure 9;
-- complaint standing from 15 (seed 000, 2020) and 12 (seed 002, 2025); complaint to
-  Ankestyrelsen within 4 weeks of notification — SPEC.md 1a (VAL § 23).
+Rules and sources (the consolidated act; the executive order under § 21, stk. 5, and § 23, stk. 8):
+- intervention types §§ 8, 9, 10, 11, 12, 13, 14, 16 and 19 and "magtanvendelse i øvrigt" (§ 21, stk. 1),
+  with their limits: tilbageholdelse and fastholdelse under §§ 12-13 only at a delvis lukket
+  døgninstitution or afdeling (§ 12, stk. 1, § 13, stk. 1); isolation (§ 14) and searches at placement, visits and absence (§ 16, stk. 2)
+  only at a sikret døgninstitution; § 19 only for young people placed by a criminal judgment or
+  ruling (§ 19, stk. 1); force with no paragraph behind it is not allowed;
+- children in aflastning are outside the act's scope (§ 2, stk. 1): force there is reported as
+  magtanvendelse i øvrigt (§ 21, stk. 1) and is not allowed;
+- registration at the latest 24 hours after the episode, report to the handlekommune and the
+  Socialtilsyn, the parent told, a suspected crime at once (§ 21, stk. 1 and 5, and the executive
+  order). No act dates a change of the 24 hours: a change is a new rule with the amending act's
+  date (see `Katalog.lovaendring`);
+- the child is told of the report and may give an account (§ 21, stk. 2);
+- a placed child of 12 may complain (§ 23, stk. 1); complaint to Ankestyrelsen within 4 weeks of
+  notification (§ 23, stk. 4).
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from datetime import date, timedelta
 
 from magt_contracts.catalogue.model import (
     FOER_KILDERNE,
-    SEED_BOERNERAADET,
-    SEED_VAL_NORD,
-    SPEC,
+    VAL,
+    VOKSENANSVARSBEKENDTGOERELSEN,
     Begraensning,
     Beslutter,
     Enhed,
@@ -32,148 +32,169 @@ from magt_contracts.catalogue.model import (
     Fristregel,
     Indgrebstype,
     Kilde,
+    Pligt,
     Talregel,
     Varighed,
 )
 
-_LISTE = Kilde(
-    SEED_VAL_NORD, "Retningslinjer for registrering og indberetning (§§ 8-11, 14, 16, 19)"
-)
-_PROCEDURE = Kilde(SEED_VAL_NORD, "Procedure for registrering og indberetning")
 VAL_SKEMA = "val_indberetning"
+OEVRIG = "oevrig"
+"""The code of magtanvendelse i øvrigt (VAL § 21, stk. 1)."""
+BEK = VOKSENANSVARSBEKENDTGOERELSEN
 
-# Assumption (seed 002 reports the change as expected, with no date): configurable, see docs.
-VAL_72_TIMER_FRA: date | None = date(2026, 1, 1)
-# Interpretation: the change from 15 to 12 years is dated with barnets lov (1 January 2024).
-KLAGEALDER_12_FRA = date(2024, 1, 1)
+
+def _kilde(paragraf: str, stk: str | None = None, *, bek: bool = False) -> Kilde:
+    return Kilde(VAL, paragraf, stk, BEK if bek else None)
+
+
+REGISTRERING_KILDE = _kilde("21", "1 og 5", bek=True)
+INDBERETNING_KILDE = _kilde("21", "1", bek=True)
+REDEGOERELSE_KILDE = _kilde("21", "2")
+KLAGEVEJLEDNING_KILDE = _kilde("23", "3")
+KLAGEALDER_KILDE = _kilde("23", "1")
+KLAGEFRIST_KILDE = _kilde("23", "4")
+STRAFBART_KILDE = _kilde("21", "5", bek=True)
+OEVRIG_KILDE = _kilde("21", "1")
+FORM_KILDE = _kilde("21", "5", bek=True)
+AFLASTNING_UDEN_FOR_VAL = _kilde("2", "1")
+"""Aflastning is outside the act's scope; force there is reported as magtanvendelse i øvrigt."""
+
 VAL_SKEMA_2024_FRA = date(2024, 7, 1)  # new VAL forms with the amendment in force 1 July 2024
 
 
-def _val(kode: str, paragraf: str, titel: str, *limits: Begraensning) -> Indgrebstype:
+def _val(
+    kode: str, kilde: Kilde, titel: str, *limits: Begraensning, paragraf: str | None = None
+) -> Indgrebstype:
     return Indgrebstype(
         kode=kode,
         regime="val",
-        paragraf=paragraf,
+        paragraf=paragraf or f"VAL § {kilde.paragraf}",
         titel=titel,
         kapitel=None,
         beslutter=Beslutter.INGEN if Begraensning.IKKE_TILLADT in limits else Beslutter.PERSONALE,
         skemaer=(VAL_SKEMA,),
-        kilde=_LISTE,
+        kilde=kilde,
         begraensninger=frozenset(limits),
         valid_from=FOER_KILDERNE,
     )
 
 
 INDGREB: tuple[Indgrebstype, ...] = (
-    _val("afvaergehjaelp", "VAL § 8", "Afværgehjælp"),
-    _val("fysisk_magt", "VAL § 9", "Fysisk magtanvendelse"),
-    _val("tilbagefoering", "VAL § 10", "Tilbageførelse ved rømning"),
-    _val("tilbageholdelse", "VAL § 11", "Tilbageholdelse ved og under anbringelse"),
-    _val("isolation", "VAL § 14", "Isolation", Begraensning.KUN_SIKRET),
+    _val("afvaergehjaelp", _kilde("8"), "Afværgehjælp"),
+    _val("fysisk_magt", _kilde("9"), "Fysisk magtanvendelse"),
+    _val("tilbagefoering", _kilde("10"), "Tilbageførelse ved rømning"),
+    _val("tilbageholdelse", _kilde("11"), "Tilbageholdelse ved og under anbringelse"),
     _val(
-        "undersoegelse_grund", "VAL § 16", "Undersøgelse af person og opholdsrum (bestemte grunde)"
+        "tilbageholdelse_delvis_lukket",
+        _kilde("12", "1"),
+        "Tilbageholdelse på en delvis lukket døgninstitution eller afdeling",
+        Begraensning.KUN_DELVIS_LUKKET,
+    ),
+    _val(
+        "fastholdelse_delvis_lukket",
+        _kilde("13", "1"),
+        "Fysisk fastholdelse på en delvis lukket døgninstitution eller afdeling",
+        Begraensning.KUN_DELVIS_LUKKET,
+    ),
+    _val("isolation", _kilde("14", "1"), "Isolation", Begraensning.KUN_SIKRET),
+    _val(
+        "undersoegelse_grund",
+        _kilde("16", "1"),
+        "Undersøgelse af person og opholdsrum (bestemte grunde)",
     ),
     _val(
         "undersoegelse_besoeg",
-        "VAL § 16",
+        _kilde("16", "2"),
         "Undersøgelse ved anbringelse, besøg og fravær",
         Begraensning.KUN_SIKRET,
     ),
     _val(
         "kommunikation",
-        "VAL § 19",
+        _kilde("19", "1-3"),
         "Påhør/overvågning af telefon og internet eller afbrydelse af adgang",
         Begraensning.KUN_STRAFFERETLIG_ANBRINGELSE,
     ),
-    _val("oevrig", "—", "Magtanvendelse i øvrigt (ikke tilladt)", Begraensning.IKKE_TILLADT),
+    _val(
+        OEVRIG,
+        OEVRIG_KILDE,
+        "Magtanvendelse i øvrigt (ikke tilladt)",
+        Begraensning.IKKE_TILLADT,
+        paragraf="—",
+    ),
 )
 
-AFLASTNING_UDEN_FOR_VAL = Kilde(
-    SEED_VAL_NORD, "Børn i aflastningstilbud er ikke omfattet af målgruppen for Lov om voksenansvar"
-)
 
-
-def registreringsfrister(fra_72_timer: date | None) -> tuple[Fristregel, ...]:
-    """The registration deadline: 24 hours, and 72 hours from `fra_72_timer` when set."""
-    kilde24 = Kilde(SEED_VAL_NORD, "Procedure pkt. 1: straks og senest 24 timer efter")
-    kilde72 = Kilde(SEED_BOERNERAADET, "Fodnote: registreringspligten ændres fra 24 til 72 timer")
-    til = None if fra_72_timer is None else fra_72_timer - timedelta(days=1)
-    regler = [
-        Fristregel("val.registrering", Varighed(24, Enhed.TIMER), kilde24, FOER_KILDERNE, til)
-    ]
-    if fra_72_timer is not None:
-        regler.append(
-            Fristregel(
-                "val.registrering",
-                Varighed(72, Enhed.TIMER),
-                kilde72,
-                fra_72_timer,
-                note="Forventet lovændring; ikrafttrædelsesdatoen er konfigurerbar.",
-            )
-        )
-    return tuple(regler)
+def _frist(noegle: str, antal: int, enhed: Enhed, kilde: Kilde, note: str = "") -> Fristregel:
+    return Fristregel(noegle, Varighed(antal, enhed), kilde, FOER_KILDERNE, note=note)
 
 
 FRISTER: tuple[Fristregel, ...] = (
-    Fristregel(
-        "val.indberetning_handlekommune",
-        Varighed(24, Enhed.TIMER),
-        Kilde(SPEC, "1a: kopi til anbringende kommune uden ugrundet ophold, inden for 24 timer"),
-        FOER_KILDERNE,
+    _frist(
+        "val.registrering",
+        24,
+        Enhed.TIMER,
+        REGISTRERING_KILDE,
+        "Gælder, til en lov eller bekendtgørelse med en ikrafttrædelsesdato ændrer den.",
     ),
-    Fristregel(
+    _frist("val.indberetning_handlekommune", 24, Enhed.TIMER, INDBERETNING_KILDE),
+    _frist(
         "val.orientering_foraeldremyndighed",
-        Varighed(24, Enhed.TIMER),
-        Kilde(SEED_VAL_NORD, "Procedure pkt. 4; SPEC.md 1a: forælderen orienteres straks"),
-        FOER_KILDERNE,
-        note="Fortolkning: 'straks' som samme frist som indberetningen til handlekommunen.",
+        24,
+        Enhed.TIMER,
+        _kilde("21", "5", bek=True),
+        "Fortolkning: 'straks' som samme frist som indberetningen til handlekommunen.",
     ),
-    Fristregel(
-        "val.kopi_socialtilsyn",
-        Varighed(0, Enhed.MAANEDENS_UDGANG),
-        Kilde(SEED_VAL_NORD, "Procedure pkt. 8: ved månedens udgang"),
-        FOER_KILDERNE,
-    ),
-    Fristregel(
-        "val.strafbart_forhold",
-        Varighed(0, Enhed.TIMER),
-        Kilde(SEED_VAL_NORD, "Procedure pkt. 9: straks til administrationen og socialtilsynet"),
-        FOER_KILDERNE,
-    ),
-    Fristregel(
-        "val.klage_ankestyrelsen",
-        Varighed(4, Enhed.UGER),
-        Kilde(SPEC, "1a: klage til Ankestyrelsen inden 4 uger efter meddelelsen (VAL § 23)"),
-        FOER_KILDERNE,
-    ),
+    _frist("val.kopi_socialtilsyn", 0, Enhed.MAANEDENS_UDGANG, INDBERETNING_KILDE),
+    _frist("val.strafbart_forhold", 0, Enhed.TIMER, STRAFBART_KILDE),
+    _frist("val.klage_ankestyrelsen", 4, Enhed.UGER, KLAGEFRIST_KILDE),
 )
 
 TAL: tuple[Talregel, ...] = (
     Talregel(
         "val.klagealder",
-        15,
-        Kilde(SEED_VAL_NORD, "Klager: børn og unge over 15 år"),
-        FOER_KILDERNE,
-        KLAGEALDER_12_FRA - timedelta(days=1),
-        note="Ældre vejledning; 'over 15' læst som fyldt 15.",
-    ),
-    Talregel(
-        "val.klagealder",
         12,
-        Kilde(SEED_BOERNERAADET, "Anbefaling 3: på nuværende tidspunkt er det fra 12 år"),
-        KLAGEALDER_12_FRA,
-        note="Børnerådet anbefaler 10 år; en ny regel med ny valid_from når loven ændres.",
+        KLAGEALDER_KILDE,
+        FOER_KILDERNE,
+        note=(
+            "Anbragte børn og unge, der er fyldt 12 år, kan klage (VAL § 23, stk. 1, i kraft "
+            "1. januar 2017). En ny alder er en ny regel med ændringslovens dato."
+        ),
     ),
 )
 
 FORMVERSIONER: tuple[Formversion, ...] = (
     Formversion(
-        VAL_SKEMA, "2019", _PROCEDURE, FOER_KILDERNE, VAL_SKEMA_2024_FRA - timedelta(days=1)
+        VAL_SKEMA, "2019", FORM_KILDE, FOER_KILDERNE, VAL_SKEMA_2024_FRA - timedelta(days=1)
     ),
-    Formversion(
-        VAL_SKEMA,
-        "2024",
-        Kilde(SPEC, "6: formerne ændres ved lov (nye VAL-skemaer fra 1. juli 2024)"),
-        VAL_SKEMA_2024_FRA,
+    Formversion(VAL_SKEMA, "2024", FORM_KILDE, VAL_SKEMA_2024_FRA),
+)
+
+PLIGTER: tuple[Pligt, ...] = (
+    Pligt(
+        "val.delvis_lukket_ramme",
+        _kilde("12", "2-5"),
+        "tilbageholdelse and fastholdelse (§§ 12-13) are accepted only at a delvis lukket "
+        "institution or afdeling; the kommunalbestyrelse's one-year frame decision and its day "
+        "limits are not yet checked against the report",
+    ),
+    Pligt(
+        "val.aflastning_er_oevrig",
+        AFLASTNING_UDEN_FOR_VAL,
+        "force on a child in aflastning is classified as magtanvendelse i øvrigt on the report of "
+        "record and in statistics (what staff ticked kept beside it) and flagged not allowed",
+    ),
+    Pligt(
+        "val.oevrig_indberettes", OEVRIG_KILDE, "magtanvendelse i øvrigt is registered and reported"
+    ),
+    Pligt(
+        "val.barnets_redegoerelse",
+        REDEGOERELSE_KILDE,
+        "flags a report where the child's account is not included",
+    ),
+    Pligt("val.klagevejledning", KLAGEVEJLEDNING_KILDE, "flags missing complaint guidance"),
+    Pligt(
+        "val.strafbart_forhold_straks",
+        STRAFBART_KILDE,
+        "a suspected crime is flagged and sent at once to the driftsherre and the Socialtilsyn",
     ),
 )

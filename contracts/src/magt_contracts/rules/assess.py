@@ -1,9 +1,9 @@
 """Assess a form against the law: allowed, not allowed or needs a decision. Flags, never refuses.
 
-Rules (sources in the catalogue and rules/flag.py): VAL limits and aflastning (seed 000); SEL
-pre-approval, hygiene situations and the § 136 a repeat rule, nødværge/nødret (seed 004);
-registration deadlines (seeds 000, 002, 004); Skema 2 deciders (seeds 003, 004); the child's
-account and complaint guidance (seed 002); form versions by date (SPEC.md 6).
+Rules (every source is a catalogue `Kilde`): VAL limits and aflastning (VAL §§ 2, 8-19, 21);
+SEL pre-approval, hygiene situations and the § 136 a repeat rule, nødværge/nødret (SEL §§ 124-136 f,
+straffeloven §§ 13-14); registration deadlines (VAL § 21, SEL § 136); Skema 2 deciders (SEL §§ 129,
+131, 136 f); the child's account (VAL § 21, stk. 2) and complaint guidance; form versions by date.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from datetime import date, datetime
 
 from magt_contracts.begreber import InstitutionArt
 from magt_contracts.catalogue import Katalog, standard_katalog
-from magt_contracts.catalogue.model import Begraensning, Beslutter
+from magt_contracts.catalogue import sel as sel_kat
+from magt_contracts.catalogue import val as val_kat
+from magt_contracts.catalogue.model import CPR_KILDE, Begraensning, Beslutter
 from magt_contracts.catalogue.sel import HYGIEJNE_KILDE, HYGIEJNESITUATIONER
 from magt_contracts.catalogue.val import AFLASTNING_UDEN_FOR_VAL
 from magt_contracts.cpr import modulus11_ok
@@ -29,6 +31,7 @@ from magt_contracts.forms import (
 from magt_contracts.messages import DecisionMade
 from magt_contracts.rules.deadlines import frist, hygiejne_gentagelse
 from magt_contracts.rules.flag import flag
+from magt_contracts.rules.klassifikation import i_aflastning, klassifikation
 from magt_contracts.tid import dansk_dato, ved_dag_start
 from magt_contracts.vaerdier import Alvor, Flag, Udfald, Vurdering
 
@@ -52,8 +55,10 @@ def assess(
     kat = katalog or standard_katalog()
     flags = _felles(form, kat)
     if isinstance(form, ValIndberetning):
-        flags += _val(form, kat)
-    elif isinstance(form, Skema1):
+        lov = klassifikation(form)
+        flags += _val(form, lov.indgreb, kat)
+        return Vurdering(allowed=_udfald(flags), flags=flags, klassifikation=lov)
+    if isinstance(form, Skema1):
         flags += _skema1(form, kat, history, decisions)
     elif isinstance(form, Bilag1):
         flags += _bilag1(form, kat, decisions)
@@ -86,36 +91,34 @@ def _felles(form: AnyForm, kat: Katalog) -> list[Flag]:
     ud: list[Flag] = []
     dag = dansk_dato(episode_tid(form))
     if not kat.formversion_i_kraft(form.form_type, form.form_version, dag):
-        ud.append(flag("form-version-not-in-force", "SPEC.md: 6", f"({form.form_version}, {dag})"))
+        kilde = val_kat.FORM_KILDE if isinstance(form, ValIndberetning) else sel_kat.FORM_KILDE
+        ud.append(flag("form-version-not-in-force", str(kilde), f"({form.form_version}, {dag})"))
     cpr = form.barn.cpr if isinstance(form, ValIndberetning) else form.borger.cpr
     if not modulus11_ok(cpr):
-        ud.append(flag("cpr-modulus11", "SPEC.md: 6 (CPR numbers)"))
+        ud.append(flag("cpr-modulus11", str(CPR_KILDE)))
     return ud
 
 
-def _val(form: ValIndberetning, kat: Katalog) -> list[Flag]:
+def _val(form: ValIndberetning, indgreb: list[str], kat: Katalog) -> list[Flag]:
     dag = dansk_dato(form.episode.start)
     ud: list[Flag] = []
-    if (
-        form.institution.art is InstitutionArt.AFLASTNING
-        or form.barn.anbringelsesgrundlag == "aflastning"
-    ):
+    if i_aflastning(form):
         ud.append(flag("not-allowed-in-aflastning", str(AFLASTNING_UDEN_FOR_VAL)))
-    for kode in form.indgreb:
+    for kode in indgreb:
         ud += _val_indgreb(form, kode, dag, kat)
     if not form.barnets_redegoerelse.indgaar:
         aarsag = form.barnets_redegoerelse.aarsag
         ud.append(
             flag(
                 "child-account-missing",
-                "002_2ae0f8bba9c60e42.txt: anbefaling 3",
+                str(val_kat.REDEGOERELSE_KILDE),
                 f"Årsag: {aarsag}.",
             )
         )
     if not form.klagevejledning_givet:
-        ud.append(flag("complaint-guidance-missing", "002_2ae0f8bba9c60e42.txt: anbefaling 3"))
+        ud.append(flag("complaint-guidance-missing", str(val_kat.KLAGEVEJLEDNING_KILDE)))
     if form.mistanke_om_strafbart_forhold:
-        ud.append(flag("crime-suspected", "000_663d8b4fe2607274.txt: procedure pkt. 9"))
+        ud.append(flag("crime-suspected", str(val_kat.STRAFBART_KILDE)))
     ud += _for_sent(
         form.episode.start, form.registrering.registreret_tidspunkt, "val.registrering", kat
     )
@@ -125,13 +128,18 @@ def _val(form: ValIndberetning, kat: Katalog) -> list[Flag]:
 def _val_indgreb(form: ValIndberetning, kode: str, dag: date, kat: Katalog) -> list[Flag]:
     typ = kat.indgrebstype("val", kode, dag)
     if typ is None or Begraensning.IKKE_TILLADT in typ.begraensninger:
-        return [flag("not-allowed-intervention", typ.paragraf if typ else "", f"({kode})")]
+        return [flag("not-allowed-intervention", str(typ.kilde) if typ else "", f"({kode})")]
     ud: list[Flag] = []
     if (
         Begraensning.KUN_SIKRET in typ.begraensninger
         and form.institution.art is not InstitutionArt.SIKRET
     ):
         ud.append(flag(_KUN_SIKRET_FLAG.get(kode, "not-allowed-intervention"), str(typ.kilde)))
+    if (
+        Begraensning.KUN_DELVIS_LUKKET in typ.begraensninger
+        and form.institution.art is not InstitutionArt.DELVIS_LUKKET
+    ):
+        ud.append(flag("outside-partly-closed", str(typ.kilde), f"({kode})"))
     kriminel = form.barn.anbringelsesgrundlag in _STRAFFERETLIG
     if Begraensning.KUN_STRAFFERETLIG_ANBRINGELSE in typ.begraensninger and not kriminel:
         ud.append(flag("communication-without-criminal-placement", str(typ.kilde)))
@@ -156,17 +164,15 @@ def _skema1(
         form.episode.start, form.registrering.registreret_tidspunkt, "sel.registrering", kat
     )
     if not form.frivillig_medvirken_forsoegt:
-        ud.append(flag("voluntary-participation-not-tried", "004_658819f2ec5f5080.txt: Indledning"))
+        ud.append(flag("voluntary-participation-not-tried", str(sel_kat.FRIVILLIG_MEDVIRKEN_KILDE)))
     if not form.klagevejledning_givet:
-        ud.append(
-            flag("complaint-guidance-missing", "003_6e2a4e13e5e56770.txt: Orienteringspligt pkt. 1")
-        )
+        ud.append(flag("complaint-guidance-missing", str(sel_kat.KLAGEVEJLEDNING_KILDE)))
     if typ is None or Begraensning.IKKE_TILLADT in typ.begraensninger:
         return [
             *ud,
             flag("not-allowed-intervention", str(typ.kilde) if typ else "", f"({form.indgreb})"),
         ]
-    if Begraensning.POLITIANMELDELSE in typ.begraensninger:
+    if Begraensning.POLITIANMELDELSE in typ.begraensninger and form.politianmeldt is not True:
         ud.append(flag("police-report-needed", str(typ.kilde)))
     if Begraensning.KRAEVER_FORHAANDSGODKENDELSE in typ.begraensninger:
         ud += _forhaand(form.indgreb, form.afgoerelse_ref, [form.episode.start], decisions)
@@ -188,16 +194,14 @@ def _hygiejne(
     if form.afgoerelse_ref is not None:
         return ud + _forhaand(form.indgreb, form.afgoerelse_ref, [form.episode.start], decisions)
     if hygiejne_gentagelse(history, form.episode.start, katalog=kat):
-        ud.append(
-            flag("hygiene-repeat-needs-decision", "004_658819f2ec5f5080.txt: § 136 a, stk. 2")
-        )
+        ud.append(flag("hygiene-repeat-needs-decision", str(sel_kat.HYGIEJNE_GENTAGELSE_KILDE)))
     return ud
 
 
 def _forhaand(
     indgreb: str, ref: str | None, tider: list[datetime], decisions: Sequence[Afgoerelse] | None
 ) -> list[Flag]:
-    kilde = "004_658819f2ec5f5080.txt: Kommunal afgørelse"
+    kilde = str(sel_kat.AFGOERELSE_KILDE)
     if ref is None:
         return [flag("no-pre-approval", kilde)]
     if decisions is None:
@@ -241,7 +245,7 @@ def _skema2(form: Skema2, kat: Katalog) -> list[Flag]:
         if form.afgjort_af != ventet:
             ud.append(flag("wrong-decision-authority", str(typ.kilde), f"(forventet: {ventet})"))
     if form.indgreb == "flytning" and not form.advokat_beskikket:
-        ud.append(flag("lawyer-not-appointed", "003_6e2a4e13e5e56770.txt: § 129, pkt. 2"))
+        ud.append(flag("lawyer-not-appointed", str(sel_kat.ADVOKAT_KILDE)))
     f = frist("registrering", ved_dag_start(form.flytning_dato), "sel.skema2_registrering", kat)
     if form.registrering.registreret_tidspunkt > f.due:
         ud.append(flag("late-registration", f.source, f"(senest {f.due.isoformat()})"))
@@ -260,7 +264,7 @@ def _afgoerelse_eller_ansoegning(form: Skema3 | KommunalAfgoerelse, kat: Katalog
     if not kan:
         return [flag("not-approvable-intervention", str(typ.kilde) if typ else "", f"({kode})")]
     return (
-        [flag("decision-requested", "004_658819f2ec5f5080.txt: Kommunal afgørelse")]
+        [flag("decision-requested", str(typ.kilde) if typ else "")]
         if isinstance(form, Skema3)
         else []
     )

@@ -12,6 +12,7 @@ from datetime import datetime
 from magt_contracts.begreber import Regime
 from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.catalogue.model import Fristregel
+from magt_contracts.catalogue.sel import AFGOERELSE_KILDE
 from magt_contracts.forms import KommunalAfgoerelse
 from magt_contracts.messages import (
     ComplaintDecided,
@@ -153,7 +154,7 @@ def _afgoerelse(a: KommunalAfgoerelse | DecisionMade, kat: Katalog) -> list[Fris
             Frist(
                 kind="forhaandsgodkendelse_udloeb",
                 due=max(ved_dag_slut(a.gyldig_til), meddelt),
-                source="004_658819f2ec5f5080.txt: Kommunal afgørelse (tilladelsens gyldighed)",
+                source=str(AFGOERELSE_KILDE),
             )
         )
     return ud
@@ -166,7 +167,7 @@ def _klage(klagetype: str, modtaget: datetime, kat: Katalog) -> list[Frist]:
             frist("familieretshuset_afgoerelse", modtaget, "sel.familieretshuset_afgoerelse", kat)
         ]
     if klagetype != "afgoerelse":
-        return []  # acute force: no deadline (seed 003); the statement has no legal period
+        return []  # acute force: no deadline (SEL § 137); the statement has no legal period
     return [frist("genvurdering", modtaget, "klage.genvurdering", kat)]
 
 

@@ -17,6 +17,7 @@ from magt_contracts.forms import (
     ValIndberetning,
 )
 from magt_contracts.forms.common import LederDel
+from magt_contracts.rules.klassifikation import klassifikation
 from magt_contracts.rules.socialtilsyn import supervising_socialtilsyn
 from magt_contracts.tid import dansk_dato
 from magt_contracts.vaerdier import Indberetningsfakta, TilbudInfo
@@ -56,10 +57,12 @@ def _registreret(form: Rapportskema) -> datetime:
 
 
 def _val(form: ValIndberetning) -> dict[str, object]:
+    lov = klassifikation(form)
     return {
         "regime": Regime.VAL,
         "handlekommune": form.barn.handlekommune,
-        "indgreb": form.indgreb,
+        "indgreb": lov.indgreb,
+        "indgreb_afkrydset": lov.afkrydset if lov.afkrydset != lov.indgreb else None,
         "episode_start": form.episode.start,
         "godkendt": _godkendt(form.leder),
         "mistanke_om_strafbart_forhold": form.mistanke_om_strafbart_forhold,

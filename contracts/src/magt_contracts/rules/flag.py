@@ -10,6 +10,7 @@ FLAG: dict[str, tuple[Alvor, str]] = {
     "not-allowed-in-aflastning": (N, "Børn i aflastning er uden for voksenansvarsloven: al magtanvendelse er ikke tilladt."),
     "not-allowed-intervention": (N, "Indgrebet har ikke hjemmel og er ikke tilladt; det skal registreres og indberettes."),
     "isolation-outside-secured": (N, "Isolation (VAL § 14) er kun tilladt på en sikret døgninstitution."),
+    "outside-partly-closed": (N, "Tilbageholdelse og fysisk fastholdelse efter VAL §§ 12-13 er kun tilladt på en delvis lukket døgninstitution eller afdeling."),
     "search-outside-secured": (N, "Undersøgelse ved anbringelse, besøg og fravær (VAL § 16) er kun tilladt på en sikret døgninstitution."),
     "communication-without-criminal-placement": (N, "Indgreb i kommunikation (VAL § 19) kræver anbringelse som led i en strafferetlig dom eller kendelse."),
     "police-report-needed": (N, "Nødværge/nødret kan ikke godkendes efter serviceloven og skal politianmeldes."),

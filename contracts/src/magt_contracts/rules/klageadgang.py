@@ -2,26 +2,25 @@
 
 Rules and sources (data in `catalogue/klager.py` and `catalogue/val.py`; the rest here):
 - adults, a decision or staff's acute force: the citizen, or relatives, guardian, fremtidsfuldmægtig
-  or another representative when the citizen cannot complain (seed 003, "Klageprocedure ...",
-  pkt. 2; `KLAGEBERETTIGEDE_VOKSNE`);
-- a decision: within 4 weeks of notification (`klage.klagefrist_afgoerelse`); the municipality
-  reconsiders within 4 weeks (`klage.genvurdering`); upheld → Ankestyrelsen (seed 003 pkt. 1-4);
+  or another representative when the citizen cannot complain (SEL § 134, stk. 3, and § 137;
+  `KLAGEBERETTIGEDE_VOKSNE`);
+- a decision: within 4 weeks of notification (retssikkerhedsloven § 67, stk. 1); the municipality
+  reconsiders within 4 weeks (§ 66, stk. 1); upheld → Ankestyrelsen;
 - staff's acute force: to the handlekommune's kommunalbestyrelse, no deadline, a written statement
-  on lawfulness; force under a pre-approval is complained of through the decision (seed 003,
-  "Orienteringspligt og klageprocedure ...", pkt. 4-7);
-- children (VAL § 23): the child from the age in force on the complaint's date (`val.klagealder`)
-  or the forældremyndighedsindehaver, to the kommunalbestyrelse of the opholdskommune; its decision
-  may be brought before Ankestyrelsen within 4 weeks (`val.klage_ankestyrelsen`; seed 000 "Klager");
+  on lawfulness; force under a pre-approval is complained of through the decision (SEL § 137);
+- children: a placed child who has turned 12 (VAL § 23, stk. 1; `val.klagealder`) or the
+  forældremyndighedsindehaver, to the kommunalbestyrelse (§ 23, stk. 3); its decision may be
+  brought before Ankestyrelsen within 4 weeks (§ 23, stk. 4; `val.klage_ankestyrelsen`);
 - a spouse or another close person sharing the home may complain to Familieretshuset about the
-  municipality's refusal to recommend a § 129 move; Familieretshuset decides within two weeks
-  (`sel.familieretshuset_afgoerelse`; seed 003 § 129).
+  municipality's refusal to recommend a § 129 move (SEL § 131, stk. 3); Familieretshuset decides
+  within two weeks (§ 131, stk. 1; `sel.familieretshuset_afgoerelse`).
 
 Interpretations (docs/contracts.md):
 - "when the citizen cannot complain" is checked only when it is known (`borger_kan_selv_klage` from
   the report); unknown gives the representative standing (a complaint is never lost on a guess);
 - a child whose age is not given has no established standing: dismissed with the reason, stored;
 - a decision's notification known only as a date runs from the end of that day (benefit of doubt);
-- a complaint about a refusal to recommend a move has no complaint window in the seeds; only
+- a complaint about a refusal to recommend a move has no complaint window in SEL § 131, stk. 3; only
   Familieretshuset's two weeks are tracked.
 """
 
@@ -33,8 +32,13 @@ from enum import StrEnum
 
 from magt_contracts.adgang import INSTITUTIONENS_ROLLER, Brugerrolle, rolle
 from magt_contracts.catalogue import Katalog, standard_katalog
-from magt_contracts.catalogue.klager import KLAGEBERETTIGEDE_KILDE, KLAGEBERETTIGEDE_VOKSNE
-from magt_contracts.catalogue.model import SEED_NYBORG, SEED_VAL_NORD, Kilde
+from magt_contracts.catalogue.klager import (
+    KLAGE_AKUT_INGEN_FRIST,
+    KLAGEBERETTIGEDE_KILDE,
+    KLAGEBERETTIGEDE_VOKSNE,
+)
+from magt_contracts.catalogue.model import SEL, Kilde
+from magt_contracts.catalogue.val import KLAGEALDER_KILDE
 from magt_contracts.rules.deadlines import familieretshuset_frist, frist
 from magt_contracts.tid import dansk_dato, ved_dag_slut
 from magt_contracts.vaerdier import Frist
@@ -58,11 +62,11 @@ class Udfaldstype(StrEnum):
 
 
 BARNETS_KLAGEBERETTIGEDE = frozenset({"barn", "foraeldremyndighed"})
-BARNETS_KILDE = Kilde(SEED_VAL_NORD, "Klager: børn og unge ... eller forældremyndighedsindehaveren")
+BARNETS_KILDE = KLAGEALDER_KILDE
 FLYTNING_KLAGEBERETTIGEDE = frozenset({"aegtefaelle", "paaroerende"})
-FLYTNING_KILDE = Kilde(SEED_NYBORG, "Ægtefællens særlige klageadgang ifm. kommunens afslag")
+FLYTNING_KILDE = Kilde(SEL, "131", "3")
 REPRAESENTANTER = KLAGEBERETTIGEDE_VOKSNE - {"borger"}
-AKUT_KILDE = Kilde(SEED_NYBORG, "Klageprocedure ifm. personalets magtindgreb, pkt. 4")
+AKUT_KILDE = KLAGE_AKUT_INGEN_FRIST
 ANKESTYRELSEN = "ankestyrelsen"
 KOMMUNALBESTYRELSE = "kommunalbestyrelse"
 FAMILIERETSHUSET = "familieretshuset"
@@ -138,7 +142,7 @@ def vurder_klage(
         return Klagevurdering(Udfaldstype.AFVIST, spor, grund, kilde, instans, anke)
     udfald = Udfaldstype.MODTAGET
     if spor is Spor.AKUT_MAGT and under_forhaandsgodkendelse:
-        # The complaint goes on as one about the pre-approval decision (seed 003, pkt. 4).
+        # The complaint goes on as one about the pre-approval decision (SEL § 137).
         udfald, spor = Udfaldstype.OMDIRIGERET, Spor.AFGOERELSE
         instans, anke = _instanser(spor)
     vindue = None
@@ -278,7 +282,7 @@ def maa_se_klage(
 def maa_indgive_klage(
     rolle_kode: str, organisation: str, *, handlekommune: str, institution_id: str | None
 ) -> bool:
-    """A complaint is handed in at the municipality or to the leader (seed 003, pkt. 5)."""
+    """A complaint is handed in at the municipality or to the leader (local practice)."""
     return maa_se_klage(
         rolle_kode, organisation, handlekommune=handlekommune, institution_id=institution_id
     )

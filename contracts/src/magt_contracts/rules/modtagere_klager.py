@@ -4,17 +4,17 @@
 form. The events below carry less (ids and pseudonyms), so their recipients are computed from the
 event and what routing knows of the case (`Sagsparter`, learned from earlier events):
 
-- Suspicion of a punishable act (seed 000, procedure pkt. 9; SPEC.md 1a step 6): immediately to the
+- Suspicion of a punishable act (VAL § 21, stk. 5, and its executive order): immediately to the
   operator's administration (driftsherre) and the Socialtilsyn.
-- A municipal decision (seed 003 "Ansøgning", pkt. 5; SPEC.md 1b "Pre-approval decisions"): to the
+- A municipal decision (SEL § 136): to the
   citizen, the værge, the leader (tilbud) and the caseworker (handlekommune), at once.
-- Complaints (SPEC.md 2): forwarded to Ankestyrelsen, the complainant told; a decided complaint to
+- Complaints (retssikkerhedsloven §§ 66-67, SEL § 137, VAL § 23): forwarded to Ankestyrelsen, the complainant told; a decided complaint to
   the committee (handlekommune), the leader and the citizen (and værge); a statement on acute force
   to the complainant and the leader; a redirected complaint to the complainant and the municipality.
 - A breached deadline: a complaint deadline to the handlekommune (it must reconsider); any other to
   the institution and its operator, who must act.
-- A statistics alert (seed 001: react to disproportionately many uses without waiting for the
-  yearly report): the operator (or the institution when privately run) and the Socialtilsyn.
+- A statistics alert (local policy: react to disproportionately many uses without waiting
+  for the yearly report): the operator (or the institution when privately run) and the Socialtilsyn.
 - A delivery that finally failed: an operator alert to the driftsherre's administration (or the
   institution when privately run), so a person sends the report another way.
 Every line is `immediately`, due when the event happened.
@@ -113,7 +113,7 @@ def _klager(parter: Sagsparter, due: datetime) -> list[Modtager]:
 def complaint_recipients(
     haendelse: Klagehaendelse, parter: Sagsparter, *, due: datetime
 ) -> list[Modtager]:
-    """Who hears of a complaint event (SPEC.md 2)."""
+    """Who hears of a complaint event."""
     klager = _klager(parter, due)
     match haendelse:
         case Klagehaendelse.FORWARDED:

@@ -1,15 +1,15 @@
 """Who must receive a report, and when.
 
-Children (VAL § 21; seed 000 procedure 3-9; SPEC.md 1a): the handlekommune within 24 hours after
+Children (VAL § 21, stk. 1-5, and the executive order under stk. 5): the handlekommune within 24 hours after
 approval; the forældremyndighedsindehaver told; the driftsherre of a public institution (§ 21,
 stk. 4); the operator's fagkonsulent (advis); the beliggenhedskommune for an internal school
 (§ 21, stk. 3); the Socialtilsyn by month end, or at once if the institution chose so; on
 suspicion of a punishable act immediately the operator's administration and the Socialtilsyn.
-Adults (seed 004 "Ansvarsområder"; seed 003 pkt. 2): monthly to the handlekommune, the
+Adults (SEL § 136 and the rules under it): monthly to the handlekommune, the
 supervising authority, the driftsherre of a municipal/regional institution and the værge;
-relatives when the citizen cannot complain (seed 003 "Orienteringspligt"); Skema 2 quarterly to
+relatives when the citizen cannot complain; Skema 2 quarterly to
 the Socialtilsyn; Skema 3 to the handlekommune; a decision to the citizen, værge, leader and
-caseworker (seed 003 "Ansøgning", pkt. 5).
+caseworker.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ _PERSONER = {Rolle.BORGER, Rolle.FORAELDREMYNDIGHED, Rolle.VAERGE, Rolle.PAAROER
 
 
 def kanal(rolle: Rolle) -> Kanal:
-    """How a role is reached: citizens by Digital Post, authorities by secure mail (SPEC.md 6)."""
+    """How a role is reached: citizens by Digital Post, authorities by secure mail."""
     if rolle in _PERSONER:
         return Kanal.DIGITAL_POST
     return Kanal.BOSTED_ADVIS if rolle is Rolle.FAGKONSULENT else Kanal.SIKKER_MAIL

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from magt_contracts.catalogue import Katalog, byg_katalog
-from magt_contracts.catalogue.val import VAL_72_TIMER_FRA
+from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_runtime.settings import ServiceSettings
 
 HOUR = 3600
@@ -79,10 +76,6 @@ class Settings(ServiceSettings):
     scheduler_enabled: bool = Field(default=True, description="Run the sweep loop in the app.")
     scheduler_interval_s: float = Field(default=5.0, gt=0, description="Pause between sweeps.")
     scheduler_batch_size: int = Field(default=500, ge=1, description="Rows claimed per sweep.")
-    val_72_timer_fra: date | None = Field(
-        default=VAL_72_TIMER_FRA,
-        description="When children's registration deadline becomes 72 hours (None: never).",
-    )
 
     def warning_lead(self, kind: str) -> int:
         """Seconds before the due time the warning of `kind` goes out."""
@@ -96,14 +89,5 @@ class Settings(ServiceSettings):
         return role or None
 
     def katalog(self) -> Katalog:
-        """The rules catalogue with the configured 72-hour effective date."""
-        return _katalog(self.val_72_timer_fra)
-
-
-_KATALOGER: dict[date | None, Katalog] = {}
-
-
-def _katalog(fra: date | None) -> Katalog:
-    if fra not in _KATALOGER:
-        _KATALOGER[fra] = byg_katalog(val_72_timer_fra=fra)
-    return _KATALOGER[fra]
+        """The rules catalogue: the same one every service reads (the law is not a setting)."""
+        return standard_katalog()
