@@ -7,6 +7,8 @@ from pathlib import Path
 from sqlalchemy import Engine, event
 from sqlmodel import SQLModel, create_engine
 
+from magt_runtime import migrations
+
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, a busy timeout and its folder created."""
@@ -27,6 +29,28 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def create_tables(engine: Engine) -> None:
-    """Create the tables of every imported SQLModel table class (idempotent)."""
-    SQLModel.metadata.create_all(engine)
+def create_tables(engine: Engine, *, upgrade: bool = True) -> None:
+    """Bring the database to the schema of every imported SQLModel table class (idempotent).
+
+    The tables of a package with a migration history (the runtime and each service, see
+    `magt_runtime.migrations`) are upgraded to the newest revision, or with `upgrade=False` only
+    checked: a database behind the code then raises `SchemaNotCurrentError` after logging what to
+    run. A service passes `upgrade=settings.upgrades_schema()`. Tables of a package without a
+    history (a test's own) are created as they stand.
+    """
+    owners = migrations.table_owners()
+    kept = {p: migrations.history_of_package(p) for p in set(owners.values())}
+    histories = sorted(
+        {h for h in kept.values() if h is not None},
+        key=lambda h: (h.name != migrations.RUNTIME, h.name),
+    )
+    if upgrade:
+        for history in histories:
+            migrations.upgrade(engine, history)
+    else:
+        migrations.require_head(engine, histories)
+    unkept = [
+        t for t in SQLModel.metadata.sorted_tables if kept.get(owners.get(t.name, "")) is None
+    ]
+    if unkept:
+        SQLModel.metadata.create_all(engine, tables=unkept)
