@@ -1,26 +1,31 @@
 """Bearer tokens: who calls (role and organisation), signed so no caller can widen its own scope.
 
-Tokens are JWTs signed with a shared secret (HS256) from settings. In production the platform would
-verify tokens of the municipalities' identity provider (RS256 with its published keys) the same way;
-only `TokenVerifier` changes. Role names and what each role may see are domain rules and live in
-`magt_contracts`; this module only proves who the caller is.
+Tokens are RS256 JWTs of an OpenID Connect identity provider (Keycloak, realm `magt`, in
+`infra/keycloak/magt-realm.json`). A service holds no secret: it checks the signature against the
+provider's published keys (its JWKS, fetched and cached from a URL, or given as a document where no
+provider runs), and checks issuer, audience, expiry and issue time with a small clock-skew leeway.
+Role and organisation come from the token's `role` and `org` claims. Role names and what each role
+may see are domain rules and live in `magt_contracts`; this module only proves who the caller is.
 
 A token must say when it was issued and when it expires, must not be issued in the future, and its
 lifetime (`exp - iat`) may not exceed the verifier's maximum: a token "valid until 9999" is refused,
-however well signed.
+however well signed. Only RS256 is accepted: `none`, HS256 and every other algorithm are refused.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import timedelta
+from typing import Any, Protocol
 
 import jwt
 from pydantic import BaseModel, ConfigDict, Field
 
-ALGORITHM = "HS256"
-ISSUER = "magtanvendelse"
-DEFAULT_TTL = timedelta(hours=8)
+ALGORITHM = "RS256"
+DEFAULT_AUDIENCE = "magt"
+DEFAULT_LEEWAY = timedelta(seconds=30)
 DEFAULT_MAX_LIFETIME = timedelta(hours=12)
+JWKS_CACHE_LIFESPAN_S = 300
 
 
 class Principal(BaseModel):
@@ -37,46 +42,86 @@ class InvalidTokenError(Exception):
     """The token is missing, expired, forged or malformed."""
 
 
+class SigningKeys(Protocol):
+    """Where the verifier finds the public key a token names in its header (`kid`)."""
+
+    def key_for(self, token: str) -> Any:
+        """The public key to check `token` with; InvalidTokenError when none fits."""
+
+
+class JwksUrl:
+    """The identity provider's published keys, fetched over HTTP and cached (new keys on rotation)."""
+
+    def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
+        self._client = jwt.PyJWKClient(
+            url, cache_keys=True, lifespan=JWKS_CACHE_LIFESPAN_S, timeout=int(timeout_s)
+        )
+
+    def key_for(self, token: str) -> Any:
+        try:
+            return self._client.get_signing_key_from_jwt(token).key
+        except jwt.PyJWTError as error:
+            raise InvalidTokenError(str(error)) from error
+
+
+class JwksDocument:
+    """A fixed set of public keys given as a JWKS document (tests and demos without a provider)."""
+
+    def __init__(self, document: str | dict[str, Any]) -> None:
+        raw = json.loads(document) if isinstance(document, str) else document
+        self._keys = jwt.PyJWKSet.from_dict(raw)
+
+    def key_for(self, token: str) -> Any:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            return self._keys[str(kid)].key
+        except (jwt.PyJWTError, KeyError) as error:
+            raise InvalidTokenError("no published key matches the token") from error
+
+
 class TokenVerifier:
-    """Issues and verifies the platform's bearer tokens."""
+    """Verifies the identity provider's bearer tokens (it never issues any)."""
 
     def __init__(
         self,
-        secret: str,
+        keys: SigningKeys,
         *,
-        ttl: timedelta = DEFAULT_TTL,
+        issuer: str,
+        audience: str = DEFAULT_AUDIENCE,
+        leeway: timedelta = DEFAULT_LEEWAY,
         max_lifetime: timedelta = DEFAULT_MAX_LIFETIME,
     ) -> None:
-        if len(secret) < 32:
-            raise ValueError("the token secret must be at least 32 characters")
-        if not timedelta(0) < ttl <= max_lifetime:
-            raise ValueError("the token lifetime must be positive and at most the maximum")
-        self._secret = secret
-        self._ttl = ttl
+        if not issuer or not audience:
+            raise ValueError("the token issuer and audience must be named")
+        if max_lifetime <= timedelta(0) or leeway < timedelta(0):
+            raise ValueError("the maximum lifetime must be positive and the leeway not negative")
+        self._keys = keys
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway
         self._max_lifetime = max_lifetime
 
-    def issue(self, principal: Principal, *, now: datetime | None = None) -> str:
-        """A signed token for `principal`, valid for the configured time."""
-        issued = now or datetime.now(UTC)
-        claims = {
-            "sub": principal.subject,
-            "role": principal.role,
-            "org": principal.organisation,
-            "iss": ISSUER,
-            "iat": issued,
-            "exp": issued + self._ttl,
-        }
-        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+    @property
+    def issuer(self) -> str:
+        return self._issuer
+
+    @property
+    def audience(self) -> str:
+        return self._audience
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid token; InvalidTokenError otherwise."""
         try:
+            if jwt.get_unverified_header(token).get("alg") != ALGORITHM:
+                raise InvalidTokenError("only RS256 tokens are accepted")
             claims = jwt.decode(
                 token,
-                self._secret,
+                self._keys.key_for(token),
                 algorithms=[ALGORITHM],
-                issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "iss"]},
+                issuer=self._issuer,
+                audience=self._audience,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.PyJWTError as error:
             raise InvalidTokenError(str(error)) from error
