@@ -48,6 +48,7 @@ from magt import platform as pf
 from magt import sandbox
 from magt.infra import kafka, postgres
 from magt.stack import platform_topics
+from magt.testing.tokens import session_issuer
 from magt_contracts import topics
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.topics import ensure_topics
@@ -467,7 +468,10 @@ def main() -> None:
                 urls[name] = f"sqlite:///{tmp}/{name}.db"
         secrets = pf.Secrets.generate()
         platform = pf.Platform(
-            env={**pf.shared_env(boot, ns, secrets), "MAGT_LOG_LEVEL": "WARNING"},
+            env={
+                **pf.shared_env(boot, ns, secrets, session_issuer().env()),
+                "MAGT_LOG_LEVEL": "WARNING",
+            },
             log_dir=tmp / "logs",
             service_env=pf.merge_env(pf.database_env(urls), sb.service_env()),
         )

@@ -25,6 +25,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from magt.infra import kafka, postgres
+from magt.testing.tokens import session_issuer
 from magt_contracts import topics
 from magt_registrering.app import create_app
 from magt_registrering.settings import Settings
@@ -115,7 +116,7 @@ async def run(n: int) -> dict[str, float]:
         payload_keys=FieldCipher.new_key(),
         storage_keys=FieldCipher.new_key(),
         person_ref_secret="bench-person-secret",  # noqa: S106 - a throwaway benchmark secret
-        token_secret="bench-token-secret-0123456789abcdef",  # noqa: S106
+        **session_issuer().settings(),
         log_level="WARNING",
         log_json=True,
     )

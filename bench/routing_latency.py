@@ -38,6 +38,7 @@ from fastapi import FastAPI
 
 from magt.infra import kafka, postgres
 from magt.infra.common import free_port
+from magt.testing.tokens import session_issuer
 from magt_contracts import topics
 from magt_contracts.forms import parse_form
 from magt_contracts.messages import ReportApproved
@@ -171,7 +172,7 @@ async def run(approvals: int, rate: float) -> None:
         kafka_bootstrap_servers=bootstrap,
         database_url=postgres.create_database(admin, f"bench_routing_{uuid.uuid4().hex[:8]}"),
         topic_namespace=namespace,
-        token_secret="b" * 32,
+        **session_issuer().settings(),
         scheduler_enabled=False,
         **quiet,  # type: ignore[arg-type]
     )

@@ -1,15 +1,17 @@
 """One PDF of each kind people receive, rendered from the contracts' example forms.
 
 `magt demo` writes them to `.state/documents/` and `bench/documents.py` times them; both use
-the same documents library as the delivery adapters.
+the same documents library as the delivery adapters. `scenarieskemaer` gives the forms the demo's
+scenarios submit (built by `magt.scenarios`' own builders), so tests render those as well.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from magt.infra.common import repo_root
@@ -30,6 +32,78 @@ def eksempelskemaer() -> dict[str, AnyForm]:
     """Every example form of the contracts, by file name."""
     mappe = repo_root() / EKSEMPLER
     return {p.stem: parse_form(json.loads(p.read_text())) for p in sorted(mappe.glob("*.json"))}
+
+
+def scenarieskemaer(nu: datetime) -> dict[str, AnyForm]:
+    """The forms the demo's scenarios submit (`magt.scenarios` s1–s7), by scenario and form."""
+    from magt import scenarios as sc
+
+    episode = nu.astimezone(sc.DK) - timedelta(hours=20)
+    start = sc.forrige_maaned(nu, 2)
+    meddelt = nu.astimezone(sc.DK) - timedelta(days=6)
+
+    def val(
+        nr: int, institution: dict[str, Any], *, skole: bool = False, mistanke: bool = False
+    ) -> dict[str, Any]:
+        barn, mor, kommune = {
+            1: (sc.BARN_1, sc.MOR_1, "0860"),
+            2: (sc.BARN_2, sc.MOR_2, "0461"),
+            3: (sc.BARN_3, sc.MOR_3, "0851"),
+        }[nr]
+        return sc._val_form(
+            institution=institution,
+            barn=barn,
+            forælder=mor,
+            handlekommune=kommune,
+            episode=episode,
+            indgreb=["fysisk_magt"],
+            intern=sc.INTERNT[nr],
+            paa_intern_skole=skole,
+            mistanke=mistanke,
+        )
+
+    boernehjem_uden_skole = {
+        k: v
+        for k, v in {**sc.BOERNEHJEM, "har_intern_skole": False, "fagkonsulent_ref": None}.items()
+        if v is not None
+    }
+    foerste = sc.dk(start.year, start.month, start.day, 21)
+    data: dict[str, dict[str, Any]] = {
+        "s1-val_indberetning": val(1, sc.BOERNEHJEM, skole=True),
+        "s2-val_indberetning": val(2, sc.AFLASTNING),
+        "s3-val_indberetning": val(3, boernehjem_uden_skole, mistanke=True),
+        "s4-kommunal_afgoerelse": sc._afgoerelse(
+            sc.VOKSEN_4,
+            afgoerelse_id="afg-e2e-s4",
+            gyldig_fra=start,
+            gyldig_til=start + timedelta(days=180),
+            meddelt=sc.dk(start.year, start.month, 1, 9) - timedelta(days=5),
+        ),
+        "s4-skema_1a": sc._skema1a(
+            sc.VOKSEN_4,
+            indgreb="stofseler",
+            episode=foerste,
+            afgoerelse_ref="afg-e2e-s4",
+            leder=foerste + timedelta(days=1),
+        ),
+        "s6-skema_2": sc.skema2(sc.VOKSEN_6, flyttet=start + timedelta(days=20)),
+        "s7-kommunal_afgoerelse": sc._afgoerelse(
+            sc.VOKSEN_4,
+            afgoerelse_id="afg-e2e-s7",
+            gyldig_fra=meddelt.date() + timedelta(days=30),
+            gyldig_til=meddelt.date() + timedelta(days=210),
+            meddelt=meddelt,
+        ),
+    }
+    maaned = sc.forrige_maaned(nu, 1)
+    for nr, dag in enumerate((5, 19), start=1):
+        data[f"s5-skema_1a-{nr}"] = sc._skema1a(
+            sc.VOKSEN_5,
+            indgreb="hygiejne",
+            episode=sc.dk(maaned.year, maaned.month, dag, 8),
+            hygiejnesituation="tandboerstning",
+        )
+    return {navn: parse_form(json.loads(json.dumps(d, default=str))) for navn, d in data.items()}
 
 
 def _klagehaendelser(nu: datetime) -> dict[str, Callable[[], Brev]]:

@@ -181,7 +181,7 @@ def orientation_reminders(month: str, now: str, database_url: str | None) -> int
     settings = FristerSettings(database_url=database_url) if database_url else FristerSettings()
     engine = make_engine(settings.database_url)
     try:
-        create_tables(engine)
+        create_tables(engine, upgrade=settings.upgrades_schema())
         return remind_relatives(engine, settings, month=month, now=datetime.fromisoformat(now))
     finally:
         engine.dispose()

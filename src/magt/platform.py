@@ -119,9 +119,11 @@ class Platform:
 
 @dataclass(frozen=True)
 class Secrets:
-    """The secrets one platform run shares (generated fresh; never written to the repository)."""
+    """The secrets one platform run shares (generated fresh; never written to the repository).
 
-    token_secret: str
+    Bearer tokens need none: services check them against the identity provider's public keys.
+    """
+
     payload_key: str
     storage_key: str
     person_ref_secret: str
@@ -134,7 +136,6 @@ class Secrets:
         from magt_runtime.crypto import FieldCipher
 
         return Secrets(
-            token_secret=_secrets.token_urlsafe(48),
             payload_key=FieldCipher.new_key(),
             storage_key=FieldCipher.new_key(),
             person_ref_secret=_secrets.token_urlsafe(32),
@@ -142,12 +143,16 @@ class Secrets:
         )
 
 
-def shared_env(bootstrap: str, namespace: str, secrets: Secrets) -> dict[str, str]:
-    """What every process reads: Kafka, the topic namespace, the platform's secrets, JSON logs."""
+def shared_env(
+    bootstrap: str, namespace: str, secrets: Secrets, tokens: Mapping[str, str]
+) -> dict[str, str]:
+    """What every process reads: Kafka, the topic namespace, the platform's secrets, JSON logs,
+    and `tokens`: whose bearer tokens to trust (`MAGT_TOKEN_ISSUER`, `MAGT_TOKEN_JWKS_URL` or
+    `MAGT_TOKEN_JWKS`, from Keycloak or the test issuer)."""
     return {
+        **tokens,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "MAGT_TOPIC_NAMESPACE": namespace,
-        "MAGT_TOKEN_SECRET": secrets.token_secret,
         "MAGT_PAYLOAD_KEYS": secrets.payload_key,
         "MAGT_PERSON_REF_SECRET": secrets.person_ref_secret,
         "MAGT_CASE_ID_SECRET": secrets.case_id_secret,
@@ -157,8 +162,15 @@ def shared_env(bootstrap: str, namespace: str, secrets: Secrets) -> dict[str, st
 
 
 def database_env(urls: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """Each service its own database: `MAGT_<SERVICE>_DATABASE_URL`."""
-    return {name: {f"MAGT_{name.upper()}_DATABASE_URL": url} for name, url in urls.items()}
+    """Each service its own database: `MAGT_<SERVICE>_DATABASE_URL`, which the service migrates
+    itself at start (the platform's databases are made for the run, PostgreSQL ones too)."""
+    return {
+        name: {
+            f"MAGT_{name.upper()}_DATABASE_URL": url,
+            f"MAGT_{name.upper()}_DB_AUTO_UPGRADE": "true",
+        }
+        for name, url in urls.items()
+    }
 
 
 def merge_env(*parts: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:

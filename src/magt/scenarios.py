@@ -29,6 +29,7 @@ import httpx
 
 from magt.sandbox import ANKESTYRELSEN_ID, Sandbox, recipient_address
 from magt.testing.mail import Identity
+from magt.testing.tokens import TokenIssuer
 
 DK = ZoneInfo("Europe/Copenhagen")
 MAIL_DOMAIN = "@sandbox.example"
@@ -44,7 +45,7 @@ class Kontekst:
 
     urls: Mapping[str, str]
     sandbox: Sandbox
-    token_secret: str
+    udsteder: TokenIssuer  # signs the scenario users' tokens; the services trust only its key
     bootstrap: str
     namespace: str
     timeout_s: float = 90.0
@@ -53,12 +54,12 @@ class Kontekst:
     dekrypteret: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
 
     def token(self, role: str, organisation: str, subject: str | None = None) -> str:
-        from magt_runtime.auth import Principal, TokenVerifier
+        from magt_runtime.auth import Principal
 
         principal = Principal(
             subject=subject or f"{role}-{organisation}", role=role, organisation=organisation
         )
-        return TokenVerifier(self.token_secret).issue(principal)
+        return self.udsteder.token(principal)
 
     def kald(
         self,
@@ -631,6 +632,22 @@ def _bosted_sag(ctx: Kontekst, dokument_id: str, institution_id: str) -> str | N
     return str(response.json()["sag_id"])
 
 
+def _nexus_sager(ctx: Kontekst, institution_id: str, form_type: str) -> set[str]:
+    """The institution's cases of `form_type` from Nexus (ids cannot be computed outside)."""
+    sager = ctx.kald(
+        "GET",
+        "registrering",
+        f"/institutioner/{institution_id}/sager",
+        role="leder",
+        organisation=institution_id,
+    )
+    return {
+        str(s["case_id"])
+        for s in sager
+        if str(s["case_id"]).startswith("nexus-") and s["form_type"] == form_type
+    }
+
+
 def _sag_hvis(ctx: Kontekst, case_id: str, institution_id: str) -> dict[str, Any] | None:
     headers = {"Authorization": f"Bearer {ctx.token('leder', institution_id)}"}
     response = httpx.get(f"{ctx.urls['registrering']}/sager/{case_id}", headers=headers, timeout=10)
@@ -730,7 +747,6 @@ def s3_mistanke_om_strafbart_forhold(ctx: Kontekst) -> Forloeb:
 def s4_stofseler_forhaandsgodkendt(ctx: Kontekst) -> Forloeb:
     """4. An adult's pre-approved stofseler over 40 days: decision, Skema 1 a (Nexus), Bilag 1."""
     from magt_nexus.demo_client import NexusUser
-    from magt_nexus.domain import case_id as nexus_case_id
     from magt_nexus.mapping import load_mappings
     from magt_nexus.values import to_items
 
@@ -760,6 +776,7 @@ def s4_stofseler_forhaandsgodkendt(ctx: Kontekst) -> Forloeb:
     nexus = ctx.sandbox.nexus
     patient = nexus.add_patient(cpr=skema["borger"]["cpr"], name=skema["borger"]["navn"])
     base = ctx.sandbox.served["nexus"].base_url
+    foer = _nexus_sager(ctx, institution_id, "skema_1a")
     with NexusUser(
         f"{base}/api/core/mobile/{nexus.instance}/v2/",
         f"{base}/authx/realms/{nexus.instance}/protocol/openid-connect/token",
@@ -770,11 +787,10 @@ def s4_stofseler_forhaandsgodkendt(ctx: Kontekst) -> Forloeb:
         if borger is None:
             raise RuntimeError("Nexus-emulatoren fandt ikke borgeren")
         oprettet = bruger.create_form(borger, mapping.nexus_title, "Låst", to_items(mapping, skema))
-    skema_case = nexus_case_id(str(oprettet["id"]))
-    vent(
-        lambda: _sag_hvis(ctx, skema_case, institution_id),
+    [skema_case] = vent(
+        lambda: sorted(_nexus_sager(ctx, institution_id, "skema_1a") - foer),
         within_s=ctx.timeout_s,
-        what="Skema 1 a fra Nexus blev ikke registreret",
+        what=f"Skema 1 a fra Nexus (skema {oprettet['id']}) blev ikke registreret",
     )
     _godkend(ctx, skema_case, institution_id, med_lederdel=False)
     # Later uses on Bilag 1 over 40 days: every third day → two periods of at most 31 days.
@@ -890,24 +906,7 @@ def s6_flytning_uden_samtykke(ctx: Kontekst) -> Forloeb:
     kvartal_start = forrige_maaned(ctx.now, 3)
     kvartal_start = kvartal_start.replace(month=(kvartal_start.month - 1) // 3 * 3 + 1)
     flyttet = kvartal_start + timedelta(days=20)
-    form = {
-        "form_type": "skema_2",
-        "form_version": "2025",
-        "institution": BOTILBUD,
-        "borger": _borger(VOKSEN_6, kan_selv_klage=False),
-        "indgreb": "flytning",
-        "afgjort_af": "familieretshuset",
-        "afgoerelse_ref": f"frh-e2e-{uuid.uuid4().hex[:6]}",
-        "afgoerelse_dato": (flyttet - timedelta(days=14)).isoformat(),
-        "flytning_dato": flyttet.isoformat(),
-        "advokat_beskikket": True,
-        "vaerge_beskikket": True,
-        "beskrivelse": "Flytningen skete med støtte fra kendt personale.",
-        "registrering": {
-            "registreret_af": "mdb-e2e-6",
-            "registreret_tidspunkt": dk(flyttet.year, flyttet.month, flyttet.day, 15).isoformat(),
-        },
-    }
+    form = skema2(VOKSEN_6, flyttet=flyttet)
     case_id = _indsend(ctx, form)["case_id"]
     _godkend(ctx, case_id, institution_id, med_lederdel=False)  # Skema 2 has no leader's part
     return Forloeb(
@@ -922,6 +921,28 @@ def s6_flytning_uden_samtykke(ctx: Kontekst) -> Forloeb:
         vurdering={case_id: "allowed"},
         batches=[("quarterly", kvartalsnoegle(flyttet))],
     )
+
+
+def skema2(person: Person, *, flyttet: date) -> dict[str, Any]:
+    """Scenario 6's Skema 2: a move without consent decided by Familieretshuset."""
+    return {
+        "form_type": "skema_2",
+        "form_version": "2025",
+        "institution": BOTILBUD,
+        "borger": _borger(person, kan_selv_klage=False),
+        "indgreb": "flytning",
+        "afgjort_af": "familieretshuset",
+        "afgoerelse_ref": f"frh-e2e-{uuid.uuid4().hex[:6]}",
+        "afgoerelse_dato": (flyttet - timedelta(days=14)).isoformat(),
+        "flytning_dato": flyttet.isoformat(),
+        "advokat_beskikket": True,
+        "vaerge_beskikket": True,
+        "beskrivelse": "Flytningen skete med støtte fra kendt personale.",
+        "registrering": {
+            "registreret_af": "mdb-e2e-6",
+            "registreret_tidspunkt": dk(flyttet.year, flyttet.month, flyttet.day, 15).isoformat(),
+        },
+    }
 
 
 def s7_klage_til_ankestyrelsen(ctx: Kontekst) -> Forloeb:
@@ -1382,8 +1403,9 @@ def start_platform(
     sandbox = sb.start(root / "sandbox", institutions=INSTITUTIONER)
     namespace = f"{prefix}{uuid.uuid4().hex[:8]}."  # the run's own topics
     secrets = pf.Secrets.generate()
+    udsteder = TokenIssuer()  # this run's own signing key
     platform = pf.Platform(
-        env=pf.shared_env(bootstrap, namespace, secrets),
+        env=pf.shared_env(bootstrap, namespace, secrets, udsteder.env()),
         log_dir=root / "logs",
         service_env=pf.merge_env(
             pf.database_env({n: database_urls[n] for n in wanted}),
@@ -1400,7 +1422,7 @@ def start_platform(
     ctx = Kontekst(
         urls={n: platform.url(n) for n in wanted},
         sandbox=sandbox,
-        token_secret=secrets.token_secret,
+        udsteder=udsteder,
         bootstrap=bootstrap,
         namespace=namespace,
     )

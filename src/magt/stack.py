@@ -20,3 +20,13 @@ SERVICES: dict[str, str] = {
 def platform_topics() -> list[str]:
     """Every topic: the contracts' topics and one dead-letter topic per service."""
     return [*ALL_TOPICS, *(dead_letter_topic(name) for name in SERVICES)]
+
+
+KOMMUNE_CONSUMER = "services/routing/examples/kommune_consumer.py"
+"""The example consumer a municipal integrator starts from (README, docs/subscribe.md)."""
+
+
+def subscribe_command(*, bootstrap: str, kommune: str, namespace: str = "") -> str:
+    """The exact command that reads `kommune`'s topic on `bootstrap` in the topic `namespace`."""
+    command = f"uv run python {KOMMUNE_CONSUMER} --bootstrap {bootstrap} --kommune {kommune}"
+    return f"{command} --namespace {namespace}" if namespace else command

@@ -29,12 +29,13 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from magt.testing.tokens import session_issuer
 from magt_contracts import adgang
 from magt_contracts.forms import parse_form
 from magt_contracts.messages import IncidentRegistered, ReportApproved
 from magt_contracts.rules.fakta import fakta
 from magt_contracts.vaerdier import Indberetningsfakta, Udfald, Vurdering
-from magt_runtime.auth import Principal, TokenVerifier
+from magt_runtime.auth import Principal
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.db import make_engine
 from magt_runtime.settings import ServiceSettings
@@ -42,7 +43,6 @@ from magt_runtime.settings import ServiceSettings
 ROD = Path(__file__).resolve().parents[2]
 EKSEMPLER = ROD / "contracts" / "examples"
 BOSTED_FORMAT = ROD / "docs" / "bosted-format.md"
-TOKEN_SECRET = "adgangsproeve-token-hemmelighed-0123456789abcdef"
 PERSON_SECRET = "adgangsproeve-pseudonym-hemmelighed"
 CASE_ID_SECRET = "adgangsproeve-sagsid-hemmelighed"
 TJENESTER = (
@@ -175,14 +175,9 @@ class Tjeneste:
     settings: ServiceSettings
     sager: dict[str, Sag] = field(default_factory=dict)
 
-    @property
-    def verifier(self) -> TokenVerifier:
-        """The app's token verifier (the same secret for every app)."""
-        return self.settings.token_verifier()
-
     def headers(self, role: str, org: str, subject: str = "adgang-1") -> dict[str, str]:
         """A bearer header for a role and an organisation."""
-        token = self.verifier.issue(Principal(subject=subject, role=role, organisation=org))
+        token = session_issuer().token(Principal(subject=subject, role=role, organisation=org))
         return {"Authorization": f"Bearer {token}"}
 
     def client(self) -> httpx.AsyncClient:
@@ -196,7 +191,7 @@ def _faelles(mappe: Path, navn: str) -> dict[str, Any]:
     return {
         "database_url": f"sqlite:///{mappe}/{navn}.db",
         "kafka_bootstrap_servers": "127.0.0.1:1",
-        "token_secret": TOKEN_SECRET,
+        **session_issuer().settings(),
         "log_json": True,
         "log_level": "WARNING",
     }
@@ -619,7 +614,7 @@ async def byg_og_saa(navn: str, mappe: Path, *, sender_cert: Path, sender_key: P
 
 
 SKJULTE_STIER = frozenset(
-    {"/health", "/ready", "/openapi.json", "/docs", "/asyncapi.json", "/redoc"}
+    {"/health", "/ready", "/metrics", "/openapi.json", "/docs", "/asyncapi.json", "/redoc"}
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from magt.deployments import adeployments
 from magt.flows import dead_letter_counts
+from magt.stack import subscribe_command
 
 pytestmark = pytest.mark.e2e
 
@@ -78,3 +80,12 @@ def test_main_job_runs_and_prints_what_runs(prefect_api: str, kafka_bootstrap: s
     assert "fejlede" not in result.stdout, result.stdout[-3000:]
     assert "Klagen: genvurderet (fastholdt), sendt til Ankestyrelsen, afgjort" in result.stdout
     assert ": 0 fund." in result.stdout, result.stdout[-2000:]
+    # The integrator's first minute: the exact subscribe command (this run's namespace) and
+    # where every service's metrics are.
+    printed = re.search(r"^  (uv run python \S+kommune_consumer\.py .+)$", result.stdout, re.M)
+    assert printed, result.stdout[-2000:]
+    flags = re.search(r"--kommune (\d{4}) --namespace (demo[0-9a-f]{8}\.)$", printed[1])
+    assert flags, printed[1]
+    expected = subscribe_command(bootstrap=kafka_bootstrap, kommune=flags[1], namespace=flags[2])
+    assert printed[1] == expected
+    assert len(re.findall(r"målinger: http://127\.0\.0\.1:\d+/metrics", result.stdout)) == 8

@@ -35,8 +35,9 @@ from magt import platform as pf
 from magt import sandbox
 from magt.infra import postgres
 from magt.infra.common import pid_alive, terminate
+from magt.testing.tokens import session_issuer
 from magt_contracts import topics
-from magt_runtime.auth import Principal, TokenVerifier
+from magt_runtime.auth import Principal
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
 
@@ -241,7 +242,10 @@ class Verden:
         }
         secrets = pf.Secrets.generate()
         platform = pf.Platform(
-            env={**pf.shared_env(bootstrap, namespace, secrets), "MAGT_LOG_LEVEL": "INFO"},
+            env={
+                **pf.shared_env(bootstrap, namespace, secrets, session_issuer().env()),
+                "MAGT_LOG_LEVEL": "INFO",
+            },
             log_dir=root / "logs",
             service_env=pf.merge_env(pf.database_env(urls), box.service_env()),
         )
@@ -271,9 +275,7 @@ class Verden:
 
     def token(self, role: str, organisation: str) -> dict[str, str]:
         principal = Principal(subject=f"fx-{role}", role=role, organisation=organisation)
-        return {
-            "Authorization": f"Bearer {TokenVerifier(self.secrets.token_secret).issue(principal)}"
-        }
+        return {"Authorization": f"Bearer {session_issuer().token(principal)}"}
 
     def _subscriptions(self, service: str) -> dict[str, set[str]]:
         """The service's consumer groups and their topics, from its AsyncAPI document."""

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from magt.testing.tokens import session_issuer
 from magt_bosted import watcher
 from magt_bosted.app import create_app as bosted_app
 from magt_bosted.settings import Settings as BostedSettings
@@ -41,7 +42,6 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 TILBUD = "tilbud-0851-017"
 CPR = "231187-4117"
-SECRET = "test-token-secret-0123456789abcdef-fuzz"
 FUZZ = settings(
     max_examples=40,
     deadline=None,
@@ -130,7 +130,7 @@ def _probe(base: dict[str, Any]) -> list[bytes]:
 
 def _auth(secret_settings: BostedSettings | RegistreringSettings) -> dict[str, str]:
     principal = Principal(subject="u-1", role="medarbejder", organisation=TILBUD)
-    return {"Authorization": f"Bearer {secret_settings.token_verifier().issue(principal)}"}
+    return {"Authorization": f"Bearer {session_issuer().token(principal)}"}
 
 
 def _assert_danish_4xx(status: int, body: dict[str, Any]) -> None:
@@ -157,7 +157,7 @@ def bosted(tmp_path: Path) -> Bosted:
         drop_folder=tmp_path / "drop",
         stable_after_s=0,
         payload_keys=FieldCipher.new_key(),
-        token_secret=SECRET,
+        **session_issuer().settings(),
         person_ref_secret="fuzz-person",
         case_id_secret="fuzz-case-id",
         log_json=True,
@@ -223,7 +223,7 @@ def registrering(tmp_path: Path) -> tuple[TestClient, RegistreringSettings]:
         payload_keys=FieldCipher.new_key(),
         storage_keys=FieldCipher.new_key(),
         person_ref_secret="fuzz-person",
-        token_secret=SECRET,
+        **session_issuer().settings(),
         log_json=True,
     )
     create_tables(make_engine(s.database_url))
@@ -251,7 +251,7 @@ def test_registrering_answers_danish_4xx_and_takes_the_next(
 def klager(tmp_path: Path) -> TestClient:
     s = KlagerSettings(
         database_url=f"sqlite:///{tmp_path}/klager.db",
-        token_secret=SECRET,
+        **session_issuer().settings(),
         kafka_bootstrap_servers="127.0.0.1:1",
         log_json=True,
     )

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from sqlmodel import Session, select
 
 from magt.infra import postgres
+from magt.testing.tokens import session_issuer
 from magt_contracts import topics
 from magt_contracts.forms import parse_form
 from magt_contracts.messages import ReportAddressed, ReportApproved
@@ -44,7 +45,6 @@ pytestmark = pytest.mark.integration
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "contracts" / "examples"
 NU = datetime.fromisoformat("2025-03-15T13:05:00+01:00")
-SECRET = "integration-secret-0123456789abcdef"
 
 
 def _report() -> dict[str, Any]:
@@ -135,7 +135,7 @@ def stack(
             kafka_bootstrap_servers=kafka_bootstrap,
             database_url=pg_url,
             topic_namespace=namespace,
-            token_secret=SECRET,
+            **session_issuer().settings(),
             scheduler_enabled=False,
             outbox_poll_interval_s=0.05,
         )

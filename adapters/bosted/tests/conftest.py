@@ -16,13 +16,13 @@ import pytest
 import uvicorn
 from sqlalchemy import Engine
 
+from magt.testing.tokens import session_issuer
 from magt_bosted.emulator import EmulatorState, create_emulator
 from magt_bosted.settings import Settings
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.db import create_tables, make_engine
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "bosted-format.md"
-TOKEN_SECRET = "test-hemmelighed-til-bosted-adapteren-0123456789"
 PERSON_SECRET = "test-pseudonym-hemmelighed"
 CASE_ID_SECRET = "test-case-id-secret-bosted"
 # The synthetic child of the examples; tests assert these never reach a topic.
@@ -84,7 +84,7 @@ def make_settings(tmp_path: Path, payload_key: str) -> Callable[..., Settings]:
             "drop_folder": tmp_path / "drop",
             "stable_after_s": 0,
             "payload_keys": payload_key,
-            "token_secret": TOKEN_SECRET,
+            **session_issuer().settings(),
             "person_ref_secret": PERSON_SECRET,
             "case_id_secret": CASE_ID_SECRET,
             "send_backoff_base_s": 0,

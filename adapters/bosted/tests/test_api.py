@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from magt.testing.tokens import session_issuer
 from magt_bosted.advis import ny_advis
 from magt_bosted.api import build_router
 from magt_bosted.domain import Tekst
@@ -43,7 +44,7 @@ async def api(
 
 
 def _auth(settings: Settings, role: str = "medarbejder", org: str = TILBUD) -> dict[str, str]:
-    token = settings.token_verifier().issue(Principal(subject="u-1", role=role, organisation=org))
+    token = session_issuer().token(Principal(subject="u-1", role=role, organisation=org))
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from magt.testing.tokens import session_issuer
 from magt_bosted import intake, raa, watcher
 from magt_bosted.app import create_app
 from magt_bosted.settings import Settings
@@ -225,7 +226,7 @@ async def app_klient(
 
 def _auth(settings: Settings) -> dict[str, str]:
     principal = Principal(subject="u-1", role="medarbejder", organisation=TILBUD)
-    return {"Authorization": f"Bearer {settings.token_verifier().issue(principal)}"}
+    return {"Authorization": f"Bearer {session_issuer().token(principal)}"}
 
 
 async def test_hostile_bodies_over_http_get_a_danish_4xx_never_500(

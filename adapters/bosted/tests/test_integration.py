@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from structlog.testing import capture_logs
 
+from magt.testing.tokens import session_issuer
 from magt_bosted.app import create_app
 from magt_bosted.settings import Settings
 from magt_contracts import topics
@@ -151,7 +152,7 @@ async def _flow(
         )
         text = files[0].read_text(encoding="utf-8")
         assert "magtanvendelsesskema.episode.sted: Feltet skal udfyldes." in text
-        token = settings.token_verifier().issue(
+        token = session_issuer().token(
             Principal(subject="mdb-1042", role="medarbejder", organisation="tilbud-0851-017")
         )
         async with httpx.AsyncClient(

@@ -16,6 +16,8 @@ import pytest
 import uvicorn
 from cryptography.fernet import Fernet
 
+from magt.testing.tokens import session_issuer
+from magt_nexus import domain
 from magt_nexus.demo_client import NexusUser
 from magt_nexus.emulator import EmulatorState, create_emulator
 from magt_nexus.mapping import FormMapping, Mappings, load_mappings
@@ -26,6 +28,7 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples"
 # Synthetic person data only: a made-up CPR number and name.
 TEST_CPR = "140371-9982"
 TEST_NAME = "Testa Fiktivsen"
+CASE_ID_SECRET = b"test-case-id-secret-nexus"  # the secret nexus_settings carry
 MAPPING_OF = {
     "skema_1a": "skema1a-2025",
     "skema_1b": "skema1b-2025",
@@ -168,7 +171,8 @@ def nexus_settings(
             "http_backoff_base_s": 0.0,
             "http_max_attempts": 4,
             "kommunekode": "0450",
-            "token_secret": "t" * 40,
+            "case_id_secret": CASE_ID_SECRET.decode(),
+            **session_issuer().settings(),
             "poll_interval_s": 0.2,
             "note_interval_s": 0.1,
             "note_backoff_s": 0.0,
@@ -177,6 +181,14 @@ def nexus_settings(
         return NexusSettings(**values)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def nexus_case() -> Callable[[str, str], str]:
+    """nexus_case(institution_id, form_id) → the case id the adapter derives (test secret)."""
+    return lambda institution_id, form_id: domain.case_id(
+        CASE_ID_SECRET, institution_id=institution_id, form_id=form_id
+    )
 
 
 @pytest.fixture

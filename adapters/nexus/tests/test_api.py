@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
+from magt.testing.tokens import session_issuer
 from magt_nexus import store
 from magt_nexus.api import build_router
 from magt_runtime.audit import AuditRow
@@ -47,7 +48,7 @@ def api(
     app.include_router(build_router(engine, settings, verifier))
 
     def auth(role: str, org: str) -> dict[str, str]:
-        token = verifier.issue(Principal(subject="u-1", role=role, organisation=org))
+        token = session_issuer().token(Principal(subject="u-1", role=role, organisation=org))
         return {"Authorization": f"Bearer {token}"}
 
     return app, engine, auth

@@ -43,10 +43,21 @@ def test_only_finished_forms_are_taken() -> None:
     assert not domain.accepted(None)
 
 
-def test_case_ids_and_event_ids_are_deterministic() -> None:
-    assert domain.case_id("1001") == "nexus-1001"
-    assert domain.form_id_of_case("nexus-1001") == "1001"
-    assert domain.form_id_of_case("sag-2025-1") is None
+def test_case_ids_are_keyed_by_institution_and_reveal_nothing() -> None:
+    """An HMAC of (institution, form id): stable, per institution, and without the form id."""
+    secret = b"test-secret"
+    case = domain.case_id(secret, institution_id="botilbud-0450-002", form_id="1001")
+    assert case == domain.case_id(secret, institution_id="botilbud-0450-002", form_id="1001")
+    assert case.startswith("nexus-")
+    assert "1001" not in case
+    assert case != domain.case_id(secret, institution_id="botilbud-0450-003", form_id="1001")
+    assert case != domain.case_id(secret, institution_id="botilbud-0450-002", form_id="1002")
+    assert case != domain.case_id(b"another", institution_id="botilbud-0450-002", form_id="1001")
+    with pytest.raises(ValueError, match="MAGT_CASE_ID_SECRET"):
+        domain.case_id(b"", institution_id="botilbud-0450-002", form_id="1001")
+
+
+def test_event_ids_are_deterministic() -> None:
     assert domain.event_id("1", "h", "submit") == domain.event_id("1", "h", "submit")
     assert domain.event_id("1", "h", "submit") != domain.event_id("1", "h2", "submit")
     assert domain.event_id("1", "h", "submit") != domain.event_id("1", "h", "correct")

@@ -21,6 +21,7 @@ from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
 
 pytestmark = pytest.mark.broker
+INSTITUTION = "botilbud-0450-002"
 
 
 def _meta(case_id: str) -> dict[str, Any]:
@@ -43,7 +44,13 @@ def _delivery(case_id: str) -> DeliverySent:
 
 
 @pytest.fixture
-def wired(nexus_settings: Callable[..., Any], mappings: Any) -> tuple[Any, Any, Any]:
+def case(nexus_case: Callable[[str, str], str]) -> str:
+    """The case of form 1001 of INSTITUTION."""
+    return nexus_case(INSTITUTION, "1001")
+
+
+@pytest.fixture
+def wired(nexus_settings: Callable[..., Any], mappings: Any, case: str) -> tuple[Any, Any, Any]:
     """(settings, engine, broker) with both handlers subscribed and one known Nexus form."""
     settings = nexus_settings(kafka_bootstrap_servers="127.0.0.1:1")
     engine = make_engine(settings.database_url)
@@ -52,16 +59,17 @@ def wired(nexus_settings: Callable[..., Any], mappings: Any) -> tuple[Any, Any, 
         session.add(
             store.NexusForm(
                 form_id="1001",
-                case_id="nexus-1001",
+                case_id=case,
                 self_href="http://127.0.0.1/x/formData/1001",
                 form_type="skema_1a",
-                institution_id="botilbud-0450-002",
+                institution_id=INSTITUTION,
                 nexus_version=1,
                 seen_hash="h1",
                 submitted_hash="h1",
                 submitted_version=1,
             )
         )
+        store.open_case(session, case_id=case, institution_id=INSTITUTION, form_id="1001")
         session.commit()
     handlers = Handlers(engine, settings, mappings)
     broker = create_broker(settings)
@@ -80,15 +88,17 @@ def wired(nexus_settings: Callable[..., Any], mappings: Any) -> tuple[Any, Any, 
     return settings, engine, broker
 
 
-async def test_delivery_of_a_nexus_case_queues_one_note(wired: tuple[Any, Any, Any]) -> None:
+async def test_delivery_of_a_nexus_case_queues_one_note(
+    wired: tuple[Any, Any, Any], case: str
+) -> None:
     settings, engine, broker = wired
-    event = _delivery("nexus-1001")
+    event = _delivery(case)
     async with TestKafkaBroker(broker) as test_broker:
         for _ in range(2):  # a redelivery changes nothing
             await test_broker.publish(
                 event.model_dump_json().encode(), settings.topic(topics.DELIVERY_SENT)
             )
-        for other in ("sag-2025-1", "nexus-9999"):  # not ours / not taken in by us
+        for other in ("sag-2025-1", "nexus-1001"):  # not ours / not a case we opened
             await test_broker.publish(
                 _delivery(other).model_dump_json().encode(), settings.topic(topics.DELIVERY_SENT)
             )
@@ -100,11 +110,11 @@ async def test_delivery_of_a_nexus_case_queues_one_note(wired: tuple[Any, Any, A
 
 
 async def test_rejection_from_registrering_is_visible_noted_and_reopens_submission(
-    wired: tuple[Any, Any, Any],
+    wired: tuple[Any, Any, Any], case: str
 ) -> None:
     settings, engine, broker = wired
     rejected = RegistrationRejected(
-        **_meta("nexus-1001"),
+        **_meta(case),
         source="nexus",
         source_ref="1001",
         errors=[FeltFejl(field="episode.sted", message="Feltet skal udfyldes.")],
@@ -121,7 +131,11 @@ async def test_rejection_from_registrering_is_visible_noted_and_reopens_submissi
         [error] = store.errors(session)
         [note] = store.notes(session, form_id="1001")
         record = store.form(session, form_id="1001")
-    assert error.source == "registrering"
+    assert (error.source, error.case_id, error.institution_id) == (
+        "registrering",
+        case,
+        INSTITUTION,
+    )
     assert json.loads(error.errors) == [
         {
             "field": "episode.sted",

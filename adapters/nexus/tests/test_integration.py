@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from magt.testing.tokens import session_issuer
 from magt_contracts import topics
 from magt_contracts.messages import CorrectForm, DeliverySent, SubmitForm
 from magt_nexus.app import create_app
@@ -85,6 +86,7 @@ async def test_form_polled_again_and_after_restart_is_one_sealed_command_and_not
     nexus_form: Callable[..., Any],
     nexus_user: NexusUser,
     person: tuple[str, str],
+    nexus_case: Callable[[str, str], str],
 ) -> None:
     namespace = unique("t") + "."
 
@@ -122,11 +124,12 @@ async def test_form_polled_again_and_after_restart_is_one_sealed_command_and_not
             assert secret.encode() not in record.value
         headers = {k: v.decode() for k, v in record.headers}
         assert headers["content-type"] == SEALED_CONTENT_TYPE
-        assert record.key == f"nexus-{created.id}".encode()
         opened = SubmitForm.model_validate_json(
             settings().payload_cipher().decrypt(record.value.decode())
         )
         assert (opened.source, opened.source_ref) == ("nexus", str(created.id))
+        assert record.key == opened.case_id.encode()
+        assert opened.case_id == nexus_case(opened.form.institution.institution_id, str(created.id))
 
         changed = nexus_form("skema_1a", {"andre_tiltag": "Musik og pauser."})
         emulator.state.put_form(
@@ -144,7 +147,7 @@ async def test_form_polled_again_and_after_restart_is_one_sealed_command_and_not
         delivered = DeliverySent(
             event_id=uuid4(),
             occurred_at=datetime(2025, 11, 3, 9, 30, tzinfo=UTC),
-            case_id=f"nexus-{created.id}",
+            case_id=opened.case_id,
             correlation_id=uuid4(),
             role="handlekommune",
             recipient_id="0461",
@@ -183,10 +186,8 @@ async def test_form_polled_again_and_after_restart_is_one_sealed_command_and_not
         assert all(f["workflowState"]["name"] == settings().note_action for f in written)
 
         transport = httpx.ASGITransport(app=second)
-        token = (
-            settings()
-            .token_verifier()
-            .issue(Principal(subject="u", role="operatoer", organisation="0450"))
+        token = session_issuer().token(
+            Principal(subject="u", role="operatoer", organisation="0450")
         )
         async with httpx.AsyncClient(transport=transport, base_url="http://nexus") as http:
             assert (await http.get("/health")).json() == {"status": "ok"}

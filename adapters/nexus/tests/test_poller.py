@@ -60,6 +60,7 @@ async def test_new_form_is_staged_once_sealed_and_survives_restart(
     emulator: Any,
     nexus_form: Callable[..., Any],
     person: tuple[str, str],
+    nexus_case: Callable[[str, str], str],
 ) -> None:
     form = nexus_form("skema_1a")
     created = emulator.state.put_form(title=form.title, items=form.items, patient_id=42)
@@ -71,8 +72,9 @@ async def test_new_form_is_staged_once_sealed_and_survives_restart(
     _, _, restarted = adapter(database_url=db_url, replica_id=settings.replica_id)
     assert (await restarted.poll_once()).submitted == 0
     [row] = _rows(engine)
+    case = nexus_case("botilbud-0450-002", str(created.id))
     assert row.topic == NS + topics.SUBMIT_FORM
-    assert row.key == f"nexus-{created.id}"
+    assert row.key == case
     assert json.loads(row.headers)["content-type"] == SEALED_CONTENT_TYPE
     cpr, name = person
     for secret in (cpr, cpr.replace("-", ""), name, "Testa"):
@@ -82,11 +84,14 @@ async def test_new_form_is_staged_once_sealed_and_survives_restart(
     assert (command.source, command.source_ref, command.case_id) == (
         "nexus",
         str(created.id),
-        f"nexus-{created.id}",
+        case,
     )
     assert command.form.borger.cpr == cpr  # type: ignore[union-attr]
     with Session(engine) as session:
         assert store.cursor(session) == created.last_updated.isoformat()
+        recorded = store.case(session, case)
+    assert recorded is not None
+    assert (recorded.institution_id, recorded.form_id) == ("botilbud-0450-002", str(created.id))
 
 
 async def test_changed_form_is_one_correction_and_a_status_move_is_nothing(
@@ -114,7 +119,7 @@ async def test_changed_form_is_one_correction_and_a_status_move_is_nothing(
     assert correction.form.episode.sted == "Haven"  # type: ignore[union-attr]
     assert correction.corrected_by == "leder-12"
     assert correction.reason == "Skemaet er ændret i Nexus (version 1 → version 3)."
-    assert correction.case_id == f"nexus-{created.id}"
+    assert correction.case_id == _open(settings, rows[0]).case_id
 
 
 async def test_a_change_in_an_unmapped_label_or_a_vanished_form_changes_nothing(
@@ -304,3 +309,37 @@ async def test_relatives_among_the_citizens_network_contacts_get_digital_post(
     assert (added.cpr, added.navn) == ("010180-4005", "Pia Prøve")
     assert all(p.cpr != "010180-4013" for p in parts.values())
     assert set(parts) == {"paaroerende-12", f"nexus-kontakt-{relative['id']}"}
+
+
+async def test_the_same_form_id_at_another_institution_is_another_case(
+    adapter: Callable[..., tuple[Any, Any, Poller]],
+    emulator: Any,
+    nexus_form: Callable[..., Any],
+    nexus_case: Callable[[str, str], str],
+) -> None:
+    """A case is keyed by (institution, form id): a form edited to name another institution opens
+    that institution's own case and never corrects the first; no case id shows the form id."""
+    form = nexus_form("skema_1a")
+    created = emulator.state.put_form(title=form.title, items=form.items, patient_id=42)
+    settings, engine, poller = adapter()
+    assert (await poller.poll_once()).submitted == 1
+    other = nexus_form("skema_1a", {"institution.institution_id": "botilbud-0450-009"})
+    emulator.state.put_form(title=form.title, items=other.items, patient_id=42, form_id=created.id)
+    result = await poller.poll_once()
+    assert (result.submitted, result.corrected) == (1, 0)
+    first, second = (_open(settings, row) for row in _rows(engine))
+    assert isinstance(first, SubmitForm)
+    assert isinstance(second, SubmitForm)
+    assert first.source_ref == second.source_ref == str(created.id)
+    assert first.case_id == nexus_case("botilbud-0450-002", str(created.id))
+    assert second.case_id == nexus_case("botilbud-0450-009", str(created.id))
+    assert first.case_id != second.case_id
+    assert first.correlation_id != second.correlation_id
+    for case in (first.case_id, second.case_id):
+        assert str(created.id) not in case.removeprefix("nexus-")
+    with Session(engine) as session:
+        cases = {c.case_id: c.institution_id for c in session.exec(select(store.NexusCase))}
+        record = store.form(session, form_id=str(created.id))
+    assert cases == {first.case_id: "botilbud-0450-002", second.case_id: "botilbud-0450-009"}
+    assert record is not None
+    assert record.case_id == second.case_id

@@ -262,3 +262,73 @@ async def test_transient_failures_are_retried_then_given_up(
         DeliveryFailed.model_validate_json(p) for t, p in _outbox(sqlite_url) if "failed" in t
     ]
     assert (failed.attempt, failed.retryable) == (3, False)
+
+
+@pytest.mark.integration
+async def test_sent_and_failed_deliveries_are_counted_once(
+    emulator: Emulator, sqlite_url: str
+) -> None:
+    from magt_runtime.metrics import ServiceMetrics
+    from magt_sikkermail.metrics import DeliveryMetrics
+
+    key = FieldCipher.new_key()
+    settings = _settings(sqlite_url, emulator, key)
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    service = ServiceMetrics("sikkermail")
+    handlers = Handlers(
+        engine,
+        settings,
+        directory=None,
+        sender=None,
+        clock=lambda: NU,
+        metrics=DeliveryMetrics(service),
+    )
+    delivered = _addressed(FieldCipher([key]))
+    await handlers.on_report_addressed(delivered)
+    await handlers.on_report_addressed(delivered)  # redelivered: neither posted nor counted again
+    emulator.replies = [400]
+    await handlers.on_report_addressed(_addressed(FieldCipher([key])))
+
+    def sample(name: str, **labels: str) -> float | None:
+        return service.registry.get_sample_value(name, labels)
+
+    channel = {"channel": "digital_post"}
+    assert sample("magt_deliveries_sent_total", **channel) == 1
+    assert sample("magt_deliveries_failed_total", **channel) == 1
+    source = {"topic": "t.magt.routing.report-addressed.v1", "reason": "failed"}
+    assert sample("magt_dead_letters_total", **source) == 1
+    assert b"sag-2025-0042" not in service.exposition()
+
+
+@pytest.mark.unit
+async def test_one_report_is_rendered_once_for_all_its_recipients(
+    emulator: Emulator, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every recipient of a report gets the same document, rendered once (the costly step)."""
+    import magt_sikkermail.handlers as modul
+
+    renders: list[str] = []
+    rigtig = modul.skema_pdf
+
+    def taellende(form: Any, *, sagsref: str, oprettet: datetime | None = None) -> bytes:
+        renders.append(sagsref)
+        return rigtig(form, sagsref=sagsref, oprettet=oprettet)
+
+    monkeypatch.setattr(modul, "skema_pdf", taellende)
+    key = FieldCipher.new_key()
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    handlers = Handlers(
+        engine, _settings(sqlite_url, emulator, key), directory=None, sender=None, clock=lambda: NU
+    )
+    first, second = _addressed(FieldCipher([key])), _addressed(FieldCipher([key]))
+
+    await handlers.on_report_addressed(first)
+    await handlers.on_report_addressed(second)
+
+    assert renders == ["sag-2025-0042"]
+    first_pdf, second_pdf = (
+        m["files"]["indberetning-sag-2025-0042.pdf"] for m in emulator.received.values()
+    )
+    assert first_pdf == second_pdf

@@ -20,9 +20,19 @@ from magt_contracts.messages.klager import (
     ComplaintReconsidered,
     ComplaintStatementIssued,
 )
+from magt_contracts.rules.klageadgang import Spor
+from magt_contracts.rules.klagevejledning import vejledning
 from magt_documents import brev_pdf, breve, i_traad, skema_pdf
+from magt_documents.klageret import for_skema
 from magt_documents.tekster import Format, skematekst
-from magt_documents.testing import i_raekkefoelge, pdf_metadata, pdf_objekter, pdf_tekst, pdf_xmp
+from magt_documents.testing import (
+    i_raekkefoelge,
+    officielle_tekster,
+    pdf_metadata,
+    pdf_objekter,
+    pdf_tekst,
+    pdf_xmp,
+)
 
 EKSEMPLER = Path(__file__).parents[3] / "contracts" / "examples"
 NU = datetime.fromisoformat("2025-11-01T10:00:00+01:00")
@@ -48,24 +58,12 @@ def _skema(navn: str, version: str) -> AnyForm:
     return parse_form(_eksempel(navn, form_version=version))
 
 
-def _forventet(form: AnyForm) -> list[str]:
-    """Every heading and field text of the form's version, in order."""
-    tekst = skematekst(form.form_type, form.form_version)
-    dele = [tekst.titel]
-    for afsnit in tekst.afsnit:
-        dele.append(afsnit.overskrift)
-        for felt in afsnit.felter:
-            dele.append(felt.tekst)
-            dele.extend(k.tekst for k in felt.kolonner)
-    return dele
-
-
 @pytest.mark.parametrize(("navn", "version"), _alle_versioner())
 def test_every_form_version_has_its_official_texts_in_order(navn: str, version: str) -> None:
     form = _skema(navn, version)
     pdf = skema_pdf(form, sagsref="sag-2025-0001", oprettet=NU)
     tekst = pdf_tekst(pdf)
-    assert i_raekkefoelge(tekst, _forventet(form)) == []
+    assert i_raekkefoelge(tekst, officielle_tekster(form)) == []
     assert "None" not in tekst
     assert "Side 1 af" in tekst
 
@@ -76,7 +74,7 @@ def test_filled_in_values_appear(navn: str) -> None:
     form = parse_form(data)
     tekst = pdf_tekst(skema_pdf(form, sagsref="sag-2025-0001", oprettet=NU))
     assert form.institution.navn in tekst
-    person = data.get("borger") or data.get("barn")
+    person: dict[str, Any] = data.get("borger") or data["barn"]
     assert person["navn"] in tekst
     assert re.sub(r"\s+", " ", str(person["cpr"])) in tekst
     for felt in ("andre_tiltag", "begrundelse", "beskrivelse", "socialpaedagogisk_indsats"):
@@ -157,7 +155,7 @@ def test_letters_name_the_case_and_the_complaint_route_of_this_case() -> None:
                 "Der er brugt magt (fastholdelse m.v. (SEL § 124 d)) på Bofællesskabet Egely",
                 "Din ret til at klage",
                 "kommunalbestyrelsen i Odense Kommune",
-                "Der er ingen klagefrist",
+                "Der er ingen frist",
             ],
         )
         == []
@@ -173,9 +171,9 @@ def test_letters_name_the_case_and_the_complaint_route_of_this_case() -> None:
             )
         )
     )
-    assert "Klagefristen er 4 uger" in brev_afg
+    assert "senest 4 uger efter, at afgørelsen er modtaget, dvs. senest den" in brev_afg
     assert "Ankestyrelsen" in brev_afg
-    assert "ingen klagefrist" not in brev_afg
+    assert "ingen frist" not in brev_afg
     for tekst in (brev_akut, brev_afg):
         assert not CPR.search(tekst)
 
@@ -280,3 +278,16 @@ async def test_rendering_runs_off_the_event_loop_and_fast_enough() -> None:
     pdf = await i_traad(skema_pdf, form, sagsref="sag-1")
     assert pdf.startswith(b"%PDF")
     assert time.perf_counter() - start < 2.0
+
+
+def test_the_right_to_complain_is_worded_once_in_the_contracts() -> None:
+    akut = parse_form(_eksempel("skema_1a", indgreb="fastholdelse", hygiejnesituation=None))
+    assert isinstance(akut, Skema1a)
+    paa = date(2025, 11, 1)
+    guidance = vejledning(Spor.AKUT_MAGT, kommune=akut.borger.handlekommune, paa=paa)
+    assert for_skema(akut, paa).tekst == guidance.afsnit_tekster()
+    val = _val()
+    kommune = val.institution.beliggenhedskommune
+    assert (
+        for_skema(val, paa).tekst == vejledning(Spor.VAL, kommune=kommune, paa=paa).afsnit_tekster()
+    )

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
+from magt.testing.tokens import session_issuer
 from magt_frister.api import build_router
 from magt_frister.handlers import Handlers
 from magt_frister.settings import Settings
+from magt_frister.store import FristRow
 from magt_runtime.audit import AuditRow
-from magt_runtime.auth import Principal, TokenVerifier
+from magt_runtime.auth import Principal
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.outbox import OutboxRow
 
 pytestmark = pytest.mark.unit
-SECRET = "x" * 40
 UKENDT = {"detail": "Fristen findes ikke, eller du har ikke adgang til den."}
 
 
 @pytest.fixture
 def api(sqlite_url: str, clock: Any, lav_fakta: Any, ev: Any) -> tuple[FastAPI, Any]:
-    settings = Settings(database_url=sqlite_url, token_secret=SECRET)
+    settings = Settings(database_url=sqlite_url, **session_issuer().settings())
     engine = make_engine(sqlite_url)
     create_tables(engine)
     handlers = Handlers(engine, settings, now=clock)
@@ -43,7 +46,7 @@ def api(sqlite_url: str, clock: Any, lav_fakta: Any, ev: Any) -> tuple[FastAPI, 
 
 
 def _token(role: str, org: str) -> dict[str, str]:
-    token = TokenVerifier(SECRET).issue(Principal(subject="u-1", role=role, organisation=org))
+    token = session_issuer().token(Principal(subject="u-1", role=role, organisation=org))
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -80,6 +83,39 @@ async def test_socialtilsyn_and_operator_scope(api: tuple[FastAPI, Any]) -> None
     assert {d["case_id"] for d in r.json()} == {"sag-a"}
     r = await _get(app, _token("fagkonsulent", "9"), state=["met"])
     assert {(d["case_id"], d["kind"]) for d in r.json()} == {("sag-b", "registrering")}
+
+
+async def test_socialtilsyn_list_is_complete_behind_other_authorities_rows(
+    api: tuple[FastAPI, Any],
+) -> None:
+    """The scope is applied before the limit: other authorities' earlier rows do not crowd it out."""
+    app, engine = api
+    own = (await _get(app, _token("socialtilsyn", "Nord"))).json()
+    limit = len(own) + 1
+    first = datetime(2025, 1, 1, tzinfo=UTC)
+    with Session(engine) as session:
+        session.add_all(
+            FristRow(
+                id=f"syd-{i}",
+                case_id=f"sag-syd-{i}",
+                kind="kopi_socialtilsyn",
+                due=first + timedelta(minutes=i),  # due before every one of Nord's rows
+                warn_at=first,
+                opened_at=first,
+                correlation_id=str(uuid4()),
+                cause_event_id=str(uuid4()),
+                institution_id="tilbud-syd",
+                handlekommune="0101",
+                socialtilsyn="Syd",
+                godkendt=True,
+            )
+            for i in range(3 * limit)
+        )
+        session.commit()
+    r = await _get(app, _token("socialtilsyn", "nord"), limit=limit)
+    assert r.status_code == 200
+    assert [d["id"] for d in r.json()] == [d["id"] for d in own]
+    assert len((await _get(app, _token("socialtilsyn", "Syd"), limit=limit)).json()) == limit
 
 
 async def test_other_organisation_is_refused_and_audited(api: tuple[FastAPI, Any]) -> None:
@@ -122,7 +158,7 @@ async def _post(
 async def test_handlekommune_records_the_handleplan_late_is_breached_and_met(
     sqlite_url: str, clock: Any, lav_fakta: Any, ev: Any
 ) -> None:
-    settings = Settings(database_url=sqlite_url, token_secret=SECRET)
+    settings = Settings(database_url=sqlite_url, **session_issuer().settings())
     engine = make_engine(sqlite_url)
     create_tables(engine)
     clock.set("2025-10-27T09:00:00+01:00")
@@ -162,7 +198,7 @@ async def test_met_at_outside_the_deadlines_life_is_a_danish_422(
 ) -> None:
     """The probe's attack: met_at in year 1 or before the deadline opened was accepted; year
     9999 gave 500. Nothing is recorded, and the platform's 422 shape names only the field."""
-    settings = Settings(database_url=sqlite_url, token_secret=SECRET)
+    settings = Settings(database_url=sqlite_url, **session_issuer().settings())
     engine = make_engine(sqlite_url)
     create_tables(engine)
     clock.set("2025-10-27T09:00:00+01:00")

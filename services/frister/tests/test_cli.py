@@ -15,16 +15,16 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from magt.commands.frister import frister
+from magt.testing.tokens import session_issuer
 from magt_frister.api import build_router
 from magt_frister.handlers import Handlers
 from magt_frister.scheduler import Scheduler
 from magt_frister.settings import Settings
 from magt_runtime.audit import AuditRow
-from magt_runtime.auth import Principal, TokenVerifier
+from magt_runtime.auth import Principal
 from magt_runtime.db import create_tables, make_engine
 
 pytestmark = pytest.mark.integration
-SECRET = "c" * 40
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_out_of_scope_is_refused_and_audited(db: str) -> None:
 
 @pytest.fixture
 def server(db: str, unused_tcp_port: int) -> Iterator[str]:
-    settings = Settings(database_url=db, token_secret=SECRET)
+    settings = Settings(database_url=db, **session_issuer().settings())
     app = FastAPI()
     app.include_router(build_router(make_engine(db), settings, settings.token_verifier()))
     config = uvicorn.Config(app, host="127.0.0.1", port=unused_tcp_port, log_config=None)
@@ -99,9 +99,7 @@ def server(db: str, unused_tcp_port: int) -> Iterator[str]:
 
 
 def test_listing_through_the_http_api_as_json(server: str) -> None:
-    token = TokenVerifier(SECRET).issue(
-        Principal(subject="u", role="socialtilsyn", organisation="Nord")
-    )
+    token = session_issuer().token(Principal(subject="u", role="socialtilsyn", organisation="Nord"))
     result = CliRunner().invoke(
         _app(), ["--url", server, "--token", token, "--json", "-t", "breached"]
     )

@@ -10,6 +10,7 @@ import pytest
 
 from magt_contracts.begreber import Rolle
 from magt_contracts.catalogue import byg_katalog
+from magt_contracts.catalogue.model import Enhed, Fristregel, Varighed
 from magt_contracts.messages import (
     ComplaintDecided,
     ComplaintForwarded,
@@ -49,19 +50,37 @@ def test_val_registration_24h_across_spring_dst_is_elapsed_time(lav_fakta: Any, 
     assert not is_late(reg.due, reg.met_at)
 
 
-def test_val_24_to_72_hours_follows_the_catalogues_effective_date(lav_fakta: Any, ev: Any) -> None:
-    kat = byg_katalog(val_72_timer_fra=date(2026, 1, 1))
-    before = lav_fakta("val_indberetning", episode_start="2025-12-31T23:30:00+01:00", godkendt=None)
+def test_val_24_hours_holds_in_2026_no_act_dates_a_change(lav_fakta: Any, ev: Any) -> None:
+    """VAL § 21: registration within 24 hours holds until an act with a date changes it."""
     after = lav_fakta("val_indberetning", episode_start="2026-01-01T00:30:00+01:00", godkendt=None)
-    assert _due(plan(ev.registered("a", before), katalog=kat))["registrering"] == T(
-        "2026-01-01T23:30:00+01:00"
-    )
-    assert _due(plan(ev.registered("b", after), katalog=kat))["registrering"] == T(
-        "2026-01-04T00:30:00+01:00"
-    )
-    never = byg_katalog(val_72_timer_fra=None)
-    assert _due(plan(ev.registered("b", after), katalog=never))["registrering"] == T(
+    assert _due(plan(ev.registered("b", after), katalog=KAT))["registrering"] == T(
         "2026-01-02T00:30:00+01:00"
+    )
+    late = lav_fakta(
+        "val_indberetning",
+        episode_start="2026-03-02T10:00:00+01:00",
+        registreret="2026-03-04T10:00:00+01:00",
+        godkendt=None,
+    )
+    (reg,) = plan(ev.registered("c", late), katalog=Settings().katalog()).opens
+    assert reg.due == T("2026-03-03T10:00:00+01:00")
+    assert reg.met_at is not None
+    assert is_late(reg.due, reg.met_at)
+
+
+def test_a_dated_amending_act_changes_the_registration_deadline(lav_fakta: Any, ev: Any) -> None:
+    """VAL § 21: a change of the 24 hours applies from the amending act's date, not before."""
+    kilde = KAT.frist("val.registrering", date(2026, 1, 1)).kilde
+    kat = KAT.lovaendring(
+        Fristregel("val.registrering", Varighed(72, Enhed.TIMER), kilde, date(2027, 7, 1))
+    )
+    foer = lav_fakta("val_indberetning", episode_start="2027-06-30T10:00:00+02:00", godkendt=None)
+    efter = lav_fakta("val_indberetning", episode_start="2027-07-01T10:00:00+02:00", godkendt=None)
+    assert _due(plan(ev.registered("a", foer), katalog=kat))["registrering"] == T(
+        "2027-07-01T10:00:00+02:00"
+    )
+    assert _due(plan(ev.registered("b", efter), katalog=kat))["registrering"] == T(
+        "2027-07-04T10:00:00+02:00"
     )
 
 

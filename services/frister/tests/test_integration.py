@@ -11,6 +11,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from magt.testing.tokens import session_issuer
 from magt_contracts import topics
 from magt_contracts.begreber import Rolle
 from magt_contracts.messages import Event
@@ -60,7 +61,7 @@ async def test_opened_then_met_through_real_kafka(
         kafka_bootstrap_servers=kafka_bootstrap,
         database_url=pg_url,
         topic_namespace=unique("t") + ".",
-        token_secret="s" * 40,
+        **session_issuer().settings(),
         topic_partitions=1,
         scheduler_interval_s=0.2,
         outbox_poll_interval_s=0.05,

@@ -9,15 +9,15 @@ from uuid import uuid4
 
 import pytest
 
+from magt.testing.tokens import session_issuer
 from magt_contracts.messages import (
     RecordComplaintDecision,
     RecordReconsideration,
     SubmitComplaint,
 )
 from magt_klager.settings import Settings
-from magt_runtime.auth import Principal, TokenVerifier
+from magt_runtime.auth import Principal
 
-SECRET = "klager-test-hemmelighed-0123456789abcdef"
 T0 = datetime.fromisoformat("2025-03-03T10:00:00+01:00")
 
 
@@ -27,7 +27,7 @@ def klager_settings(sqlite_url: str, unique: Callable[[str], str]) -> Settings:
     return Settings(
         database_url=sqlite_url,
         topic_namespace=unique("t") + ".",
-        token_secret=SECRET,
+        **session_issuer().settings(),
         kafka_bootstrap_servers="127.0.0.1:1",
         log_json=True,
     )
@@ -97,10 +97,10 @@ def afgoerelse() -> Callable[..., RecordComplaintDecision]:
 @pytest.fixture
 def token() -> Callable[[str, str], dict[str, str]]:
     """Authorization headers for a role and an organisation."""
-    verifier = TokenVerifier(SECRET)
+    issuer = session_issuer()
 
     def lav(role: str, organisation: str) -> dict[str, str]:
         principal = Principal(subject=f"test-{role}", role=role, organisation=organisation)
-        return {"Authorization": f"Bearer {verifier.issue(principal)}"}
+        return {"Authorization": f"Bearer {issuer.token(principal)}"}
 
     return lav

@@ -31,6 +31,7 @@ from magt_klager import behandling, store
 from magt_klager.domain import Status
 from magt_klager.handlers import Handlers
 from magt_klager.settings import Settings
+from magt_runtime import tid
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
@@ -183,10 +184,10 @@ async def test_deadlines_equal_those_frister_opens(
     koer(engine, klager_settings, behandling.indgiv, k)
     row = klage_row(engine, k.klage_id)
     frister = {f.kind: f.due for f in deadlines(beslutning, now=T0)}
-    assert store.aware(row.klagefrist) == frister["klagefrist"]
+    assert tid.utc_or_none(row.klagefrist) == frister["klagefrist"]
     assert row.rettidig is False  # 29 days after notification: late, but kept
     assert udgaaende(engine, k.klage_id)[0]["rettidig"] is False
-    assert store.aware(row.genvurderingsfrist) == deadlines(k, now=T0)[0].due
+    assert tid.utc_or_none(row.genvurderingsfrist) == deadlines(k, now=T0)[0].due
 
     barn: SubmitComplaint = indgivelse(
         klagetype="val_magtanvendelse", klager_rolle="barn", klager_alder=13
@@ -198,12 +199,13 @@ async def test_deadlines_equal_those_frister_opens(
     koer(engine, klager_settings, behandling.afgoer, a)
     decided = ComplaintDecided.model_validate(udgaaende(engine, barn.klage_id)[-1])
     assert (
-        store.aware(klage_row(engine, barn.klage_id).ankefrist) == deadlines(decided, now=T0)[0].due
+        tid.utc_or_none(klage_row(engine, barn.klage_id).ankefrist)
+        == deadlines(decided, now=T0)[0].due
     )
 
     flyt: SubmitComplaint = indgivelse(klagetype="flytning_afslag", klager_rolle="aegtefaelle")
     koer(engine, klager_settings, behandling.indgiv, flyt)
-    assert store.aware(klage_row(engine, flyt.klage_id).familieretshusfrist) == (
+    assert tid.utc_or_none(klage_row(engine, flyt.klage_id).familieretshusfrist) == (
         familieretshuset_frist(flyt.modtaget).due
     )
 
@@ -212,6 +214,7 @@ async def test_deadlines_equal_those_frister_opens(
 async def test_standing_uses_the_report_and_the_child_age_in_force(
     engine: Engine, klager_settings: Settings, indgivelse: Any
 ) -> None:
+    """VAL § 23, stk. 1: a child who has turned 12 may complain; SEL § 134, stk. 3: proxies."""
     h = Handlers(engine, klager_settings)
     await h.on_report_approved(
         rapport("sag-r1", borger_kan_selv_klage=True, klagevejledning_givet=True)
@@ -222,11 +225,19 @@ async def test_standing_uses_the_report_and_the_child_age_in_force(
     row = klage_row(engine, paaroerende.klage_id)
     assert row.institution_id == "inst-0851-01"  # from the report: the leader may see it
     assert udgaaende(engine, paaroerende.klage_id)[0]["type"] == "ComplaintDismissed"
-    foer_2024 = datetime.fromisoformat("2023-06-01T10:00:00+02:00")
+    # VAL § 23, stk. 1: a placed child who has turned 12 may complain, in 2023 too.
+    i_2023 = datetime.fromisoformat("2023-06-01T10:00:00+02:00")
     barn13 = indgivelse(
-        klagetype="val_magtanvendelse", klager_rolle="barn", klager_alder=13, modtaget=foer_2024
+        klagetype="val_magtanvendelse", klager_rolle="barn", klager_alder=13, modtaget=i_2023
     )
-    assert koer(engine, klager_settings, behandling.indgiv, barn13).status is Status.AFVIST
+    assert (
+        koer(engine, klager_settings, behandling.indgiv, barn13).status
+        is Status.AFVENTER_KOMMUNALBESTYRELSE
+    )
+    barn11 = indgivelse(
+        klagetype="val_magtanvendelse", klager_rolle="barn", klager_alder=11, modtaget=i_2023
+    )
+    assert koer(engine, klager_settings, behandling.indgiv, barn11).status is Status.AFVIST
     nu = indgivelse(klagetype="val_magtanvendelse", klager_rolle="barn", klager_alder=13)
     assert (
         koer(engine, klager_settings, behandling.indgiv, nu).status

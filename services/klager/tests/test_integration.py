@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from magt.testing.tokens import session_issuer
 from magt_contracts import topics
 from magt_contracts.messages import (
     RecordComplaintDecision,
@@ -27,11 +28,10 @@ from magt_klager import store
 from magt_klager.app import PRODUCED, create_app
 from magt_klager.settings import Settings
 from magt_runtime import outbox
-from magt_runtime.auth import Principal, TokenVerifier
+from magt_runtime.auth import Principal
 from magt_runtime.db import make_engine
 
 pytestmark = pytest.mark.integration
-SECRET = "klager-integration-hemmelighed-0123456789"
 T0 = datetime.fromisoformat("2025-03-03T10:00:00+01:00")
 
 
@@ -101,7 +101,7 @@ async def test_complaint_survives_a_restart_mid_reconsideration(
         database_url=pg_url,
         kafka_bootstrap_servers=kafka_bootstrap,
         topic_namespace=unique("t") + ".",
-        token_secret=SECRET,
+        **session_issuer().settings(),
         log_json=True,
         consumer_retry_backoff_s=0.05,
         outbox_poll_interval_s=0.05,
@@ -124,7 +124,7 @@ async def test_complaint_survives_a_restart_mid_reconsideration(
     )
     kommune = {
         "Authorization": "Bearer "
-        + TokenVerifier(SECRET).issue(
+        + session_issuer().token(
             Principal(subject="sagsbehandler-1", role="kommune", organisation="0851")
         )
     }
@@ -139,7 +139,8 @@ async def test_complaint_survives_a_restart_mid_reconsideration(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://klager") as client:
             r = await client.get(f"/klager/{klage.klage_id}", headers=kommune)
-            assert (r.status_code, r.json()["rettidig"]) == (200, True)
+            assert r.status_code == 200, r.text
+            assert r.json()["rettidig"] is True, r.json()
         await _eventually(lambda: _pending(engine) == 0)
 
     # Down while the municipality reconsiders: the command waits on its topic.

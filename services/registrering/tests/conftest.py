@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from magt.testing.tokens import session_issuer
 from magt_registrering.settings import Settings
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.outbox import OutboxRow
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples"
-TOKEN_SECRET = "test-token-secret-0123456789abcdef-registrering"
 
 Lav = Callable[..., dict[str, Any]]
 
@@ -56,7 +56,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "payload_keys": FieldCipher.new_key(),
         "storage_keys": FieldCipher.new_key(),
         "person_ref_secret": "test-person-secret",
-        "token_secret": TOKEN_SECRET,
+        **session_issuer().settings(),
         "consumer_max_attempts": 2,
         "consumer_retry_backoff_s": 0.01,
         "log_json": True,

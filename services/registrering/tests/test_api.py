@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from magt.testing.tokens import session_issuer
 from magt_registrering import store
 from magt_registrering.app import create_app
 from magt_registrering.handlers import Registrering
@@ -19,6 +20,7 @@ from magt_registrering.settings import Settings
 from magt_runtime.audit import AuditRow
 from magt_runtime.auth import Principal
 from magt_runtime.db import create_tables, make_engine
+from magt_runtime.outbox import OutboxRow
 
 pytestmark = pytest.mark.integration  # SQLite and PostgreSQL
 TILBUD = "tilbud-0851-017"  # driftsherre 1081, handlekommune 0860, Socialtilsyn Nord
@@ -149,7 +151,7 @@ async def client(api_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def _token(settings: Settings, role: str, org: str, subject: str = "leder-7") -> dict[str, str]:
-    token = settings.token_verifier().issue(Principal(subject=subject, role=role, organisation=org))
+    token = session_issuer().token(Principal(subject=subject, role=role, organisation=org))
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -450,3 +452,78 @@ async def test_correction_cannot_move_a_case_to_another_institution(
         sag = store.sag(session, "sag-reg")
         assert sag is not None
         assert (sag.institution_id, sag.version) == (TILBUD, 1)
+
+
+LILLE_GRAENSE = 16_384  # bytes: the seeded reports fit, one with a 15,000-character text does not
+LANG_TEKST = "x" * 15_000  # within the field's own bound (20,000 characters)
+
+
+@pytest.fixture
+def lille_settings(db_url: str, ny_settings: Callable[..., Settings], lav: Any) -> Settings:
+    """A seeded database, with the broker's message limit set low."""
+
+    def lille(url: str) -> Settings:
+        return ny_settings(url, kafka_max_request_size=LILLE_GRAENSE)
+
+    return _seeded(db_url, lille, lav)
+
+
+async def test_form_too_large_for_the_broker_is_422_and_nothing_changes(
+    lille_settings: Settings, lav: Any
+) -> None:
+    """A submission, correction or leader part whose report could never be sent is refused;
+    the case keeps its version and nothing is staged for publication."""
+    engine = make_engine(lille_settings.database_url)
+    with Session(engine) as session:
+        foer = len(list(session.exec(select(OutboxRow))))
+    leder = _token(lille_settings, "leder", TILBUD)
+    stor = lav("val_indberetning", {"leder": None, "episode.skader": LANG_TEKST})
+    transport = httpx.ASGITransport(app=create_app(lille_settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        ny = await client.post("/sager", json=stor, headers=leder)
+        rettet = await client.post(
+            "/sager/sag-reg/rettelser", json={"reason": "Uddybet.", "form": stor}, headers=leder
+        )
+        lederdel = await client.post(
+            "/sager/sag-reg/lederdel",
+            json={**_body("leder", lav), "kommentarer": LANG_TEKST},
+            headers=leder,
+        )
+        sagen = (await client.get("/sager/sag-reg", headers=leder)).json()
+    felter = []
+    for svar in (ny, rettet, lederdel):
+        assert svar.status_code == 422, svar.text
+        [fejl] = svar.json()["detail"]
+        felter.append(fejl["field"])
+        assert fejl["message"].startswith("Indberetningen er for stor til at kunne sendes (")
+        assert "højst 0,02 MB). Forkort de længste fritekstfelter." in fejl["message"]
+        assert "xxx" not in svar.text
+    assert felter == ["episode.skader", "form.episode.skader", "leder.kommentarer"]
+    assert (sagen["version"], sagen["status"], sagen["form"]["episode"]["skader"]) == (
+        1,
+        "registreret",
+        "Ingen",
+    )
+    with Session(engine) as session:
+        assert len(list(session.exec(select(store.Sag)))) == 3
+        assert len(list(session.exec(select(OutboxRow)))) == foer
+
+
+async def test_form_with_no_rules_in_force_on_its_date_is_422_on_its_version(
+    client: httpx.AsyncClient, api_settings: Settings, lav: Any
+) -> None:
+    """No Socialtilsyn before 2014 in the catalogue: a Danish 422, not a 500."""
+    gammel = lav(
+        "val_indberetning",
+        {
+            "leder": None,
+            "episode.start": "2013-12-20T21:40:00+01:00",
+            "episode.slut": "2013-12-20T21:48:00+01:00",
+            "registrering.registreret_tidspunkt": "2013-12-21T08:30:00+01:00",
+        },
+    )
+    svar = await client.post("/sager", json=gammel, headers=_token(api_settings, "leder", TILBUD))
+    assert svar.status_code == 422, svar.text
+    [fejl] = svar.json()["detail"]
+    assert fejl["field"] == "form_version"
+    assert "ingen regler i kraft" in fejl["message"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -27,10 +28,10 @@ from magt_contracts.messages import (
 )
 from magt_registrering import domain, store
 from magt_registrering.app import subscribe_handlers
-from magt_registrering.handlers import Handlers
+from magt_registrering.handlers import Handlers, Registrering
 from magt_registrering.settings import Settings
 from magt_runtime.audit import AuditRow
-from magt_runtime.broker import create_broker
+from magt_runtime.broker import create_broker, message_size
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
 
@@ -82,12 +83,14 @@ class Intake:
         }
         await self._sealed(topics.CORRECT_FORM, case_id, body)
 
-    async def leader(self, case_id: str = "bosted-1") -> None:
+    async def leader(
+        self, case_id: str = "bosted-1", *, kommentarer: str = "Gennemgået med personalet."
+    ) -> None:
         body = {
             **self._envelope(case_id, None),
             "leder": {
                 "leder_ref": "leder-7",
-                "kommentarer": "Gennemgået med personalet.",
+                "kommentarer": kommentarer,
                 "vurdering": "Indgrebet var nødvendigt.",
                 "godkendt": False,
             },
@@ -122,8 +125,9 @@ async def engine(settings: Settings) -> Engine:
     return engine
 
 
-@pytest.fixture
-async def intake(settings: Settings, engine: Engine) -> AsyncIterator[Intake]:
+@asynccontextmanager
+async def _koerende(settings: Settings, engine: Engine) -> AsyncIterator[Intake]:
+    """The service's handlers on an in-memory broker, with its dead letters collected."""
     broker = create_broker(settings)
     subscribe_handlers(broker, Handlers(engine, settings), settings)
     dead: list[DeadLetter] = []
@@ -134,6 +138,12 @@ async def intake(settings: Settings, engine: Engine) -> AsyncIterator[Intake]:
 
     async with TestKafkaBroker(broker) as test_broker:
         yield Intake(test_broker, settings, dead)
+
+
+@pytest.fixture
+async def intake(settings: Settings, engine: Engine) -> AsyncIterator[Intake]:
+    async with _koerende(settings, engine) as koerende:
+        yield koerende
 
 
 def _events(udgaaende: Udgaaende, engine: Engine, event_type: str) -> list[str]:
@@ -402,3 +412,82 @@ async def test_correction_or_resubmission_from_another_institution_is_refused(
         ("correct", "tilbud-0101-001", False),
         ("submit", "tilbud-0101-001", False),
     ]
+
+
+LILLE_GRAENSE = 16_384  # bytes: a normal report fits, one with a 15,000-character text does not
+LANG_TEKST = "x" * 15_000  # within the field's own bound (20,000 characters)
+
+
+def _afvisninger(udgaaende: Udgaaende, engine: Engine) -> list[RegistrationRejected]:
+    return [
+        RegistrationRejected.model_validate_json(p)
+        for p in _events(udgaaende, engine, "RegistrationRejected")
+    ]
+
+
+async def test_form_too_large_for_the_broker_is_refused_and_the_case_keeps_its_version(
+    sqlite_url: str, ny_settings: Callable[..., Settings], lav: Any, udgaaende: Udgaaende
+) -> None:
+    """A submission, correction or leader part whose sealed report would exceed the producer's
+    limit is refused before anything is stored; the report that fits is published as before."""
+    settings = ny_settings(sqlite_url, kafka_max_request_size=LILLE_GRAENSE)
+    engine = make_engine(settings.database_url)
+    create_tables(engine)
+    async with _koerende(settings, engine) as intake:
+        await intake.submit(lav("val_indberetning", {"leder": None}))
+        await intake.correct(lav("val_indberetning", {"leder": None, "episode.skader": LANG_TEKST}))
+        await intake.submit(
+            lav("val_indberetning", {"episode.skader": LANG_TEKST}), "bosted-2", source_ref="doc-2"
+        )
+        await intake.leader(kommentarer=LANG_TEKST)
+        foer_godkendelse = _sag(engine)
+        await intake.leader()
+        await intake.approve()
+        assert intake.dead == []
+
+    assert (foer_godkendelse.version, foer_godkendelse.status) == (1, "registreret")
+    with Session(engine) as session:
+        assert store.sag(session, "bosted-2") is None
+        [indsendt, _lederdel, _godkendt] = store.versioner(session, "bosted-1")
+        assert "x" * 100 not in Registrering(settings).lager.decrypt(indsendt.form_encrypted)
+    assert _events(udgaaende, engine, "FormCorrected") == []
+    assert len(_events(udgaaende, engine, "IncidentRegistered")) == 1
+    afvist = _afvisninger(udgaaende, engine)
+    assert [(a.case_id, [f.field for f in a.errors]) for a in afvist] == [
+        ("bosted-1", ["episode.skader"]),
+        ("bosted-2", ["episode.skader"]),
+        ("bosted-1", ["leder.kommentarer"]),
+    ]
+    for a in afvist:
+        [fejl] = a.errors
+        assert fejl.message.startswith("Indberetningen er for stor til at kunne sendes (")
+        assert "højst 0,02 MB" in fejl.message
+        assert "xxx" not in fejl.message
+    [(_, _, rapport)] = udgaaende(engine, "ReportApproved")
+    assert message_size("bosted-1", rapport) <= LILLE_GRAENSE
+
+
+async def test_form_with_no_rules_in_force_on_its_date_is_refused_on_its_version(
+    intake: Intake, engine: Engine, lav: Any, udgaaende: Udgaaende
+) -> None:
+    """The catalogue has no Socialtilsyn before 2014: the form is refused, not dead-lettered."""
+    gammel = {
+        "leder": None,
+        "episode.start": "2013-12-20T21:40:00+01:00",
+        "episode.slut": "2013-12-20T21:48:00+01:00",
+        "registrering.registreret_tidspunkt": "2013-12-21T08:30:00+01:00",
+    }
+    await intake.submit(lav("val_indberetning", gammel), "bosted-3", source_ref="doc-3")
+    await intake.submit(lav("val_indberetning", {"leder": None}))
+    await intake.correct(lav("val_indberetning", gammel))
+    assert intake.dead == []
+    [ny, rettelse] = _afvisninger(udgaaende, engine)
+    for afvist in (ny, rettelse):
+        assert [(f.field, "ingen regler i kraft" in f.message) for f in afvist.errors] == [
+            ("form_version", True)
+        ]
+    assert (ny.case_id, ny.source_ref, rettelse.case_id) == ("bosted-3", "doc-3", "bosted-1")
+    with Session(engine) as session:
+        assert store.sag(session, "bosted-3") is None
+    assert _sag(engine).version == 1
+    assert _events(udgaaende, engine, "FormCorrected") == []

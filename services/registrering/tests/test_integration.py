@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from magt_contracts import topics
-from magt_contracts.messages import ReportApproved
+from magt_contracts.messages import RegistrationRejected, ReportApproved
 from magt_registrering import store
 from magt_registrering.app import create_app
 from magt_registrering.settings import Settings
@@ -164,3 +164,69 @@ async def test_sealed_form_twice_leader_and_approval_across_restarts_give_one_re
     opened = json.loads(settings.payload_cipher().decrypt(approved.rapport_sealed))
     assert opened["barn"]["cpr"] == "010110-4321"
     assert "intern" not in opened
+
+
+async def test_form_too_large_for_the_broker_is_refused_and_what_was_accepted_is_published(
+    kafka_bootstrap: str,
+    pg_url: str,
+    unique: Callable[[str], str],
+    ny_settings: Callable[..., Settings],
+    lav: Any,
+) -> None:
+    """With a small producer limit (the one setting of registrering's check and its broker), an
+    oversized correction and submission are refused on real Kafka, the case keeps its version,
+    and the report that was accepted is approved and published under that same limit."""
+    settings = ny_settings(
+        pg_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        topic_namespace=unique("t") + ".",
+        kafka_max_request_size=16_384,
+    )
+    cipher = settings.payload_cipher()
+    case_id, stor_id = "bosted-" + unique("doc"), "bosted-" + unique("stor")
+    lang = {"episode.skader": "x" * 15_000}
+
+    def sealed(kind: str, sag: str, form: dict[str, Any]) -> bytes:
+        extra: dict[str, Any] = {"source": "bosted", "source_ref": kind}
+        if kind == "rettelse":
+            extra = {"corrected_by": "mdb-1042", "corrected_at": datetime.now(UTC).isoformat()}
+            extra["reason"] = "Uddybet."
+        return cipher.encrypt(json.dumps({**_envelope(sag), **extra, "form": form})).encode()
+
+    approve = {**_envelope(case_id), "leder_ref": "leder-7", "approved_at": "2025-03-15T13:00:00Z"}
+    app: FastAPI = create_app(settings)
+    async with app.router.lifespan_context(app):
+        submit = settings.topic(topics.SUBMIT_FORM)
+        await _produce(
+            kafka_bootstrap, submit, case_id, [sealed("doc", case_id, lav("val_indberetning"))]
+        )
+        await _eventually(lambda: _status(settings, case_id) == "leder_udfyldt")
+        rettelse = sealed("rettelse", case_id, lav("val_indberetning", lang))
+        await _produce(kafka_bootstrap, settings.topic(topics.CORRECT_FORM), case_id, [rettelse])
+        await _produce(
+            kafka_bootstrap,
+            submit,
+            stor_id,
+            [sealed("stor", stor_id, lav("val_indberetning", lang))],
+        )
+        approval = [json.dumps(approve).encode()]
+        await _produce(kafka_bootstrap, settings.topic(topics.APPROVE_REPORT), case_id, approval)
+        await _eventually(lambda: _status(settings, case_id) == "godkendt")
+        await _eventually(lambda: _pending(settings) == 0)
+
+    rejected = [
+        RegistrationRejected.model_validate_json(v)
+        for v in await _read_all(kafka_bootstrap, settings.topic(topics.REGISTRATION_REJECTED))
+    ]
+    assert sorted((r.case_id, [f.field for f in r.errors]) for r in rejected) == sorted(
+        [(case_id, ["episode.skader"]), (stor_id, ["episode.skader"])]
+    )
+    assert all("for stor" in r.errors[0].message for r in rejected)
+    assert _status(settings, stor_id) is None
+    with Session(make_engine(settings.database_url)) as session:
+        kinds = [v.kind for v in store.versioner(session, case_id)]
+        assert kinds == ["indsendt", "godkendt"]
+        assert outbox.dead(session) == 0
+    assert await _read_all(kafka_bootstrap, settings.topic(topics.FORM_CORRECTED)) == []
+    [raw] = await _read_all(kafka_bootstrap, settings.topic(topics.REPORT_APPROVED))
+    assert ReportApproved.model_validate_json(raw).case_id == case_id

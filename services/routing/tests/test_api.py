@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
+from magt.testing.tokens import session_issuer
 from magt_contracts.forms import parse_form
 from magt_contracts.messages import ReportApproved
 from magt_contracts.rules.fakta import fakta
@@ -20,14 +21,13 @@ from magt_routing.api import build_router
 from magt_routing.handlers import Handlers
 from magt_routing.settings import Settings
 from magt_runtime.audit import AuditRow
-from magt_runtime.auth import Principal, TokenVerifier
+from magt_runtime.auth import Principal
 from magt_runtime.db import create_tables, make_engine
 
 pytestmark = pytest.mark.integration
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples"
 NU = datetime.fromisoformat("2025-03-15T13:05:00+01:00")
-SECRET = "routing-test-secret-0123456789abcdef"
 
 
 def _approved(name: str, case_id: str) -> ReportApproved:
@@ -44,7 +44,9 @@ def _approved(name: str, case_id: str) -> ReportApproved:
 
 @pytest.fixture
 async def api(sqlite_url: str) -> tuple[httpx.AsyncClient, object]:
-    settings = Settings(database_url=sqlite_url, token_secret=SECRET, scheduler_enabled=False)
+    settings = Settings(
+        database_url=sqlite_url, **session_issuer().settings(), scheduler_enabled=False
+    )
     engine = make_engine(sqlite_url)
     create_tables(engine)
     handlers = Handlers(engine, settings, clock=lambda: NU)
@@ -57,7 +59,7 @@ async def api(sqlite_url: str) -> tuple[httpx.AsyncClient, object]:
 
 
 def _auth(role: str, org: str) -> dict[str, str]:
-    token = TokenVerifier(SECRET).issue(Principal(subject="u-1", role=role, organisation=org))
+    token = session_issuer().token(Principal(subject="u-1", role=role, organisation=org))
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 import pytest
 from sqlmodel import Session, select
 
+from magt.testing.tokens import session_issuer
 from magt_contracts import topics
 from magt_contracts.forms import parse_form
 from magt_contracts.messages import (
@@ -51,7 +52,10 @@ def approved(name: str, case_id: str, *, sealed: str | None = "sealed-token") ->
 
 def _settings(url: str) -> Settings:
     return Settings(
-        database_url=url, topic_namespace="t.", token_secret="s" * 32, scheduler_enabled=False
+        database_url=url,
+        topic_namespace="t.",
+        **session_issuer().settings(),
+        scheduler_enabled=False,
     )
 
 

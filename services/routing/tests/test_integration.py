@@ -17,6 +17,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from sqlmodel import Session
 
+from magt.testing.tokens import session_issuer
 from magt_contracts import topics
 from magt_contracts.forms import parse_form
 from magt_contracts.messages import ReportApproved
@@ -75,7 +76,7 @@ async def test_recipient_topics_and_the_kommune_example_consumer(
         kafka_bootstrap_servers=kafka_bootstrap,
         database_url=pg_url,
         topic_namespace=namespace,
-        token_secret="s" * 32,
+        **session_issuer().settings(),
         scheduler_enabled=False,  # started below with a fixed clock
         scheduler_interval_s=0.1,
         outbox_poll_interval_s=0.05,

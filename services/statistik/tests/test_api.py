@@ -12,21 +12,21 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from magt.testing.tokens import session_issuer
 from magt_runtime.audit import AuditRow
-from magt_runtime.auth import Principal, TokenVerifier
+from magt_runtime.auth import Principal
 from magt_runtime.db import create_tables, make_engine
 from magt_statistik import syntetisk as s
 from magt_statistik.api import COOKIE, build_router
 from magt_statistik.handlers import Aggregering
 from magt_statistik.settings import Settings
 
-SECRET = "api-test-secret-0123456789-abcdefghij"
-VERIFIER = TokenVerifier(SECRET)
+ISSUER = session_issuer()
 pytestmark = pytest.mark.unit
 
 
 def token(role: str, org: str) -> str:
-    return VERIFIER.issue(Principal(subject=f"{role}-1", role=role, organisation=org))
+    return ISSUER.token(Principal(subject=f"{role}-1", role=role, organisation=org))
 
 
 def auth(role: str, org: str) -> dict[str, str]:
@@ -47,9 +47,9 @@ def engine(sqlite_url: str) -> Engine:
 
 @pytest.fixture
 async def client(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(token_secret=SECRET)
+    settings = Settings(**session_issuer().settings())
     app = FastAPI()
-    app.include_router(build_router(engine, settings, VERIFIER))
+    app.include_router(build_router(engine, settings, settings.token_verifier()))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c

@@ -20,7 +20,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlmodel import Session
 
-from magt_runtime.auth import Principal, TokenVerifier
+from magt.testing.tokens import session_issuer
+from magt_runtime.auth import Principal
 from magt_runtime.db import create_tables, make_engine
 from magt_statistik import domain
 from magt_statistik import syntetisk as s
@@ -30,7 +31,6 @@ from magt_statistik.handlers import Aggregering
 from magt_statistik.settings import Settings
 from magt_statistik.store import Filtre
 
-SECRET = "browser-test-secret-0123456789-abcdef"
 LOCK = Path("/tmp/magt-chromium-apt.lock")
 ARTIFACT = Path(__file__).resolve().parents[3] / ".state" / "artifacts" / "dashboard.png"
 
@@ -77,7 +77,7 @@ def served(
         kafka_bootstrap_servers=kafka_bootstrap,
         topic_namespace=unique("t") + ".",
         group_id=unique("magt.statistik"),
-        token_secret=SECRET,
+        **session_issuer().settings(),
     )
     engine = make_engine(sqlite_url)
     create_tables(engine)
@@ -99,7 +99,7 @@ def served(
         assert thread.is_alive(), "uvicorn stopped"
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    token = TokenVerifier(SECRET).issue(
+    token = session_issuer().token(
         Principal(subject="fagkonsulent-1", role="operatoer", organisation="region-midt")
     )
     try:

@@ -26,7 +26,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from magt_runtime.auth import Principal, TokenVerifier
+from magt.testing.tokens import session_issuer
+from magt_runtime.auth import Principal
 from magt_runtime.db import create_tables, make_engine
 from magt_statistik.api import build_router
 from magt_statistik.settings import Settings
@@ -34,8 +35,7 @@ from magt_statistik.store import Indberetning, IndberetningIndgreb
 
 pytestmark = pytest.mark.unit
 
-SECRET = "differencing-test-secret-0123456789abcdef"
-VERIFIER = TokenVerifier(SECRET)
+ISSUER = session_issuer()
 KVARTALER = [f"{y}-Q{q}" for y in (2024, 2025) for q in range(1, 5)]
 KOMMUNER = ("0851", "0751")
 REGIMER = ("val", "sel")
@@ -280,13 +280,14 @@ def test_no_small_cell_can_be_derived_from_the_views_a_suppressed_role_can_reque
         with Session(engine) as session:
             skriv(session, alle)
         app = FastAPI()
-        app.include_router(build_router(engine, Settings(token_secret=SECRET), VERIFIER))
+        settings = Settings(**ISSUER.settings())
+        app.include_router(build_router(engine, settings, settings.token_verifier()))
         klient = TestClient(app)
         try:
             for rolle, org, omfang in ROLLER:
                 godkendte = [a for a, ok in alle if ok and omfang(a)]
                 sandt = {i: godkendte.count(a) for i, a in enumerate(ATOMER)}
-                token = VERIFIER.issue(Principal(subject="x", role=rolle, organisation=org))
+                token = ISSUER.token(Principal(subject="x", role=rolle, organisation=org))
                 headers = {"Authorization": f"Bearer {token}"}
                 rum = Rum()
                 for periode, filter_ in product(PERIODER, [None, *FILTRE]):

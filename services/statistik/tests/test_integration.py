@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from magt.infra import postgres
+from magt.testing.tokens import session_issuer
 from magt_contracts import messages as m
 from magt_contracts import topics
 from magt_runtime.db import make_engine
@@ -26,7 +27,6 @@ from magt_statistik.settings import Settings
 from magt_statistik.store import Filtre
 
 pytestmark = pytest.mark.integration
-SECRET = "integration-secret-0123456789-abcdefgh"
 
 
 def _events() -> list[m.Event]:
@@ -119,7 +119,7 @@ async def test_live_consumption_alert_and_rebuild_equals_live(
         database_url=pg_url,
         topic_namespace=unique("t") + ".",
         group_id=unique("magt.statistik"),
-        token_secret=SECRET,
+        **session_issuer().settings(),
         consumer_retry_backoff_s=0.05,
         outbox_poll_interval_s=0.1,
     )

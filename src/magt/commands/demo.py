@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import re
 import signal
 import sys
 import time
@@ -26,7 +27,7 @@ from rich.table import Table
 
 from magt import dokumenter, scenarios
 from magt.infra import common, kafka, postgres, prefect
-from magt.stack import SERVICES, platform_topics
+from magt.stack import SERVICES, platform_topics, subscribe_command
 
 console = Console()
 
@@ -62,11 +63,10 @@ def demo(
         with console.status("Kører scenarierne fra SPEC.md …"):
             koersel = scenarios.koer_alle(ctx)
         _print_scenarios(koersel)
-        _print_scan(ctx, started, koersel)
+        scan = _print_scan(ctx, started, koersel)
         _write_documents()
+        _print_for_integrators(ctx, scan)
         if keep_running:
-            for name, url in sorted(ctx.urls.items()):
-                console.print(f"  {name}: {url}")
             console.print(
                 "[bold]Stakken kører. Tryk Ctrl-C for at stoppe alt, demoen startede.[/bold]"
             )
@@ -229,7 +229,9 @@ def _print_scenarios(k: scenarios.Koersel) -> None:
     console.print(f"Scenarierne tog {k.sekunder:.1f} s.")
 
 
-def _print_scan(ctx: scenarios.Kontekst, started: Started, k: scenarios.Koersel) -> None:
+def _print_scan(
+    ctx: scenarios.Kontekst, started: Started, k: scenarios.Koersel
+) -> scenarios.KafkaScan:
     people = scenarios.hemmeligheder(k.forloeb.values())
     internal = [t for f in k.forloeb.values() for t in f.interne_tekster]
     scan = asyncio.run(scenarios.scan_kafka(ctx.bootstrap, ctx.namespace, [*people, *internal]))
@@ -242,6 +244,29 @@ def _print_scan(ctx: scenarios.Kontekst, started: Started, k: scenarios.Koersel)
         f"[{farve}]Persondata-scanning: {scan.messages} beskeder ({scan.bytes} bytes) på "
         f"{len(scan.topics)} emner og {linjer} loglinjer: {fund} fund.[/{farve}]"
     )
+    return scan
+
+
+README_KOMMUNE = "0851"
+"""The municipality of the README's subscribe example, shown when the demo wrote to its topic."""
+
+
+def _print_for_integrators(ctx: scenarios.Kontekst, scan: scenarios.KafkaScan) -> None:
+    """Where each service's API and metrics are, and the exact subscribe command of one of the
+    municipalities the scenarios wrote to (the run's topics carry its own namespace)."""
+    from magt_runtime.metrics import METRICS_PATH
+
+    console.print("Tjenesterne (API, /ready og Prometheus-målinger):")
+    for name, url in sorted(ctx.urls.items()):
+        console.print(f"  {name}: {url}  målinger: {url}{METRICS_PATH}", soft_wrap=True)
+    own = re.compile(re.escape(ctx.namespace) + r"magt\.til\.kommune\.(\d{4})\.v1")
+    kommuner = sorted(m[1] for t, n in scan.topics.items() if n and (m := own.fullmatch(t)))
+    if not kommuner:
+        return
+    kommune = README_KOMMUNE if README_KOMMUNE in kommuner else kommuner[0]
+    command = subscribe_command(bootstrap=ctx.bootstrap, kommune=kommune, namespace=ctx.namespace)
+    console.print(f"Læs kommune {kommune}s emne, som kommunens system gør (se README):")
+    console.print(f"  {command}", soft_wrap=True, markup=False, highlight=False)
 
 
 def _statistik_kort(data: dict[str, Any]) -> str:

@@ -144,7 +144,7 @@ def _via_db(
     settings = Settings(database_url=database_url) if database_url else Settings()
     engine = make_engine(settings.database_url)
     try:
-        create_tables(engine)
+        create_tables(engine, upgrade=settings.upgrades_schema())
         principal = Principal(
             subject=f"cli:{getpass.getuser()}", role=rolle, organisation=organisation
         )

@@ -1,4 +1,4 @@
-"""`magt infra up|down|status`: the local Kafka, PostgreSQL and Prefect server as processes."""
+"""`magt infra up|down|status`: the local Kafka, PostgreSQL, Prefect and Keycloak as processes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from magt.infra import kafka, kafka_secure, postgres, prefect
+from magt.infra import kafka, kafka_secure, keycloak, postgres, prefect
 from magt.security import (
     SERVICE_ACCESS,
     acl_script,
@@ -18,23 +18,28 @@ from magt.security import (
     service_user,
 )
 
-app = typer.Typer(no_args_is_help=True, help="Lokal infrastruktur: Kafka, PostgreSQL, Prefect.")
+app = typer.Typer(
+    no_args_is_help=True, help="Lokal infrastruktur: Kafka, PostgreSQL, Prefect, Keycloak."
+)
 console = Console()
 
 Servers = Annotated[
     list[str] | None,
-    typer.Argument(help="kafka, postgres, prefect (default: all three)"),
+    typer.Argument(help="kafka, postgres, prefect, keycloak (default: all four)"),
 ]
-ALL = ("kafka", "postgres", "prefect")
+ALL = ("kafka", "postgres", "prefect", "keycloak")
 
 
 @app.command()
 def up(servers: Servers = None) -> None:
     """Start the servers (idempotent) and print how to reach them."""
     for name in servers or ALL:
-        value = {"kafka": kafka.ensure, "postgres": postgres.ensure, "prefect": prefect.ensure}[
-            name
-        ]()
+        value = {
+            "kafka": kafka.ensure,
+            "postgres": postgres.ensure,
+            "prefect": prefect.ensure,
+            "keycloak": keycloak.ensure,
+        }[name]()
         console.print(f"[green]{name}[/green] kører: {_redact(value)}")
 
 
@@ -42,7 +47,12 @@ def up(servers: Servers = None) -> None:
 def down(servers: Servers = None) -> None:
     """Stop the servers this project started."""
     for name in servers or ALL:
-        stopped = {"kafka": kafka.stop, "postgres": postgres.stop, "prefect": prefect.stop}[name]()
+        stopped = {
+            "kafka": kafka.stop,
+            "postgres": postgres.stop,
+            "prefect": prefect.stop,
+            "keycloak": keycloak.stop,
+        }[name]()
         console.print(f"{name}: {'stoppet' if stopped else 'kørte ikke'}")
 
 
@@ -50,7 +60,13 @@ def down(servers: Servers = None) -> None:
 def status() -> None:
     """Show which servers run and where."""
     table = Table("server", "status", "adresse")
-    for name, module in (("kafka", kafka), ("postgres", postgres), ("prefect", prefect)):
+    modules = (
+        ("kafka", kafka),
+        ("postgres", postgres),
+        ("prefect", prefect),
+        ("keycloak", keycloak),
+    )
+    for name, module in modules:
         endpoint = module.running()
         where = next(iter(endpoint.details.values())) if endpoint else "-"
         table.add_row(name, "kører" if endpoint else "stoppet", _redact(where))

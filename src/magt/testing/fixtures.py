@@ -46,6 +46,19 @@ def kafka_bootstrap() -> Iterator[str]:
         kafka.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def schema_upgrades_at_start() -> Iterator[None]:
+    """Every test's database is made for the test: a service started on it upgrades the schema
+    itself, on PostgreSQL too (whose production default is to refuse, tested on its own)."""
+    from magt.platform import ALL
+
+    names = ["MAGT_DB_AUTO_UPGRADE", *(f"MAGT_{n.upper()}_DB_AUTO_UPGRADE" for n in ALL)]
+    with pytest.MonkeyPatch.context() as patch:
+        for name in names:
+            patch.setenv(name, "true")
+        yield
+
+
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     """Admin URL of the run's one PostgreSQL."""

@@ -17,8 +17,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from magt_bosted.domain import Tekst
-from magt_bosted.store import Advis, advis_uden_fil, tilfoej_advis, utc
+from magt_bosted.store import Advis, advis_uden_fil, tilfoej_advis
 from magt_contracts.tid import lokal
+from magt_runtime.tid import utc
 
 log = structlog.get_logger(__name__)
 ADVIS_MAPPE = "advis"

@@ -6,9 +6,9 @@ Only the institution's own staff (medarbejder, leder) may submit its documents a
 
 # No `from __future__ import annotations` here: FastAPI must see the real `Annotated` types of the
 # dependency built inside `build_router`, which a string annotation could not name.
-from typing import Annotated
+from typing import Annotated, NoReturn
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Engine
@@ -19,12 +19,13 @@ from magt_bosted import dokument as fmt
 from magt_bosted.domain import Udfald
 from magt_bosted.intake import Kvittering, i_transaktion, modtag
 from magt_bosted.settings import Settings
-from magt_bosted.store import Advis, advis_for_institution, dokument, utc
+from magt_bosted.store import Advis, advis_for_institution, dokument
 from magt_contracts.adgang import maa_skrive
 from magt_contracts.errors import som_dicts
 from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import ERROR_RESPONSES, field_errors, forbidden, principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, audited, field_errors, principal_dependency, refused
+from magt_runtime.tid import utc
 
 MODTAGET = {Udfald.NY, Udfald.GENINDSENDT, Udfald.RETTELSE}
 
@@ -74,13 +75,9 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
     router = APIRouter(prefix="/bosted", tags=["bosted"], responses=ERROR_RESPONSES)
     current = Annotated[Principal, Depends(principal_dependency(verifier))]
 
-    def refuse(principal: Principal, action: str, resource: str) -> HTTPException:
+    def refuse(principal: Principal, action: str, resource: str) -> NoReturn:
         with Session(engine) as session:
-            audit.record(
-                session, principal=principal, action=action, resource=resource, allowed=False
-            )
-            session.commit()
-        return forbidden()
+            refused(session, principal=principal, action=action, resource=resource)
 
     @router.post(
         "/dokumenter",
@@ -98,7 +95,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         except fmt.UgyldigtDokumentError as error:
             return field_errors(som_dicts(error.fejl))
         if not maa_skrive(principal.role, principal.organisation, kuvert.institution.tilbud_id):
-            raise await run_in_threadpool(refuse, principal, "submit", kuvert.dokument_id)
+            await run_in_threadpool(refuse, principal, "submit", kuvert.dokument_id)
 
         def arbejde(session: Session) -> Kvittering:
             kvittering = modtag(session, raw=raw, settings=settings, kilde="http")
@@ -130,7 +127,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         institution = institution_id or principal.organisation
         with Session(engine) as session:
             allowed = maa_skrive(principal.role, principal.organisation, institution)
-            audit.record(
+            audited(
                 session,
                 principal=principal,
                 action="list",
@@ -138,8 +135,6 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
                 allowed=allowed,
             )
             session.commit()
-            if not allowed:
-                raise forbidden()
             rows = advis_for_institution(session, institution_id=institution, limit=limit)
             return [_advis_ud(row) for row in rows]
 
@@ -151,7 +146,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
             allowed = row is not None and maa_skrive(
                 principal.role, principal.organisation, row.institution_id
             )
-            audit.record(
+            audited(
                 session,
                 principal=principal,
                 action="read",
@@ -159,8 +154,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
                 allowed=allowed,
             )
             session.commit()
-            if row is None or not allowed:
-                raise forbidden()
+            assert row is not None  # a missing advis was refused above
             return _advis_ud(row)
 
     @router.get("/dokumenter/{dokument_id}")
@@ -174,12 +168,9 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
                 principal.role, principal.organisation, row.institution_id
             )
             resource = row.case_id if row else f"dokument:{dokument_id}"
-            audit.record(
-                session, principal=principal, action="read", resource=resource, allowed=allowed
-            )
+            audited(session, principal=principal, action="read", resource=resource, allowed=allowed)
             session.commit()
-            if row is None or not allowed:
-                raise forbidden()
+            assert row is not None  # a missing document was refused above
             return DokumentStatus(
                 dokument_id=row.dokument_id,
                 dokumenttype=row.dokumenttype,

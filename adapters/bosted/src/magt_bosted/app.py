@@ -27,6 +27,7 @@ from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.metrics import install_metrics
 from magt_runtime.readiness import install_readiness, outbox_check
 
 PRODUCED = (
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     settings.case_id_key()  # fail fast: no document can be taken in without the case-id secret
     engine = make_engine(settings.database_url)
-    create_tables(engine)
+    create_tables(engine, upgrade=settings.upgrades_schema())
     broker = create_broker(settings, description="Bosted System: skemaer ind, journal og advis ud.")
     handlers = Handlers(engine, settings)
     vagt = Vagt()
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             lambda: blokeret(engine, settings, vagt, nu=datetime.now(UTC)),
         ],
     )
+    install_metrics(app, broker, engine)
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

@@ -177,6 +177,16 @@ def journaltekst(
     )
 
 
+JOURNALDOKUMENT = Tekst(
+    titel="Indberetning om magtanvendelse",
+    tekst=(
+        "Indberetningen om magtanvendelse på det officielle skema, som den er sendt til "
+        "modtagerne. Skemaet er vedhæftet som PDF."
+    ),
+)
+"""The journal entry that carries the report's form as a PDF document."""
+
+
 def fagkonsulentadvis(*, sag: str, dokument_id: str | None, hvad: str) -> Tekst:
     """The advis that tells the fagkonsulent what happened with a report."""
     dokument = f" (Bosted-dokument {dokument_id})" if dokument_id else ""

@@ -6,7 +6,8 @@ correspondence folder, found by Bosted document id) and advis (by recipient) in 
 them with GET. A real integration replaces it behind the same two calls; see
 docs/bosted-format.md ("Bosted's API, as the adapter uses it").
 
-- POST /api/journal: a journal entry; 201 when new, 200 when `journal_id` is known (same entry).
+- POST /api/journal: a journal entry, optionally with a PDF document (`dokument`: file name,
+  mime type, base64 content); 201 when new, 200 when `journal_id` is known (same entry).
 - POST /api/advis: an advis to a recipient; 201/200 likewise on `advis_id`.
 - GET  /api/journal?dokument_id=…, GET /api/advis?modtager=…: what "the source system shows".
 Tests may make it fail: `state.fejl_foer_svar = n` answers the next n POSTs with 503; `state.kald`
@@ -15,11 +16,38 @@ counts POSTs.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Journaldokument(BaseModel):
+    """A document attached to a journal entry: a PDF, its file name and base64 content."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filnavn: str = Field(pattern=r"^[A-Za-z0-9._-]{1,120}\.pdf$")
+    mimetype: Literal["application/pdf"]
+    indhold: str = Field(min_length=1)
+
+    @field_validator("indhold")
+    @classmethod
+    def _pdf(cls, vaerdi: str) -> str:
+        try:
+            data = base64.b64decode(vaerdi, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise ValueError("indhold skal være base64") from error
+        if not data.startswith(b"%PDF-"):
+            raise ValueError("dokumentet skal være en PDF")
+        return vaerdi
+
+    def pdf(self) -> bytes:
+        """The document's bytes."""
+        return base64.b64decode(self.indhold)
 
 
 class Journalpost(BaseModel):
@@ -35,6 +63,7 @@ class Journalpost(BaseModel):
     titel: str = Field(min_length=1)
     tekst: str = Field(min_length=1)
     tidspunkt: str
+    dokument: Journaldokument | None = None
 
 
 class BostedAdvis(BaseModel):

@@ -7,10 +7,14 @@
 - ReportAddressed with channel bosted_advis → the fagkonsulent's advis in Bosted (this adapter is
   that channel: DeliverySent follows when Bosted accepted it) and, for a Bosted case, the entry
   in the correspondence.
+- ReportAddressed carrying the sealed report, for a Bosted case (any channel) → once per report
+  version, a journal entry with the official form as PDF. The sealed report waits in the queued
+  call and is rendered and dropped when it is sent (`magt_bosted.journal`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -21,14 +25,16 @@ from sqlmodel import Session
 
 from magt_bosted.advis import ny_advis, skriv_advisfiler
 from magt_bosted.domain import (
+    JOURNALDOKUMENT,
     Status,
     Tekst,
     afledt_id,
     afvisningsadvis,
     fagkonsulentadvis,
     journaltekst,
+    korrelation_id,
 )
-from magt_bosted.journal import koe
+from magt_bosted.journal import RAPPORT, koe
 from magt_bosted.mapping import oversaet
 from magt_bosted.settings import Settings
 from magt_bosted.store import (
@@ -80,15 +86,36 @@ class Handlers:
             session.commit()
 
     async def on_report_addressed(self, event: ReportAddressed) -> None:
-        """A report addressed to the fagkonsulent by Bosted advis: deliver it."""
-        if event.channel is not Kanal.BOSTED_ADVIS:
+        """A report addressed: journalise its form as PDF (Bosted case) and deliver the advis."""
+        if event.channel is not Kanal.BOSTED_ADVIS and event.rapport_sealed is None:
             return
         with Session(self.engine) as session:
             if inbox.first_time(
                 session, consumer="bosted.report_addressed", event_id=str(event.event_id)
             ):
-                self._advis_levering(session, event)
+                self._dokument_journalisering(session, event)
+                if event.channel is Kanal.BOSTED_ADVIS:
+                    self._advis_levering(session, event)
             session.commit()
+
+    def _dokument_journalisering(self, session: Session, event: ReportAddressed) -> None:
+        """Queue the report's form as a PDF journal entry, once per report version."""
+        dok = dokument_for_sag(session, case_id=event.case_id)
+        if dok is None or event.rapport_sealed is None:
+            return
+        version = hashlib.sha256(event.rapport_sealed.encode()).hexdigest()[:32]
+        journal_id = afledt_id(korrelation_id(event.case_id), f"dokument:{version}")
+        body = _journal(
+            dok, journal_id, JOURNALDOKUMENT.titel, JOURNALDOKUMENT.tekst, event.occurred_at
+        )
+        if koe(
+            session,
+            id=f"journal-{journal_id}",
+            art="journal",
+            case_id=event.case_id,
+            body={**body, RAPPORT: event.rapport_sealed},
+        ):
+            log.info("bosted.document_journal_queued", dokument_id=dok.dokument_id)
 
     def _afvisning(self, session: Session, event: RegistrationRejected) -> None:
         dok = dokument_for_sag(session, case_id=event.case_id, for_update=True)

@@ -178,29 +178,21 @@ def _udfoer(
     kvittering = Kvittering(udfald, dok.dokument_id, dok.institution.tilbud_id, kommando.case_id)
     if udfald is Udfald.DUBLET:
         return kvittering
-    if udfald is Udfald.AFVIST:
+    if udfald in (Udfald.AFVIST, Udfald.FORAELDET):
+        # Refused or outdated: receipted so a re-delivery gets the same answer, nothing staged.
+        _kvitter(
+            session,
+            dok.institution.tilbud_id,
+            dok.dokument_id,
+            hash_,
+            dok.dokument_version,
+            udfald,
+            kilde,
+        )
+        if udfald is Udfald.FORAELDET:
+            return kvittering
         fejl = [FeltFejl(field="dokument_id", message=afgoerelse.begrundelse or "Afvist.")]
-        _kvitter(
-            session,
-            dok.institution.tilbud_id,
-            dok.dokument_id,
-            hash_,
-            dok.dokument_version,
-            udfald,
-            kilde,
-        )
         return Kvittering(udfald, dok.dokument_id, dok.institution.tilbud_id, fejl=fejl)
-    if udfald is Udfald.FORAELDET:
-        _kvitter(
-            session,
-            dok.institution.tilbud_id,
-            dok.dokument_id,
-            hash_,
-            dok.dokument_version,
-            udfald,
-            kilde,
-        )
-        return kvittering
     event, topic = _byg(dok, udfald, hash_, kommando)
     sealed = topic != topics.SUBMIT_COMPLAINT
     outbox.stage(

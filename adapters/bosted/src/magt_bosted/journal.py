@@ -11,11 +11,19 @@ and sent by a loop that claims due rows with FOR UPDATE SKIP LOCKED, so several 
 the same call at once. A failed call waits (doubling backoff) and is tried again; a call Bosted
 refuses outright (4xx) or that keeps failing is given up, logged, and for an advis that was the
 report's delivery a DeliveryFailed is published.
+
+A journal entry of the report itself is queued with the report still sealed (`rapport_sealed`, the
+payload cipher's ciphertext, never plaintext at rest). When it is sent the report is opened, its
+official form rendered as PDF/A by `magt_documents` in a worker thread, and the call carries it as
+`dokument` (`filnavn` `magtanvendelse-<case>.pdf`, `mimetype` `application/pdf`, `indhold` base64)
+beside the entry's structured fields; once Bosted accepted it the sealed report is dropped from
+the row. A report that cannot be opened or is not a valid form is given up (not retried).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 from datetime import UTC, datetime
@@ -28,13 +36,19 @@ from sqlmodel import Session
 
 from magt_bosted.domain import afledt_id, ventetid
 from magt_bosted.settings import Settings
-from magt_bosted.store import Forsendelse, forfaldne_forsendelser, tilfoej_forsendelse, utc
+from magt_bosted.store import Forsendelse, forfaldne_forsendelser, tilfoej_forsendelse
 from magt_contracts import topics
+from magt_contracts.forms import parse_form
 from magt_contracts.messages import DeliveryFailed, DeliverySent
+from magt_documents import PDF_MIMETYPE, i_traad, journal_filnavn, skema_pdf
 from magt_runtime import outbox
+from magt_runtime.crypto import CipherError
+from magt_runtime.tid import utc
 
 log = structlog.get_logger(__name__)
 RETRYABLE_STATUS = frozenset({408, 425, 429})
+RAPPORT = "rapport_sealed"
+"""Key of the sealed report in a queued journal entry's body (never sent to Bosted)."""
 
 
 class BostedAfvisteError(Exception):
@@ -87,6 +101,27 @@ async def post(client: httpx.AsyncClient, art: str, body: str) -> None:
         raise httpx.HTTPStatusError(f"HTTP {code}", request=response.request, response=response)
 
 
+async def til_bosted(settings: Settings, row: Forsendelse) -> str:
+    """The body Bosted receives: a sealed report becomes its form's PDF document."""
+    body: dict[str, Any] = json.loads(row.body)
+    sealed = body.pop(RAPPORT, None)
+    if sealed is None:
+        return row.body
+    try:
+        form = parse_form(json.loads(settings.payload_cipher().decrypt(str(sealed))))
+    except (CipherError, ValueError) as error:
+        raise BostedAfvisteError(
+            "Den forseglede rapport kan ikke åbnes som et gyldigt skema."
+        ) from error
+    pdf = await i_traad(skema_pdf, form, sagsref=row.case_id)
+    body["dokument"] = {
+        "filnavn": journal_filnavn(row.case_id),
+        "mimetype": PDF_MIMETYPE,
+        "indhold": base64.b64encode(pdf).decode("ascii"),
+    }
+    return json.dumps(body, ensure_ascii=False)
+
+
 async def send_forfaldne(
     engine: Engine, settings: Settings, client: httpx.AsyncClient, *, nu: datetime | None = None
 ) -> int:
@@ -96,7 +131,7 @@ async def send_forfaldne(
     with Session(engine) as session:
         for row in forfaldne_forsendelser(session, nu=tid, limit=settings.send_batch_size):
             try:
-                await post(client, row.art, row.body)
+                await post(client, row.art, await til_bosted(settings, row))
             except BostedAfvisteError as error:
                 _opgiv(session, settings, row, str(error))
             except httpx.HTTPError as error:
@@ -124,6 +159,7 @@ async def run_sender(engine: Engine, settings: Settings, stop: asyncio.Event) ->
 
 def _sendt(session: Session, settings: Settings, row: Forsendelse, tid: datetime) -> None:
     row.status, row.sendt, row.forsoeg = "sendt", utc(tid), row.forsoeg + 1
+    row.body = _uden_rapport(row.body)
     session.add(row)
     if row.leveret_haendelse:
         event = DeliverySent.model_validate_json(row.leveret_haendelse)
@@ -147,8 +183,15 @@ def _vent(session: Session, settings: Settings, row: Forsendelse, tid: datetime,
     log.warning("bosted.call_retry", art=row.art, call_id=row.id, attempt=row.forsoeg)
 
 
+def _uden_rapport(body: str) -> str:
+    """The queued body without the sealed report: delivered or given up, no copy is kept."""
+    data: dict[str, Any] = json.loads(body)
+    return body if data.pop(RAPPORT, None) is None else json.dumps(data, ensure_ascii=False)
+
+
 def _opgiv(session: Session, settings: Settings, row: Forsendelse, fejl: str) -> None:
     row.status, row.sidste_fejl = "opgivet", fejl[:500]
+    row.body = _uden_rapport(row.body)
     session.add(row)
     log.error("bosted.call_given_up", art=row.art, call_id=row.id, error=fejl)
     if not row.leveret_haendelse:

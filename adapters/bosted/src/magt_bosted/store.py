@@ -16,11 +16,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from magt_bosted.domain import Kendt, Status
-
-
-def utc(value: datetime) -> datetime:
-    """`value` as an aware UTC time (SQLite returns naive UTC times)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+from magt_runtime.tid import utc
 
 
 def _tid() -> datetime:

@@ -13,7 +13,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from magt_bosted.settings import Settings
-from magt_bosted.store import FilObservation, utc
+from magt_bosted.store import FilObservation
+from magt_runtime.tid import utc
 
 
 @dataclass

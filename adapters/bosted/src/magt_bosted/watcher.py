@@ -40,9 +40,10 @@ from magt_bosted.advis import ny_advis, skriv_advisfiler
 from magt_bosted.domain import Udfald, afledt_id, afvisningsadvis, er_stabil, kommando_id
 from magt_bosted.intake import Kvittering, i_transaktion, modtag
 from magt_bosted.settings import Settings
-from magt_bosted.store import FilObservation, utc
+from magt_bosted.store import FilObservation
 from magt_bosted.vagt import Vagt
 from magt_contracts.messages import FeltFejl
+from magt_runtime.tid import utc
 
 log = structlog.get_logger(__name__)
 BEHANDLET, FEJL = raa.BEHANDLET, raa.FEJL

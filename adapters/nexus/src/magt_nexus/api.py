@@ -12,9 +12,9 @@ from sqlmodel import Session, col, func, select
 from magt_contracts.adgang import DRIFTSHERRENS_ROLLER, INSTITUTIONENS_ROLLER, rolle
 from magt_nexus import store
 from magt_nexus.settings import NexusSettings
-from magt_runtime import audit
+from magt_runtime import tid
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import ERROR_RESPONSES, forbidden, principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, audited, principal_dependency
 
 
 def _may_see(principal: Principal, settings: NexusSettings, institution_id: str | None) -> bool:
@@ -46,7 +46,7 @@ def build_router(engine: Engine, settings: NexusSettings, verifier: TokenVerifie
     ) -> list[dict[str, Any]]:
         with Session(engine) as session:
             allowed = _may_list(principal, settings)
-            audit.record(
+            audited(
                 session,
                 principal=principal,
                 action="list",
@@ -54,8 +54,6 @@ def build_router(engine: Engine, settings: NexusSettings, verifier: TokenVerifie
                 allowed=allowed,
             )
             session.commit()
-            if not allowed:
-                raise forbidden()
             rows = store.errors(session, include_resolved=include_resolved)
             return [
                 {
@@ -65,8 +63,8 @@ def build_router(engine: Engine, settings: NexusSettings, verifier: TokenVerifie
                     "nexus_version": row.nexus_version,
                     "institution_id": row.institution_id,
                     "errors": json.loads(row.errors),
-                    "created_at": store.aware(row.created_at).isoformat(),
-                    "resolved_at": store.aware(row.resolved_at).isoformat()
+                    "created_at": tid.utc(row.created_at).isoformat(),
+                    "resolved_at": tid.utc(row.resolved_at).isoformat()
                     if row.resolved_at
                     else None,
                 }
@@ -80,7 +78,7 @@ def build_router(engine: Engine, settings: NexusSettings, verifier: TokenVerifie
             allowed = rolle(principal.role) in DRIFTSHERRENS_ROLLER and _may_list(
                 principal, settings
             )
-            audit.record(
+            audited(
                 session,
                 principal=principal,
                 action="read",
@@ -88,8 +86,6 @@ def build_router(engine: Engine, settings: NexusSettings, verifier: TokenVerifie
                 allowed=allowed,
             )
             session.commit()
-            if not allowed:
-                raise forbidden()
             lease = session.get(store.NexusLease, "poller")
             pending = session.exec(
                 select(func.count()).where(
@@ -103,7 +99,7 @@ def build_router(engine: Engine, settings: NexusSettings, verifier: TokenVerifie
             return {
                 "cursor": store.cursor(session),
                 "lease_holder": lease.holder if lease else None,
-                "lease_expires_at": store.aware(lease.expires_at).isoformat() if lease else None,
+                "lease_expires_at": tid.utc(lease.expires_at).isoformat() if lease else None,
                 "forms": session.exec(select(func.count()).select_from(store.NexusForm)).one(),
                 "notes_pending": pending,
                 "notes_failed": failed,

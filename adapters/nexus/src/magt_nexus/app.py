@@ -25,6 +25,7 @@ from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.metrics import install_metrics
 from magt_runtime.readiness import install_readiness, outbox_check
 
 PRODUCED = (topics.SUBMIT_FORM, topics.CORRECT_FORM)
@@ -39,7 +40,7 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
     )
     settings.payload_cipher()  # fail at start, not at the first form, when no key is set
     engine = make_engine(settings.database_url)
-    create_tables(engine)
+    create_tables(engine, upgrade=settings.upgrades_schema())
     mappings = load_mappings()
     broker = create_broker(settings, description="Nexus-adapteren")
     handlers = Handlers(engine, settings, mappings)
@@ -83,6 +84,7 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
 
     app = api_app(title="Magtanvendelse: Nexus-adapter", lifespan=lifespan)
     install_readiness(app, [outbox_check(engine, stale_after_s=settings.outbox_stale_after_s)])
+    install_metrics(app, broker, engine)
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

@@ -163,6 +163,14 @@ class NexusClient:
         response = await self._send("POST", self._checked(href), json=body)
         return _json(response) if response.content else {}
 
+    async def upload(
+        self, href: str, *, filename: str, content: bytes, content_type: str
+    ) -> Resource:
+        """POST one file as the multipart field `file` (Nexus' document upload)."""
+        files = {"file": (filename, content, content_type)}
+        response = await self._send("POST", self._checked(href), files=files)
+        return _json(response) if response.content else {}
+
     async def _send(
         self, method: str, url: str, *, bearer: bool = True, **kwargs: Any
     ) -> httpx.Response:

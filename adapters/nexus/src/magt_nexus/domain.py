@@ -2,8 +2,12 @@
 
 - Only finished forms are taken: workflow state "Udfyldt" or "Låst" (SPEC.md 6); a draft is
   skipped and taken when it is finished (its change time moves, so the cursor finds it again).
-- A form is identified by its Nexus id; the case id is "nexus-<form id>" and every command's id is
-  derived from (form id, content hash, kind), so a re-run stages the very same event.
+- A form is identified by its Nexus id. Its case is keyed by (institution, form id): the case id
+  is an HMAC under the platform's case-id secret (`magt_runtime.sagsid`), so it neither reveals
+  the form id nor can be guessed, and the same form naming another institution is another case.
+  The adapter records each case at first receipt (`store.NexusCase`) and looks ids up there.
+  Every command's id is derived from (case id, content hash, kind), so a re-run stages the very
+  same event.
 - A form whose content hash was already handled changes nothing (a status move from "Udfyldt" to
   "Låst" alone does not correct anything); a changed mapped form after a submission is a
   correction (a change only in labels the mapping ignores is not).
@@ -23,7 +27,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from pydantic import BaseModel
 
 from magt_contracts.tid import lokal
+from magt_runtime.sagsid import sags_id
 
+KILDE = "nexus"  # the source system's name in case ids (`magt_runtime.sagsid`)
 ACCEPTED_STATUSES = frozenset({"Udfyldt", "Låst"})
 NAMESPACE = uuid5(NAMESPACE_URL, "https://magtanvendelse.dk/adapters/nexus")
 NOTE_TITLE = "Magtanvendelse"
@@ -51,14 +57,9 @@ KANAL_TEKST = {
 }
 
 
-def case_id(form_id: str) -> str:
-    """The platform's case id for a Nexus form."""
-    return f"nexus-{form_id}"
-
-
-def form_id_of_case(case: str) -> str | None:
-    """The Nexus form id behind a case id, or None for a case that did not come from Nexus."""
-    return case.removeprefix("nexus-") if case.startswith("nexus-") else None
+def case_id(secret: bytes, *, institution_id: str, form_id: str) -> str:
+    """The platform's case id for the Nexus form `form_id` of `institution_id`."""
+    return sags_id(secret, kilde=KILDE, institution_id=institution_id, dokument_id=form_id)
 
 
 def accepted(status: str | None) -> bool:
@@ -99,14 +100,14 @@ def decide(
     return "skip" if submitted_hash == new_form_hash else "correct"
 
 
-def event_id(form_id: str, digest: str, kind: str) -> UUID:
-    """The deterministic id of the command staged for this content of this form."""
-    return uuid5(NAMESPACE, f"{form_id}:{digest}:{kind}")
+def event_id(case: str, digest: str, kind: str) -> UUID:
+    """The deterministic id of the command staged for this content of this case's form."""
+    return uuid5(NAMESPACE, f"{case}:{digest}:{kind}")
 
 
-def correlation_id(form_id: str) -> UUID:
-    """One correlation id for everything that happens to one Nexus form."""
-    return uuid5(NAMESPACE, f"{form_id}:case")
+def correlation_id(case: str) -> UUID:
+    """One correlation id for everything that happens to one case."""
+    return uuid5(NAMESPACE, f"{case}:case")
 
 
 def correction_reason(old_version: int | None, new_version: int) -> str:

@@ -8,7 +8,9 @@ What it serves (docs/nexus.md names the public source of each shape, and what is
 - citizens: `patientDetailsSearch` (businessKey, keyType "CPR"), `patientPreferences` with
   `CITIZEN_PATHWAY` views ("- Alt"), `pathwayReferences`, network contacts;
 - formData with `items` (label, type, value, possibleValues), workflow state and `audit`;
-- form definitions on the citizen, their prototypes, actions and `createFormData`.
+- form definitions on the citizen, their prototypes, actions and `createFormData`;
+- documents on the citizen's pathway ("Magtanvendelse"): `documentPrototype` → `create` (JSON)
+  → `upload` (multipart `file`), as the public client's `opret_dokument` does.
 Faults can be injected (5xx answers, revoked tokens, vanished forms). Run it alone, seeded with
 one synthetic form per form type and version: `uv run python -m magt_nexus.emulator --port 8089`.
 """
@@ -26,6 +28,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.parser import BytesParser
+from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -75,6 +79,20 @@ class EmulatedForm:
     audit: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass
+class EmulatedDocument:
+    """A document (a file, mostly PDF) on a citizen's pathway: metadata, then its uploaded file."""
+
+    id: int
+    patient_id: int
+    name: str
+    notes: str | None
+    relevance_date: str | None
+    original_file_name: str
+    content: bytes | None = None
+    content_type: str | None = None
+
+
 def standard_definitions() -> list[EmulatedDefinition]:
     """Every mapped magtanvendelse form definition, plus the note the adapter writes back."""
     from magt_nexus.mapping import load_mappings
@@ -104,6 +122,8 @@ def standard_definitions() -> list[EmulatedDefinition]:
 
 
 NOTE_DEFINITION = "Magtanvendelse - notat"
+PATHWAY_NAME = "Magtanvendelse"
+DOCUMENT_REFERENCE = "documentReference"
 
 
 @dataclass
@@ -121,6 +141,7 @@ class EmulatorState:
     definitions: list[EmulatedDefinition] = field(default_factory=standard_definitions)
     patients: dict[int, EmulatedPatient] = field(default_factory=dict)
     forms: dict[int, EmulatedForm] = field(default_factory=dict)
+    documents: dict[int, EmulatedDocument] = field(default_factory=dict)
     tokens: dict[str, float] = field(default_factory=dict)
     token_requests: int = 0
     api_requests: int = 0
@@ -245,6 +266,18 @@ class EmulatorState:
             }
             for f in sorted(found, key=lambda f: f.id)
         ]
+
+    def documents_for(self, patient_id: int) -> list[EmulatedDocument]:
+        """The documents on a citizen's pathway whose file was uploaded, oldest first."""
+        with self.lock:
+            return sorted(
+                (
+                    d
+                    for d in self.documents.values()
+                    if d.patient_id == patient_id and d.content is not None
+                ),
+                key=lambda d: d.id,
+            )
 
     def find_patient(self, cpr: str) -> EmulatedPatient | None:
         """The newest citizen registered with this CPR number."""
@@ -583,14 +616,120 @@ def create_emulator(state: EmulatorState | None = None) -> FastAPI:
             )
         on_pathway = [form_reference(request, f) for f in own if f.title != st.note_definition]
         on_citizen = [form_reference(request, f) for f in own if f.title == st.note_definition]
+        with st.lock:
+            documents = [
+                document_reference(request, d)
+                for d in sorted(st.documents.values(), key=lambda d: d.id)
+                if d.patient_id == patient_id and d.content is not None
+            ]
         pathway = {
             "id": 100 + patient_id,
             "type": "patientPathwayReference",
-            "name": "Magtanvendelse",
-            "children": on_pathway,
-            "_links": {"self": href(request, f"/patients/{patient_id}")},
+            "name": PATHWAY_NAME,
+            "children": [*on_pathway, *documents],
+            "_links": {
+                "self": href(request, f"/patients/{patient_id}"),
+                "referencedObject": href(request, f"/patients/{patient_id}/pathways/1"),
+            },
         }
         return [pathway, *on_citizen]
+
+    def document_reference(request: Request, document: EmulatedDocument) -> dict[str, Any]:
+        return {
+            "id": document.id,
+            "type": DOCUMENT_REFERENCE,
+            "name": document.name,
+            "_links": {
+                "self": href(request, f"/documents/{document.id}"),
+                "referencedObject": href(request, f"/documents/{document.id}"),
+            },
+        }
+
+    def document_body(request: Request, document: EmulatedDocument) -> dict[str, Any]:
+        return {
+            "id": document.id,
+            "name": document.name,
+            "notes": document.notes,
+            "relevanceDate": document.relevance_date,
+            "originalFileName": document.original_file_name,
+            "contentType": document.content_type,
+            "size": len(document.content or b""),
+            "_links": {
+                "self": href(request, f"/documents/{document.id}"),
+                "upload": href(request, f"/documents/{document.id}/upload"),
+            },
+        }
+
+    def document_or_404(document_id: int) -> EmulatedDocument:
+        with st.lock:
+            found = st.documents.get(document_id)
+        if found is None:
+            raise HTTPException(404, "ukendt dokument")
+        return found
+
+    @app.get(api + "/patients/{patient_id}/pathways/1")
+    def pathway(request: Request, patient_id: int) -> dict[str, Any]:
+        patient_or_404(patient_id)
+        base = f"/patients/{patient_id}/pathways/1"
+        return {
+            "id": 100 + patient_id,
+            "name": PATHWAY_NAME,
+            "_links": {
+                "self": href(request, base),
+                "documentPrototype": href(request, f"{base}/documentPrototype"),
+            },
+        }
+
+    @app.get(api + "/patients/{patient_id}/pathways/1/documentPrototype")
+    def document_prototype(request: Request, patient_id: int) -> dict[str, Any]:
+        patient_or_404(patient_id)
+        return {
+            "id": None,
+            "name": None,
+            "notes": None,
+            "relevanceDate": None,
+            "originalFileName": None,
+            "_links": {"create": href(request, f"/patients/{patient_id}/pathways/1/documents")},
+        }
+
+    @app.post(api + "/patients/{patient_id}/pathways/1/documents")
+    async def create_document(request: Request, patient_id: int) -> dict[str, Any]:
+        patient_or_404(patient_id)
+        body = await request.json()
+        if not isinstance(body, dict) or not str(body.get("name") or "").strip():
+            raise HTTPException(422, "dokumentet skal have et navn")
+        file_name = str(body.get("originalFileName") or "")
+        if not file_name.strip():
+            raise HTTPException(422, "dokumentet skal have et filnavn")
+        with st.lock:
+            document = EmulatedDocument(
+                id=next(st._ids),
+                patient_id=patient_id,
+                name=str(body["name"]),
+                notes=None if body.get("notes") is None else str(body["notes"]),
+                relevance_date=None
+                if body.get("relevanceDate") is None
+                else str(body["relevanceDate"]),
+                original_file_name=file_name,
+            )
+            st.documents[document.id] = document
+        return document_body(request, document)
+
+    @app.post(api + "/documents/{document_id}/upload")
+    async def upload(request: Request, document_id: int) -> dict[str, Any]:
+        document = document_or_404(document_id)
+        part = _multipart_file(request.headers.get("content-type", ""), await request.body())
+        if part is None:
+            raise HTTPException(422, "filen skal sendes som multipart-feltet 'file'")
+        file_name, content_type, content = part
+        with st.lock:
+            document.content, document.content_type = content, content_type
+            document.original_file_name = file_name or document.original_file_name
+        return document_body(request, document)
+
+    @app.get(api + "/documents/{document_id}")
+    def document(request: Request, document_id: int) -> dict[str, Any]:
+        return document_body(request, document_or_404(document_id))
 
     @app.get(api + "/patients/{patient_id}/views/1/patientActivities")
     def activities(patient_id: int) -> list[dict[str, Any]]:
@@ -683,6 +822,23 @@ def create_emulator(state: EmulatorState | None = None) -> FastAPI:
         return form_body(request, created)
 
     return app
+
+
+def _multipart_file(content_type: str, body: bytes) -> tuple[str, str, bytes] | None:
+    """The (file name, content type, bytes) of the multipart field `file`, or None."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        return None
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    if not message.is_multipart():
+        return None
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == "file":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return part.get_filename() or "", part.get_content_type(), payload
+    return None
 
 
 def seed_examples(state: EmulatorState, examples: Path) -> list[EmulatedForm]:

@@ -1,4 +1,8 @@
-"""Handlers: journalise deliveries and rejections of the cases the adapter took in from Nexus."""
+"""Handlers: journalise deliveries and rejections of the cases the adapter took in from Nexus.
+
+A case is the adapter's when it recorded it at first receipt (`store.NexusCase`); case ids reveal
+nothing, so the form behind one is looked up there, never read from the id.
+"""
 
 from __future__ import annotations
 
@@ -25,14 +29,15 @@ class Handlers:
 
     async def on_delivery_sent(self, event: DeliverySent) -> None:
         """A report of a Nexus case reached a recipient: note it on the citizen's case."""
-        form_id = domain.form_id_of_case(event.case_id)
-        if form_id is None:
-            return  # not a case from Nexus
         with Session(self._engine) as session:
+            case = store.case(session, event.case_id)
+            if case is None:
+                return  # not a case from Nexus
             if not inbox.first_time(
                 session, consumer="nexus.on_delivery_sent", event_id=str(event.event_id)
             ):
                 return
+            form_id = case.form_id
             if store.form(session, form_id=form_id) is not None:
                 store.add_note(
                     session,
@@ -54,14 +59,15 @@ class Handlers:
         """Registrering refused a form from Nexus: keep the error visible and tell the case."""
         if event.source != "nexus":
             return
-        form_id = event.source_ref or domain.form_id_of_case(event.case_id)
-        if form_id is None:
-            return
         with Session(self._engine) as session:
+            case = store.case(session, event.case_id)
+            if case is None:
+                return  # not a case the adapter opened
             if not inbox.first_time(
                 session, consumer="nexus.on_registration_rejected", event_id=str(event.event_id)
             ):
                 return
+            form_id = case.form_id
             record = store.form(session, form_id=form_id)
             if record is not None:
                 mapping = next(
@@ -79,15 +85,16 @@ class Handlers:
                 store.record_error(
                     session,
                     form_id=form_id,
-                    case_id=record.case_id,
+                    case_id=case.case_id,
                     source="registrering",
                     errors=[{"field": f, "label": lbl, "message": m} for lbl, f, m in fejl],
                     nexus_version=record.submitted_version,
-                    institution_id=record.institution_id,
+                    institution_id=case.institution_id,
                 )
-                # The submission did not count: the corrected form is submitted anew.
-                record.submitted_hash = None
-                session.add(record)
+                if record.case_id == case.case_id:
+                    # The submission did not count: the corrected form is submitted anew.
+                    record.submitted_hash = None
+                    session.add(record)
                 store.add_note(
                     session,
                     key=f"afvist:{event.event_id}",

@@ -4,6 +4,12 @@ Notes are claimed with FOR UPDATE SKIP LOCKED (several replicas never write the 
 once). The citizen is found by the CPR number on the form (`patientDetailsSearch`). Before
 creating, the note forms in the citizen's view (default "- Alt") are read: one carrying the same
 marker was written already (a crash between the POST and our commit), so it is not written twice.
+
+A delivery note (key `levering:…`) journalises the report itself too: the form, read from Nexus and
+mapped to the contract, is rendered as the official form's PDF/A (`magt_documents`, in a worker
+thread) and created as a document on the form's pathway (`documentPrototype` → `create` →
+`upload`), named `magtanvendelse-<case>.pdf` (no CPR number or name), its notes carrying the same
+marker so a retry does not upload it twice.
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ import structlog
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from magt_documents import PDF_MIMETYPE, i_traad, journal_filnavn, skema_pdf
 from magt_nexus import domain, navigation, store
-from magt_nexus.client import NexusClient, NexusError
-from magt_nexus.mapping import Mappings, citizen_cpr
+from magt_nexus.client import NexusClient, NexusError, Resource
+from magt_nexus.mapping import Mapped, Mappings, citizen_cpr, map_form
 from magt_nexus.settings import NexusSettings
 
 log = structlog.get_logger(__name__)
+DELIVERY_NOTE = "levering:"  # the key prefix of a delivery's note (handlers.on_delivery_sent)
+DOCUMENT_NAME = "Indberetning om magtanvendelse"
 
 
 class NoteWriter:
@@ -65,7 +74,7 @@ class NoteWriter:
                 try:
                     if record is None:
                         raise NexusError("the form behind the note is unknown")
-                    await self._write(record.self_href, note)
+                    await self._write(record.self_href, note, record.case_id)
                 except NexusError as error:
                     self._failed(note, error, now)
                 else:
@@ -76,7 +85,7 @@ class NoteWriter:
             session.commit()
         return written
 
-    async def _write(self, form_href: str, note: store.NexusNote) -> None:
+    async def _write(self, form_href: str, note: store.NexusNote, case_id: str) -> None:
         settings = self._settings
         form = await self._client.get(form_href)
         cpr = citizen_cpr(form, self._mappings)
@@ -85,6 +94,8 @@ class NoteWriter:
             raise NexusError("the citizen of the form cannot be found in Nexus")
         mark = domain.marker(note.key)
         tree = await navigation.pathway_references(self._client, citizen, settings.citizen_view)
+        if note.key.startswith(DELIVERY_NOTE):
+            await self._journalise_document(form, tree, note, case_id)
         for reference in navigation.form_references(tree, settings.note_form):
             written = await self._client.follow(reference, "referencedObject")
             if any(mark in str(i.get("value", "")) for i in written.get("items") or []):
@@ -99,6 +110,35 @@ class NoteWriter:
                 settings.note_text_label: domain.with_marker(note.text, note.key),
             },
         )
+
+    async def _journalise_document(
+        self, form: Resource, tree: list[Resource], note: store.NexusNote, case_id: str
+    ) -> None:
+        """The delivered form as its official PDF on the form's pathway, once per note."""
+        pathway = navigation.pathway_of_form(tree, note.form_id)
+        if pathway is None:
+            raise NexusError("the pathway holding the form cannot be found on the citizen")
+        mark = domain.marker(note.key)
+        for reference in navigation.document_references(pathway, DOCUMENT_NAME):
+            written = await self._client.follow(reference, "referencedObject")
+            if mark in str(written.get("notes") or ""):
+                return  # uploaded before a crash kept us from recording the note
+        mapped = map_form(form, self._mappings)
+        if not isinstance(mapped, Mapped):
+            raise NexusError("the form in Nexus no longer maps; its document cannot be rendered")
+        now = self._clock()
+        pdf = await i_traad(skema_pdf, mapped.form, sagsref=case_id, oprettet=now)
+        await navigation.create_document(
+            self._client,
+            pathway,
+            name=DOCUMENT_NAME,
+            notes=domain.with_marker(note.title, note.key),
+            file_name=journal_filnavn(case_id),
+            content=pdf,
+            content_type=PDF_MIMETYPE,
+            received=now,
+        )
+        log.info("nexus.document_written", form_id=note.form_id)
 
     def _failed(self, note: store.NexusNote, error: NexusError, now: datetime) -> None:
         note.attempts += 1

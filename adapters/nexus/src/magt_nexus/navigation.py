@@ -5,18 +5,22 @@
 - citizen: root `patientDetailsSearch` (businessKey, keyType "CPR") → `patient`; its network
   contacts; its `patientPreferences` → `CITIZEN_PATHWAY` view by name → `pathwayReferences`;
 - a new form on the citizen: `availableFormDefinitions` → definition by title →
-  `formDataPrototype` → `availableActions` → action by name → POST `createFormData`.
+  `formDataPrototype` → `availableActions` → action by name → POST `createFormData`;
+- a document on a pathway: the pathway reference → `referencedObject` → `documentPrototype` →
+  POST its `create` (name, notes, relevanceDate, originalFileName) → POST the file to `upload`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from magt_nexus.client import NexusClient, NexusError, Resource
 from magt_nexus.settings import NexusSettings
 
 FORM_REFERENCE = "formDataV2Reference"
+DOCUMENT_REFERENCE = "documentReference"
 
 
 def _named(entries: list[Any], name: str, *keys: str) -> Resource | None:
@@ -93,6 +97,56 @@ def form_references(tree: list[Resource], title: str) -> Iterator[Resource]:
         if node.get("type") == FORM_REFERENCE and node.get("name") == title:
             yield node
         yield from form_references(list(node.get("children") or []), title)
+
+
+def pathway_of_form(tree: list[Resource], form_id: str) -> Resource | None:
+    """The pathway reference whose children hold the form `form_id`, or None."""
+    for node in tree:
+        children = list(node.get("children") or [])
+        if any(
+            c.get("type") == FORM_REFERENCE and str(c.get("formDataId", c.get("id"))) == form_id
+            for c in children
+        ):
+            return node
+        found = pathway_of_form(children, form_id)
+        if found is not None:
+            return found
+    return None
+
+
+def document_references(node: Resource, name: str) -> Iterator[Resource]:
+    """The document references named `name` below a pathway reference."""
+    for child in node.get("children") or []:
+        if child.get("type") == DOCUMENT_REFERENCE and child.get("name") == name:
+            yield child
+        yield from document_references(child, name)
+
+
+async def create_document(
+    client: NexusClient,
+    pathway_reference: Resource,
+    *,
+    name: str,
+    notes: str,
+    file_name: str,
+    content: bytes,
+    content_type: str,
+    received: datetime,
+) -> Resource:
+    """Create a document on a pathway and upload its file (prototype → create → upload)."""
+    rel = "referencedObject" if client.has_link(pathway_reference, "referencedObject") else "self"
+    pathway = await client.follow(pathway_reference, rel)
+    prototype = await client.follow(pathway, "documentPrototype")
+    prototype.update(
+        name=name, notes=notes, relevanceDate=received.isoformat(), originalFileName=file_name
+    )
+    created = await client.post(client.link(prototype, "create"), prototype)
+    return await client.upload(
+        client.link(created, "upload"),
+        filename=file_name,
+        content=content,
+        content_type=content_type,
+    )
 
 
 async def create_form(

@@ -6,6 +6,11 @@ handles them oldest first. Each form is handled in one transaction that records 
 stages the sealed command in the outbox (or records the error and queues a Danish note) and moves
 the cursor. A crash before the commit repeats the form on the next poll; the deterministic event id
 and the recorded content hash make the repeat harmless.
+
+A form's case is keyed by (institution, form id) and recorded when the form first maps to that
+institution (`store.NexusCase`): the case id (`domain.case_id`) is known only once the form names
+its institution, and a form edited to name another institution opens that institution's own case,
+leaving the first one as it was.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from magt_nexus import domain, navigation, store
 from magt_nexus.client import NexusClient, NexusError, Resource
 from magt_nexus.mapping import Mapped, Mappings, map_form
 from magt_nexus.settings import NexusSettings
-from magt_runtime import outbox
+from magt_runtime import outbox, tid
 
 log = structlog.get_logger(__name__)
 _REF = re.compile(r"^[A-Za-z0-9_.:@-]{1,80}$")
@@ -65,6 +70,7 @@ class Poller:
         self._client = client
         self._mappings = mappings
         self._clock = clock
+        self._case_key = settings.case_id_key()  # fail fast: no form is taken without it
         self.polls = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -149,18 +155,19 @@ class Poller:
         outcome = map_form(detail, self._mappings)
         if isinstance(outcome, Mapped):
             outcome = await self._with_relatives(outcome)
-        with structlog.contextvars.bound_contextvars(case_id=domain.case_id(form_id)):
-            with Session(self._engine) as session:
-                action = self._apply(session, detail, form_id, digest, outcome)
-                store.advance_cursor(session, value=changed)
-                session.commit()
-            if action == "submit":
-                result.submitted += 1
-            elif action == "correct":
-                result.corrected += 1
-            elif action == "error":
-                result.errors += 1
-            log.info("nexus.form_handled", form_id=form_id, version=version, action=action)
+        with Session(self._engine) as session:
+            action, case = self._apply(session, detail, form_id, digest, outcome)
+            store.advance_cursor(session, value=changed)
+            session.commit()
+        if action == "submit":
+            result.submitted += 1
+        elif action == "correct":
+            result.corrected += 1
+        elif action == "error":
+            result.errors += 1
+        log.info(
+            "nexus.form_handled", form_id=form_id, case_id=case, version=version, action=action
+        )
 
     def _advance(self, changed: str) -> None:
         with Session(self._engine) as session:
@@ -195,30 +202,35 @@ class Poller:
         form_id: str,
         digest: str,
         outcome: Any,
-    ) -> domain.Action:
+    ) -> tuple[domain.Action, str | None]:
+        """Record what the form says now and stage its command; the action and the form's case."""
         version = int(detail.get("version") or 0)
-        case = domain.case_id(form_id)
         now = self._clock()
         record = store.form(session, form_id=form_id)
         if record is None:
             record = store.NexusForm(
                 form_id=form_id,
-                case_id=case,
                 self_href=self._client.link(detail, "self"),
                 nexus_version=version,
                 seen_hash="",
             )
+        submitted_hash = record.submitted_hash
+        if isinstance(outcome, Mapped):
+            institution_id = str(outcome.form.institution.institution_id)
+            if record.institution_id not in (None, institution_id):
+                submitted_hash = None  # another institution's form: its own case, submitted anew
+            record.institution_id = institution_id
+            record.case_id = self._case(session, institution_id, form_id)
         mapped_hash = domain.form_hash(outcome.form) if isinstance(outcome, Mapped) else None
         action = domain.decide(
             seen_hash=record.seen_hash or None,
-            submitted_hash=record.submitted_hash,
+            submitted_hash=submitted_hash,
             new_hash=digest,
             new_form_hash=mapped_hash,
         )
         record.nexus_version, record.updated_at = version, now
         record.form_type = outcome.mapping.form_type if outcome.mapping else record.form_type
-        if isinstance(outcome, Mapped):
-            record.institution_id = outcome.form.institution.institution_id
+        case = record.case_id or None
         if action == "error":
             errors = [e.as_dict() for e in outcome.errors]
             store.record_error(
@@ -244,7 +256,16 @@ class Poller:
             store.resolve_errors(session, form_id=form_id, now=now)
         record.seen_hash = digest
         session.add(record)
-        return action
+        return action, case
+
+    def _case(self, session: Session, institution_id: str, form_id: str) -> str:
+        """The case of the institution's form: as recorded at first receipt, else opened now."""
+        known = store.case_of_form(session, institution_id=institution_id, form_id=form_id)
+        if known is not None:
+            return known.case_id
+        case = domain.case_id(self._case_key, institution_id=institution_id, form_id=form_id)
+        store.open_case(session, case_id=case, institution_id=institution_id, form_id=form_id)
+        return case
 
     def _stage(
         self,
@@ -255,13 +276,13 @@ class Poller:
         record: store.NexusForm,
         action: str,
     ) -> None:
-        form_id = record.form_id  # `digest` is the mapped form's hash: ids follow the content
+        form_id, case = record.form_id, record.case_id  # `digest`: the mapped form's hash
         changed = _changed(detail)
         common: dict[str, Any] = {
-            "event_id": domain.event_id(form_id, digest, action),
+            "event_id": domain.event_id(case, digest, action),
             "occurred_at": changed,
-            "case_id": record.case_id,
-            "correlation_id": domain.correlation_id(form_id),
+            "case_id": case,
+            "correlation_id": domain.correlation_id(case),
         }
         command: SubmitForm | CorrectForm
         if action == "submit":
@@ -296,4 +317,4 @@ def _form_id(item: Resource) -> str:
 def _changed(resource: Resource) -> datetime:
     """When a form (or its list item) last changed (`lastUpdated`, else `date`), UTC-aware."""
     moment = datetime.fromisoformat(str(resource.get("lastUpdated") or resource["date"]))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return tid.utc(moment)

@@ -1,4 +1,4 @@
-"""The adapter's own tables (cursor, polling lease, forms seen, errors, notes) and their queries.
+"""The adapter's own tables (cursor, polling lease, forms seen, cases, errors, notes) and queries.
 
 Functions never commit: the caller owns the transaction.
 """
@@ -6,21 +6,14 @@ Functions never commit: the caller owns the transaction.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Text
+from sqlalchemy import DateTime, Text, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite forgets the time zone: stored times are UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+from magt_runtime import tid
 
 
 class NexusCursor(SQLModel, table=True):
@@ -30,7 +23,7 @@ class NexusCursor(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=80)
-    updated_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=tid.now, sa_type=DateTime(timezone=True))
 
 
 class NexusLease(SQLModel, table=True):
@@ -49,7 +42,12 @@ class NexusForm(SQLModel, table=True):
     __tablename__ = "nexus_form"
 
     form_id: str = Field(primary_key=True, max_length=60)
-    case_id: str = Field(index=True, max_length=80)
+    case_id: str = Field(
+        default="",
+        index=True,
+        max_length=80,
+        description="The case of the form's current institution ('' until it maps to one).",
+    )
     self_href: str = Field(sa_type=Text)
     form_type: str | None = Field(default=None, max_length=40)
     institution_id: str | None = Field(default=None, max_length=80, index=True)
@@ -57,8 +55,25 @@ class NexusForm(SQLModel, table=True):
     seen_hash: str = Field(max_length=64)
     submitted_hash: str | None = Field(default=None, max_length=64)
     submitted_version: int | None = None
-    first_seen_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+    first_seen_at: datetime = Field(default_factory=tid.now, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=tid.now, sa_type=DateTime(timezone=True))
+
+
+class NexusCase(SQLModel, table=True):
+    """A case opened for an institution's Nexus form, recorded at first receipt.
+
+    Case ids are HMACs (`magt_runtime.sagsid`) that reveal nothing: this row is the only way from a
+    case id back to its form. A form id is a case per institution: the same form naming another
+    institution is another institution's case, and never a correction of the first.
+    """
+
+    __tablename__ = "nexus_case"
+    __table_args__ = (UniqueConstraint("institution_id", "form_id"),)
+
+    case_id: str = Field(primary_key=True, max_length=80)
+    institution_id: str = Field(max_length=80)
+    form_id: str = Field(index=True, max_length=60)
+    created_at: datetime = Field(default_factory=tid.now, sa_type=DateTime(timezone=True))
 
 
 class NexusFormError(SQLModel, table=True):
@@ -68,12 +83,12 @@ class NexusFormError(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     form_id: str = Field(index=True, max_length=60)
-    case_id: str = Field(max_length=80)
+    case_id: str | None = Field(default=None, max_length=80, description="None: no case yet.")
     nexus_version: int | None = None
     source: str = Field(max_length=20, description="mapping | registrering")
     institution_id: str | None = Field(default=None, max_length=80, index=True)
     errors: str = Field(sa_type=Text, description="JSON list of {field, label, message}")
-    created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=tid.now, sa_type=DateTime(timezone=True))
     resolved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
@@ -86,8 +101,8 @@ class NexusNote(SQLModel, table=True):
     form_id: str = Field(index=True, max_length=60)
     title: str = Field(max_length=200)
     text: str = Field(sa_type=Text)
-    created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
-    next_attempt_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=tid.now, sa_type=DateTime(timezone=True))
+    next_attempt_at: datetime = Field(default_factory=tid.now, sa_type=DateTime(timezone=True))
     attempts: int = 0
     sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)
     failed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -109,7 +124,7 @@ def advance_cursor(session: Session, *, value: str, name: str = "forms") -> None
     if row is None:
         session.add(NexusCursor(name=name, value=value))
     elif datetime.fromisoformat(value) > datetime.fromisoformat(row.value):
-        row.value, row.updated_at = value, _now()
+        row.value, row.updated_at = value, tid.now()
         session.add(row)
 
 
@@ -133,7 +148,7 @@ def claim_lease(
         except IntegrityError:
             return False
         return True
-    if row.holder != holder and aware(row.expires_at) > now:
+    if row.holder != holder and tid.utc(row.expires_at) > now:
         return False
     row.holder, row.expires_at = holder, now + ttl
     session.add(row)
@@ -156,11 +171,31 @@ def form(session: Session, *, form_id: str) -> NexusForm | None:
     return session.get(NexusForm, form_id)
 
 
+def case(session: Session, case_id: str) -> NexusCase | None:
+    """The Nexus form behind a case id, or None for a case the adapter did not open."""
+    return session.get(NexusCase, case_id)
+
+
+def case_of_form(session: Session, *, institution_id: str, form_id: str) -> NexusCase | None:
+    """The case opened for this institution's form, if any."""
+    statement = select(NexusCase).where(
+        col(NexusCase.institution_id) == institution_id, col(NexusCase.form_id) == form_id
+    )
+    return session.exec(statement).first()
+
+
+def open_case(session: Session, *, case_id: str, institution_id: str, form_id: str) -> NexusCase:
+    """Record a new case of an institution's form (its first receipt)."""
+    row = NexusCase(case_id=case_id, institution_id=institution_id, form_id=form_id)
+    session.add(row)
+    return row
+
+
 def record_error(
     session: Session,
     *,
     form_id: str,
-    case_id: str,
+    case_id: str | None,
     source: str,
     errors: list[dict[str, Any]],
     nexus_version: int | None,

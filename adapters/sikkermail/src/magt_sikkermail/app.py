@@ -16,10 +16,12 @@ from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.metrics import install_metrics, metrics_of
 from magt_runtime.readiness import install_readiness, outbox_check
 
 from .directory import load_directory
 from .handlers import Handlers
+from .metrics import DeliveryMetrics
 from .outbound import load_sender
 from .settings import SikkermailSettings
 
@@ -33,13 +35,14 @@ def create_app(settings: SikkermailSettings | None = None) -> FastAPI:
         service=settings.service_name, json=settings.log_json, level=settings.log_level
     )
     engine = make_engine(settings.database_url)
-    create_tables(engine)
+    create_tables(engine, upgrade=settings.upgrades_schema())
     broker = create_broker(settings, description="Sikker mail og Digital Post")
     handlers = Handlers(
         engine,
         settings,
         directory=load_directory(settings.directory_file),
         sender=load_sender(settings),
+        metrics=DeliveryMetrics(metrics_of(broker)),
     )
     # Sending a mail waits on the network: several consumers in the one group deliver the
     # partitions in parallel (a case's events stay in order: the key is the case id).
@@ -64,6 +67,7 @@ def create_app(settings: SikkermailSettings | None = None) -> FastAPI:
 
     app = api_app(title="Magtanvendelse: sikker mail og Digital Post", lifespan=lifespan)
     install_readiness(app, [outbox_check(engine, stale_after_s=settings.outbox_stale_after_s)])
+    install_metrics(app, broker, engine)
 
     @app.get("/health")
     def health() -> dict[str, str]:

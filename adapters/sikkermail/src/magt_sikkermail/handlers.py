@@ -11,6 +11,7 @@ same Message-ID / messageUUID, which the recipient's side recognises as a duplic
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 import structlog
+from cachetools import LRUCache
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -39,6 +41,7 @@ from . import content, memo, store
 from .delivery import AlreadySent, DeliveryResult, Failed, Sent
 from .digitalpost import post_memo
 from .directory import RecipientDirectory, UnknownRecipientError
+from .metrics import DeliveryMetrics
 from .mime import REPORT_TITLE, Sender
 from .outbound import send_report
 from .settings import SikkermailSettings
@@ -79,12 +82,18 @@ class Handlers:
         directory: RecipientDirectory | None,
         sender: Sender | None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.directory = directory
         self.sender = sender
         self.clock = clock
+        self.metrics = metrics
+        # One report goes to several recipients (handlekommune, driftsherre, Digital Post) as
+        # the same document: render it once. Only a speed-up: a replica without the entry
+        # renders it again, so nothing relies on this process being the only one.
+        self._pdfs: LRUCache[str, bytes] = LRUCache(maxsize=settings.document_cache_size)
 
     async def on_report_addressed(self, event: ReportAddressed) -> None:
         """Deliver a secure-mail or Digital Post line once; other channels are not ours."""
@@ -120,9 +129,19 @@ class Handlers:
             raise PermanentError(
                 "Rapporten er ikke et gyldigt skema og kan ikke dannes som dokument."
             ) from error
-        # WeasyPrint is CPU-bound: a worker thread keeps the consumer's event loop free.
-        pdf = await i_traad(skema_pdf, form, sagsref=event.case_id, oprettet=self.clock())
-        return _Payload(text.encode("utf-8"), True, opened, form, pdf)
+        return _Payload(
+            text.encode("utf-8"), True, opened, form, await self._pdf(event, text, form)
+        )
+
+    async def _pdf(self, event: ReportAddressed, text: str, form: AnyForm) -> bytes:
+        """The report's official form as PDF, rendered once per case and report text."""
+        key = hashlib.sha256(f"{event.case_id}\n{text}".encode()).hexdigest()
+        pdf = self._pdfs.get(key)
+        if pdf is None:
+            # WeasyPrint is CPU-bound: a worker thread keeps the consumer's event loop free.
+            pdf = await i_traad(skema_pdf, form, sagsref=event.case_id, oprettet=self.clock())
+            self._pdfs[key] = pdf
+        return pdf
 
     async def _mail(self, event: ReportAddressed, payload: _Payload, key: str) -> DeliveryResult:
         if self.directory is None or self.sender is None:
@@ -267,6 +286,12 @@ class Handlers:
                 self._stage(session, topics.DELIVERY_SENT, event, sent)
                 log.info("delivery.sent", channel=event.channel.value, role=event.role.value)
             session.commit()
+        if self.metrics is not None:
+            self.metrics.recorded(
+                event.channel,
+                failed=isinstance(result, Failed),
+                source_topic=self.settings.topic(topics.REPORT_ADDRESSED),
+            )
 
     def _stage(
         self,

@@ -25,6 +25,12 @@ class SikkermailSettings(ServiceSettings):
         description="PEM bundle trusted for the SMTP server's certificate; None: system CAs.",
     )
     smtp_timeout_s: float = Field(default=30.0, gt=0)
+    document_cache_size: int = Field(
+        default=64,
+        ge=1,
+        le=4096,
+        description="Rendered report PDFs kept in memory, so each report is rendered once.",
+    )
     sender_address: str = Field(default="magtanvendelse@magtanvendelse.local")
     sender_name: str = Field(default="Magtanvendelse", description="Afsenderens visningsnavn.")
     sender_cert_file: Path = Field(

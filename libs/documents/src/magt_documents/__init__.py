@@ -17,6 +17,7 @@ from .pdf import Metadata, html_for, i_traad, pdf_af_html
 from .udfyld import UdfyldtSkema, udfyld
 
 FORFATTER = "Magtanvendelsesplatformen"
+PDF_MIMETYPE = "application/pdf"
 
 
 def skema_html(form: AnyForm, *, sagsref: str, oprettet: datetime | None = None) -> str:
@@ -52,13 +53,20 @@ def pdf_filnavn(sagsref: str) -> str:
     return f"indberetning-{sagsref}.pdf"
 
 
+def journal_filnavn(sagsref: str) -> str:
+    """The file name the form's PDF is journalised under in a source system (Bosted, Nexus)."""
+    return f"magtanvendelse-{sagsref}.pdf"
+
+
 __all__ = [
+    "PDF_MIMETYPE",
     "Brev",
     "Metadata",
     "brev_html",
     "brev_pdf",
     "breve",
     "i_traad",
+    "journal_filnavn",
     "klageret",
     "pdf_filnavn",
     "skema_html",

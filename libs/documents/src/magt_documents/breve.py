@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from magt_contracts.catalogue import standard_katalog
 from magt_contracts.forms import (
     AnyForm,
     KommunalAfgoerelse,
@@ -26,6 +27,7 @@ from magt_contracts.messages.klager import (
     ComplaintStatementIssued,
 )
 from magt_contracts.rules import klageadgang as ka
+from magt_contracts.rules.klagevejledning import DOMSTOLSPROEVELSE
 from magt_contracts.tid import lokal
 
 from .klageret import Klageret, for_skema, kommunenavn
@@ -151,11 +153,7 @@ def paaroerende_orientering(
             Afsnit("Magtindgreb i perioden", linjer),
             Afsnit(
                 KLAGERET_OVERSKRIFT,
-                (
-                    *rettigheder,
-                    "Er der foretaget indgreb, som kan indbringes for retten, har borgeren ret "
-                    "til domstolsprøvelse og til en advokat, som kommunen betaler.",
-                ),
+                tuple(dict.fromkeys((*rettigheder, DOMSTOLSPROEVELSE))),
             ),
         ),
     )
@@ -168,14 +166,18 @@ def _klagebrev(titel: str, sagsref: str, afsender: str, moment: datetime, *afsni
 def klagekvittering(event: ComplaintReceived, *, afsender: str) -> Brev:
     """The receipt of a complaint with standing: what happens next and by when."""
     spor = ka.spor_for(event.klagetype)
+    kat, paa = standard_katalog(), lokal(event.occurred_at).date()
+    genvurdering = kat.frist("klage.genvurdering", paa).varighed.antal
+    familieretshuset = kat.frist("sel.familieretshuset_afgoerelse", paa).varighed.antal
     naeste = {
-        ka.Spor.AFGOERELSE: "Kommunen vurderer afgørelsen igen inden 4 uger. Fastholder kommunen "
-        "afgørelsen, sendes klagen videre til Ankestyrelsen, og du får besked.",
+        ka.Spor.AFGOERELSE: f"Kommunen vurderer afgørelsen igen inden {genvurdering} uger. "
+        "Fastholder kommunen afgørelsen, sendes klagen videre til Ankestyrelsen, og du får besked.",
         ka.Spor.AKUT_MAGT: "Kommunalbestyrelsen vurderer, om magtanvendelsen var lovlig, og "
         "sender dig en skriftlig udtalelse.",
         ka.Spor.VAL: "Kommunalbestyrelsen i opholdskommunen behandler klagen og sender dig sin "
         "afgørelse.",
-        ka.Spor.FLYTNING_AFSLAG: "Klagen sendes til Familieretshuset, som afgør den inden 2 uger.",
+        ka.Spor.FLYTNING_AFSLAG: "Klagen sendes til Familieretshuset, som afgør den inden "
+        f"{familieretshuset} uger.",
     }[spor]
     sent = (
         ()

@@ -7,6 +7,10 @@ import zlib
 
 import pypdfium2 as pdfium
 
+from magt_contracts.forms import AnyForm
+
+from .tekster import skematekst
+
 
 def pdf_tekst(pdf: bytes) -> str:
     """All text of a PDF, pages joined, whitespace collapsed to single spaces."""
@@ -37,6 +41,18 @@ def i_raekkefoelge(tekst: str, dele: list[str]) -> list[str]:
         else:
             pos = fundet + len(del_)
     return mangler
+
+
+def officielle_tekster(form: AnyForm) -> list[str]:
+    """Every heading and field text of the form's version, in the official order."""
+    tekst = skematekst(form.form_type, form.form_version)
+    dele = [tekst.titel]
+    for afsnit in tekst.afsnit:
+        dele.append(afsnit.overskrift)
+        for felt in afsnit.felter:
+            dele.append(felt.tekst)
+            dele.extend(k.tekst for k in felt.kolonner)
+    return dele
 
 
 def pdf_xmp(pdf: bytes) -> str:

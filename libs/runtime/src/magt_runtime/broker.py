@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from faststream.kafka import KafkaBroker
 from faststream.security import SASLScram512
 
 from magt_runtime.settings import ServiceSettings
+
+HEADERS_MARGIN = 1024
+"""Bytes kept free in every message for the headers the outbox and faststream add."""
 
 
 def create_broker(settings: ServiceSettings, *, description: str | None = None) -> KafkaBroker:
@@ -28,4 +32,15 @@ def create_broker(settings: ServiceSettings, *, description: str | None = None) 
         description=description,
         graceful_timeout=15.0,
         security=security,
+        max_request_size=settings.kafka_max_request_size,
     )
+
+
+def message_size(key: str, value: str) -> int:
+    """The bytes the producer counts for one message of `key` and `value`, headers included.
+
+    Compare with `ServiceSettings.kafka_max_request_size` to know, before accepting anything,
+    whether an event could ever be published (the producer refuses larger messages for good).
+    """
+    record = DefaultRecordBatchBuilder.estimate_size_in_bytes(key.encode(), value.encode(), [])
+    return int(record) + HEADERS_MARGIN

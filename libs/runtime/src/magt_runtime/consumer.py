@@ -26,6 +26,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from magt_runtime.crypto import CipherError, FieldCipher
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic, encode
 from magt_runtime.logging import mask_text
+from magt_runtime.metrics import ServiceMetrics, metrics_of
 from magt_runtime.settings import ServiceSettings
 
 M = TypeVar("M", bound=BaseModel)
@@ -56,13 +57,15 @@ def subscribe(
 
     With `cipher` every message is a sealed payload (see `outbox.stage`): it is opened before it
     is validated, and one that cannot be opened is a dead letter like any invalid message.
+    Outcomes and the consumer lag are counted in the broker's `metrics_of` (`/metrics`).
     """
     dlq = settings.topic(dead_letter_topic(settings.service_name))
     dead_letters = broker
+    metrics = metrics_of(broker)
     registrar: KafkaBroker | KafkaRouter = router if router is not None else broker
     group = settings.topic(group_id)  # environments sharing one cluster never share a group
 
-    @registrar.subscriber(
+    subscriber = registrar.subscriber(
         topic,
         group_id=group,
         ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -70,27 +73,38 @@ def subscribe(
         title=f"{group}:{topic}",
         description=model.__doc__,
     )
+
     async def consume(msg: KafkaMessage) -> None:
         raw = msg.raw_message
         record: Any = raw[0] if isinstance(raw, tuple) else raw
         bound = structlog.contextvars.bound_contextvars(
             topic=topic, partition=record.partition, offset=record.offset
         )
+        metrics.lag.at(record.topic, record.partition, record.offset)
         with bound:
             try:
                 body = cipher.decrypt(msg.body.decode()) if cipher else msg.body
                 event = model.model_validate_json(body)
             except (ValidationError, CipherError, UnicodeDecodeError) as error:
-                await _dead_letter(dead_letters, dlq, settings, record, msg, "invalid", error, 1)
-                return
-            await _handle_with_retries(
-                handle,
-                event,
-                settings=settings,
-                send_dead=lambda err, n: _dead_letter(
-                    dead_letters, dlq, settings, record, msg, "failed", err, n
-                ),
-            )
+                metrics.failure(topic, "invalid")
+                await _dead_letter(
+                    dead_letters, dlq, settings, metrics, record, msg, "invalid", error, 1
+                )
+            else:
+                await _handle_with_retries(
+                    handle,
+                    event,
+                    settings=settings,
+                    metrics=metrics,
+                    topic=topic,
+                    send_dead=lambda err, n: _dead_letter(
+                        dead_letters, dlq, settings, metrics, record, msg, "failed", err, n
+                    ),
+                )
+        metrics.lag.done(record.topic, record.partition, record.offset)
+
+    subscriber(consume)
+    metrics.lag.watch(subscriber)
 
 
 async def _handle_with_retries(
@@ -98,6 +112,8 @@ async def _handle_with_retries(
     event: M,
     *,
     settings: ServiceSettings,
+    metrics: ServiceMetrics,
+    topic: str,
     send_dead: Callable[[BaseException, int], Awaitable[None]],
 ) -> None:
     ids = {k: str(getattr(event, k)) for k in ("case_id", "event_id") if hasattr(event, k)}
@@ -107,9 +123,9 @@ async def _handle_with_retries(
             attempt += 1
             try:
                 await handle(event)
-                return
             except TRANSIENT_ERRORS as error:
                 # The message is fine; the infrastructure is not. Rewind and try again later.
+                metrics.failure(topic, "outage")
                 log.warning("consumer.outage", error=type(error).__name__, attempt=attempt)
                 await asyncio.sleep(
                     min(MAX_OUTAGE_BACKOFF_S, settings.consumer_retry_backoff_s * attempt)
@@ -117,16 +133,21 @@ async def _handle_with_retries(
                 raise
             except Exception as error:
                 if attempt >= settings.consumer_max_attempts:
+                    metrics.failure(topic, "failed")
                     await send_dead(error, attempt)
                     return
                 log.warning("consumer.retry", error=type(error).__name__, attempt=attempt)
                 await asyncio.sleep(settings.consumer_retry_backoff_s * 2 ** (attempt - 1))
+            else:
+                metrics.handled.labels(topic=topic).inc()
+                return
 
 
 async def _dead_letter(
     broker: KafkaBroker,
     dlq: str,
     settings: ServiceSettings,
+    metrics: ServiceMetrics,
     record: Any,
     msg: Any,
     reason: Literal["invalid", "failed"],
@@ -151,6 +172,7 @@ async def _dead_letter(
         key=record.key,
         headers={"content-type": "application/json", "event-type": "DeadLetter"},
     )
+    metrics.dead_letter(record.topic, reason)
     log.error("consumer.dead_letter", reason=reason, dlq=dlq, attempts=attempts)
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
+from magt_runtime import audit
 from magt_runtime.auth import InvalidTokenError, Principal, TokenVerifier
 from magt_runtime.hardening import Hardening
 from magt_runtime.safejson import JsonBodyGuard
@@ -70,6 +72,41 @@ def not_found(besked: str = UKENDT_SAG) -> HTTPException:
     (`forbidden`) is only for a caller who may see the record but not take this step.
     """
     return HTTPException(status.HTTP_404_NOT_FOUND, besked)
+
+
+def audited(
+    session: Session,
+    *,
+    principal: Principal,
+    action: str,
+    resource: str,
+    allowed: bool,
+    refusal: Callable[[], HTTPException] = forbidden,
+) -> None:
+    """Audit, then refuse: record the access; a refused one is committed and raises `refusal()`.
+
+    An allowed access stays in the caller's transaction (commit it with the work it did).
+
+    The one way every API logs an access attempt, so a refusal can never skip its audit line.
+    Use `not_found` as the refusal for a record by id (not-there and not-yours answer alike).
+    """
+    if not allowed:
+        refused(session, principal=principal, action=action, resource=resource, refusal=refusal)
+    audit.record(session, principal=principal, action=action, resource=resource, allowed=True)
+
+
+def refused(
+    session: Session,
+    *,
+    principal: Principal,
+    action: str,
+    resource: str,
+    refusal: Callable[[], HTTPException] = forbidden,
+) -> NoReturn:
+    """Record a refused access, commit it, and raise `refusal()`."""
+    audit.record(session, principal=principal, action=action, resource=resource, allowed=False)
+    session.commit()
+    raise refusal()
 
 
 def asyncapi_document(broker: Any, *, title: str, description: str) -> dict[str, Any]:

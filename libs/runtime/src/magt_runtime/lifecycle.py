@@ -1,4 +1,5 @@
-"""A service's lifetime: its topics exist, its broker runs, its outbox relays; all stop cleanly."""
+"""A service's lifetime: its topics exist, its broker runs, its outbox relays and old outbox and
+inbox rows are cleaned; all stop cleanly."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 
 from magt_runtime.deadletter import dead_letter_topic
 from magt_runtime.outbox import Publisher, run_relay
+from magt_runtime.retention import run_cleaner
 from magt_runtime.settings import ServiceSettings
 from magt_runtime.topics import ensure_topics
 
@@ -43,10 +45,32 @@ async def relay_running(
 
 
 @contextlib.asynccontextmanager
+async def retention_running(engine: Engine, settings: ServiceSettings) -> AsyncIterator[None]:
+    """Clean the outbox and inbox on schedule in the background while the block runs."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_cleaner(engine, settings, stop=stop), name=f"{settings.service_name}-retention"
+    )
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@contextlib.asynccontextmanager
 async def service_running(
-    broker: KafkaBroker, engine: Engine, settings: ServiceSettings, *, topics: Iterable[str] = ()
+    broker: KafkaBroker,
+    engine: Engine,
+    settings: ServiceSettings,
+    *,
+    topics: Iterable[str] = (),
+    publisher: Publisher | None = None,
 ) -> AsyncIterator[None]:
-    """Create the service's topics (and its dead-letter topic), start broker and relay."""
+    """Create the service's topics (and its dead-letter topic), start broker, relay and cleaner.
+
+    The relay publishes through `publisher` when given (one wrapping the broker), else the broker.
+    """
     await ensure_topics(
         settings.kafka_bootstrap_servers,
         [*topics, settings.topic(dead_letter_topic(settings.service_name))],
@@ -57,7 +81,10 @@ async def service_running(
     await broker.start()
     log.info("service.started")
     try:
-        async with relay_running(engine, broker, settings):
+        async with (
+            relay_running(engine, publisher or broker, settings),
+            retention_running(engine, settings),
+        ):
             yield
     finally:
         await broker.stop()

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import structlog
 from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordTooLargeError
 from pydantic import BaseModel
-from sqlalchemy import Engine, and_, exists
+from sqlalchemy import ColumnElement, Engine, and_, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -53,6 +53,8 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, index=True)
     dead_at: datetime | None = Field(default=None, index=True)
     dead_reason: str | None = None
+    acknowledged_at: datetime | None = Field(default=None)
+    """When an operator acknowledged the dead row (`magt outbox kvitter`); retention may then drop it."""
 
 
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (
@@ -238,6 +240,35 @@ def pending(session: Session) -> int:
     return len(list(session.exec(statement)))
 
 
+def unacknowledged_dead() -> ColumnElement[bool]:
+    """The rows dead-lettered and not yet acknowledged by an operator."""
+    return and_(col(OutboxRow.dead_at).is_not(None), col(OutboxRow.acknowledged_at).is_(None))
+
+
 def dead(session: Session) -> int:
-    """How many rows were dead-lettered (readiness reports them to operators)."""
-    return len(list(session.exec(select(OutboxRow.id).where(col(OutboxRow.dead_at).is_not(None)))))
+    """How many dead-lettered rows wait for an operator (readiness reports them)."""
+    return len(list(session.exec(select(OutboxRow.id).where(unacknowledged_dead()))))
+
+
+def dead_rows(session: Session, *, limit: int = 1000) -> list[OutboxRow]:
+    """The dead rows that wait for an operator, oldest first."""
+    statement = select(OutboxRow).where(unacknowledged_dead()).order_by(col(OutboxRow.id))
+    return list(session.exec(statement.limit(limit)))
+
+
+def acknowledge(session: Session, row_id: int, *, requeue: bool = False) -> OutboxRow | None:
+    """Settle one dead row for an operator (the caller commits); None if no such dead row waits.
+
+    Acknowledged, it stops holding readiness and becomes due for retention; requeued, it is no
+    longer dead and the relay tries it again (in its key's order).
+    """
+    row = session.get(OutboxRow, row_id)
+    if row is None or row.dead_at is None or row.acknowledged_at is not None:
+        return None
+    if requeue:
+        row.dead_at = None
+        row.dead_reason = None
+    else:
+        row.acknowledged_at = datetime.now(UTC)
+    session.add(row)
+    return row

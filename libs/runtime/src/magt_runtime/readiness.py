@@ -7,14 +7,13 @@ no dead-lettered outbox rows waiting for an operator, and no unsent row older th
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, func
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
 
-from magt_runtime.outbox import OutboxRow
+from magt_runtime.metrics import outbox_state
 
 Check = Callable[[], str | None]
 """A readiness check: None when ready, else a Danish reason."""
@@ -24,21 +23,11 @@ def outbox_check(engine: Engine, *, stale_after_s: float) -> Check:
     """Not ready while dead rows are present or the oldest unsent row is older than the threshold."""
 
     def check() -> str | None:
-        with Session(engine) as session:
-            dead_count = session.exec(
-                select(func.count()).where(col(OutboxRow.dead_at).is_not(None))
-            ).one()
-            oldest = session.exec(
-                select(func.min(OutboxRow.created_at)).where(
-                    col(OutboxRow.sent_at).is_(None), col(OutboxRow.dead_at).is_(None)
-                )
-            ).one()
-        if dead_count:
-            return f"{dead_count} hændelse(r) kunne ikke sendes og ligger i dead letter-køen"
-        if oldest is not None:
-            created = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
-            if datetime.now(UTC) - created > timedelta(seconds=stale_after_s):
-                return "udsendelsen af hændelser står stille"
+        state = outbox_state(engine)
+        if state.dead:
+            return f"{state.dead} hændelse(r) kunne ikke sendes og ligger i dead letter-køen"
+        if state.oldest_age_s(datetime.now(UTC)) > stale_after_s:
+            return "udsendelsen af hændelser står stille"
         return None
 
     return check

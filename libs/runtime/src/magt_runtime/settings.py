@@ -7,7 +7,14 @@ from datetime import timedelta
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from magt_runtime.auth import DEFAULT_TTL, TokenVerifier
+from magt_runtime.auth import (
+    DEFAULT_AUDIENCE,
+    DEFAULT_LEEWAY,
+    JwksDocument,
+    JwksUrl,
+    SigningKeys,
+    TokenVerifier,
+)
 from magt_runtime.crypto import FieldCipher
 
 
@@ -35,9 +42,21 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("kafka_sasl_password", "KAFKA_SASL_PASSWORD"),
         repr=False,
     )
+    kafka_max_request_size: int = Field(
+        default=1_048_576,
+        ge=1024,
+        validation_alias=AliasChoices("kafka_max_request_size", "MAGT_KAFKA_MAX_REQUEST_SIZE"),
+        description="Largest message (bytes) the producer sends (`create_broker`); registrering "
+        "refuses a form whose events would not fit. Keep at or below the topics' max.message.bytes.",
+    )
     database_url: str = Field(
         default="sqlite:///./.state/magt.db",
         description="SQLAlchemy URL; SQLite is the embedded default, PostgreSQL in production.",
+    )
+    db_auto_upgrade: bool | None = Field(
+        default=None,
+        description="Upgrade the database schema to the newest migration at start; default: on "
+        "for SQLite (embedded), off for any other database (PostgreSQL: run `magt db upgrade`).",
     )
     log_json: bool | None = Field(default=None, description="JSON logs; default: when not a TTY.")
     log_level: str = "INFO"
@@ -49,6 +68,24 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = Field(default=100, ge=1)
     outbox_stale_after_s: float = Field(
         default=60.0, gt=0, description="An unsent outbox row older than this makes /ready 503."
+    )
+    outbox_retention: timedelta = Field(
+        default=timedelta(days=7),
+        gt=timedelta(0),
+        description="A sent outbox row (or an acknowledged dead one) is deleted this long after; "
+        "ISO 8601 duration or seconds. Unacknowledged dead rows are kept for the operator.",
+    )
+    inbox_retention: timedelta = Field(
+        default=timedelta(days=30),
+        gt=timedelta(0),
+        description="An inbox row is deleted this long after its event was handled; keep it longer "
+        "than Kafka's retention so no event the broker can still redeliver is handled twice.",
+    )
+    retention_interval_s: float = Field(
+        default=3600.0, gt=0, description="How often the outbox and inbox cleaners run."
+    )
+    retention_batch_size: int = Field(
+        default=1000, ge=1, description="Rows deleted per statement (one short transaction each)."
     )
     payload_keys: str = Field(
         default="",
@@ -63,11 +100,33 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("topic_namespace", "MAGT_TOPIC_NAMESPACE"),
         description="Prefix on every topic name (tests and parallel environments on one cluster).",
     )
-    token_secret: str = Field(
+    token_issuer: str = Field(
         default="",
-        validation_alias=AliasChoices("token_secret", "MAGT_TOKEN_SECRET"),
-        description="HS256 secret of the platform's bearer tokens (at least 32 characters).",
-        repr=False,
+        validation_alias=AliasChoices("token_issuer", "MAGT_TOKEN_ISSUER"),
+        description="The identity provider's issuer (`iss`), e.g. the Keycloak realm's URL.",
+    )
+    token_audience: str = Field(
+        default=DEFAULT_AUDIENCE,
+        validation_alias=AliasChoices("token_audience", "MAGT_TOKEN_AUDIENCE"),
+        description="The audience (`aud`) a bearer token must name to be accepted here.",
+    )
+    token_jwks_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("token_jwks_url", "MAGT_TOKEN_JWKS_URL"),
+        description="The provider's JWKS URL (its public signing keys; fetched and cached).",
+    )
+    token_jwks: str = Field(
+        default="",
+        validation_alias=AliasChoices("token_jwks", "MAGT_TOKEN_JWKS"),
+        description="A JWKS document given directly (tests and demos without a provider); "
+        "used only when no JWKS URL is set.",
+    )
+    token_leeway_s: int = Field(
+        default=int(DEFAULT_LEEWAY.total_seconds()),
+        ge=0,
+        le=300,
+        validation_alias=AliasChoices("token_leeway_s", "MAGT_TOKEN_LEEWAY_S"),
+        description="Clock skew (seconds) allowed when checking a token's exp and iat.",
     )
     token_max_lifetime_s: int = Field(
         default=12 * 3600,
@@ -94,17 +153,33 @@ class ServiceSettings(BaseSettings):
             "sasl_plain_password": self.kafka_sasl_password,
         }
 
+    def upgrades_schema(self) -> bool:
+        """Whether start-up upgrades the schema (`db_auto_upgrade`, else: only on SQLite)."""
+        if self.db_auto_upgrade is not None:
+            return self.db_auto_upgrade
+        return self.database_url.startswith("sqlite")
+
     def topic(self, name: str) -> str:
         """The real topic name of a contract topic in this environment."""
         return f"{self.topic_namespace}{name}"
 
     def token_verifier(self) -> TokenVerifier:
-        """The bearer-token verifier; a clear error when no secret is configured."""
-        if not self.token_secret:
-            raise ValueError("MAGT_TOKEN_SECRET is not set: the HTTP API cannot verify callers")
-        max_lifetime = timedelta(seconds=self.token_max_lifetime_s)
+        """The bearer-token verifier; a clear error when no issuer or keys are configured."""
+        if not self.token_issuer:
+            raise ValueError("MAGT_TOKEN_ISSUER is not set: the HTTP API cannot verify callers")
+        keys: SigningKeys
+        if self.token_jwks_url:
+            keys = JwksUrl(self.token_jwks_url)
+        elif self.token_jwks:
+            keys = JwksDocument(self.token_jwks)
+        else:
+            raise ValueError("MAGT_TOKEN_JWKS_URL is not set: the HTTP API cannot verify callers")
         return TokenVerifier(
-            self.token_secret, ttl=min(DEFAULT_TTL, max_lifetime), max_lifetime=max_lifetime
+            keys,
+            issuer=self.token_issuer,
+            audience=self.token_audience,
+            leeway=timedelta(seconds=self.token_leeway_s),
+            max_lifetime=timedelta(seconds=self.token_max_lifetime_s),
         )
 
     def case_id_key(self) -> bytes:

@@ -26,12 +26,11 @@ from magt_frister.domain import (
     STATES,
     WARNED,
     fulfilment_error,
-    utc,
 )
 from magt_frister.settings import Settings
-from magt_frister.store import FristRow, in_scope_query, now_utc
+from magt_frister.store import FristRow, in_scope_query
 from magt_frister.transitions import meet
-from magt_runtime import audit
+from magt_runtime import audit, tid
 from magt_runtime.auth import Principal, TokenVerifier
 from magt_runtime.http import (
     ERROR_RESPONSES,
@@ -40,6 +39,7 @@ from magt_runtime.http import (
     not_found,
     principal_dependency,
 )
+from magt_runtime.tid import utc
 
 DEFAULT_STATES = (OPEN, WARNED, BREACHED)
 
@@ -232,7 +232,7 @@ def build_router(
     settings: Settings,
     verifier: TokenVerifier,
     *,
-    now: Callable[[], datetime] = now_utc,
+    now: Callable[[], datetime] = tid.now,
 ) -> APIRouter:
     """GET /frister: the overview; POST /frister/{id}/opfyldt: a recorded duty. Scoped, audited."""
     router = APIRouter(tags=["frister"], responses=ERROR_RESPONSES)

@@ -15,15 +15,17 @@ from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
 from magt_frister.api import build_router
 from magt_frister.handlers import Handlers, consumed
+from magt_frister.metrics import DeadlineMetrics
 from magt_frister.scheduler import Scheduler
 from magt_frister.settings import Settings
-from magt_frister.store import now_utc
+from magt_runtime import tid
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.metrics import install_metrics, metrics_of
 from magt_runtime.readiness import install_readiness, outbox_check
 
 PRODUCED = [
@@ -57,7 +59,7 @@ def wire(broker: Any, engine: Engine, settings: Settings, handlers: Handlers) ->
 
 
 def create_app(
-    settings: Settings | None = None, *, now: Callable[[], datetime] = now_utc
+    settings: Settings | None = None, *, now: Callable[[], datetime] = tid.now
 ) -> FastAPI:
     """The ASGI app; its lifespan runs broker, outbox relay and scheduler."""
     settings = settings or Settings()
@@ -65,11 +67,12 @@ def create_app(
         service=settings.service_name, json=settings.log_json, level=settings.log_level
     )
     engine = make_engine(settings.database_url)
-    create_tables(engine)
+    create_tables(engine, upgrade=settings.upgrades_schema())
     broker = create_broker(settings, description=DESCRIPTION)
-    handlers = Handlers(engine, settings, now=now)
+    deadlines = DeadlineMetrics(metrics_of(broker).registry)
+    handlers = Handlers(engine, settings, now=now, metrics=deadlines)
     wire(broker, engine, settings, handlers)
-    scheduler = Scheduler(engine, settings, now=now)
+    scheduler = Scheduler(engine, settings, now=now, metrics=deadlines)
     consumed_topics = [settings.topic(t) for t, _ in consumed()]
 
     @contextlib.asynccontextmanager
@@ -95,6 +98,7 @@ def create_app(
 
     app = api_app(title="Frister", description=DESCRIPTION, lifespan=lifespan)
     install_readiness(app, [outbox_check(engine, stale_after_s=settings.outbox_stale_after_s)])
+    install_metrics(app, broker, engine)
 
     install_validation_handler(app, request_fejl_dicts)
     app.state.engine = engine

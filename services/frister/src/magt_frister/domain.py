@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from magt_contracts.begreber import Rolle
 from magt_contracts.catalogue import Katalog
@@ -48,6 +48,7 @@ from magt_contracts.messages import (
 )
 from magt_contracts.rules.deadlines import deadlines, familieretshuset_frist
 from magt_contracts.vaerdier import Frist, Indberetningsfakta
+from magt_runtime.tid import utc
 
 NAMESPACE = uuid.UUID("5b0f6f57-0d57-4b8e-9d0a-6a2f3f1c7e11")
 
@@ -169,13 +170,6 @@ def event_id(deadline: str, what: str) -> uuid.UUID:
 def warn_at(due: datetime, opened: datetime, lead_s: int) -> datetime:
     """When the warning goes out: `lead_s` before due, never before the deadline opened."""
     return max(due - timedelta(seconds=lead_s), min(opened, due))
-
-
-def utc(moment: datetime) -> datetime:
-    """`moment` in UTC; a naive value (as SQLite returns it) is taken to be UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 CLOCK_SKEW = timedelta(minutes=5)

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from magt_contracts import topics
 from magt_contracts.messages import Event
 from magt_frister.domain import Omfang, plan
+from magt_frister.metrics import DeadlineMetrics
 from magt_frister.settings import Settings
 from magt_frister.store import (
     FristRow,
@@ -22,12 +23,11 @@ from magt_frister.store import (
     early_fulfilment,
     fill_empty_scope,
     matching_unmet,
-    now_utc,
     remember_fulfilment,
     rescope_case,
 )
 from magt_frister.transitions import meet, open_deadline
-from magt_runtime import inbox
+from magt_runtime import inbox, tid
 
 E = TypeVar("E", bound=Event)
 log = structlog.get_logger(__name__)
@@ -58,11 +58,17 @@ class Handlers:
     """The event handlers of frister; `now` is the clock (injectable)."""
 
     def __init__(
-        self, engine: Engine, settings: Settings, *, now: Callable[[], datetime] = now_utc
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        now: Callable[[], datetime] = tid.now,
+        metrics: DeadlineMetrics | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.now = now
+        self.metrics = metrics
 
     def for_model(self, model: type[E]) -> Callable[[E], Awaitable[None]]:
         """The handler of one event type (its own inbox consumer name)."""
@@ -103,6 +109,8 @@ class Handlers:
                 if match.case_level:
                     remember_fulfilment(session, match)
             session.commit()
+            if self.metrics is not None:
+                self.metrics.count(session)
         if p.opens or p.meets:
             log.info("frister.handled", opens=len(p.opens), meets=len(p.meets))
         return True

@@ -20,11 +20,13 @@ from sqlmodel import Session
 
 from magt_contracts import topics
 from magt_contracts.messages import DeadlineWarning
-from magt_frister.domain import OPEN, event_id, utc
+from magt_frister.domain import OPEN, event_id
+from magt_frister.metrics import DeadlineMetrics
 from magt_frister.settings import Settings
-from magt_frister.store import claim_due, mark_reminded, now_utc, running_of_kind
+from magt_frister.store import claim_due, mark_reminded, running_of_kind
 from magt_frister.transitions import breach, warn, warn_and_breach
-from magt_runtime import outbox
+from magt_runtime import outbox, tid
+from magt_runtime.tid import utc
 
 log = structlog.get_logger(__name__)
 
@@ -35,11 +37,17 @@ class Scheduler:
     """Sweeps due deadlines; `now` is the clock (injectable)."""
 
     def __init__(
-        self, engine: Engine, settings: Settings, *, now: Callable[[], datetime] = now_utc
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        now: Callable[[], datetime] = tid.now,
+        metrics: DeadlineMetrics | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.now = now
+        self.metrics = metrics
 
     def sweep_once(self, *, limit: int | None = None) -> int:
         """Claim one batch of due deadlines, warn and breach them; return how many were claimed."""
@@ -59,6 +67,8 @@ class Scheduler:
                 elif utc(row.due) <= t:
                     breached += breach(session, self.settings, row, t)
             session.commit()
+            if self.metrics is not None:
+                self.metrics.count(session)
         if rows:
             log.info("scheduler.swept", claimed=len(rows), warned=warned, breached=breached)
         return len(rows)

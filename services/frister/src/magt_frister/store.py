@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, and_, or_, update
+from sqlalchemy import Column, DateTime, and_, func, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from magt_contracts.adgang import Brugerrolle, rolle
-from magt_frister.domain import BREACHED, OPEN, RUNNING, Omfang, Opfyldelse, utc
+from magt_frister.domain import BREACHED, OPEN, RUNNING, Omfang, Opfyldelse
+from magt_runtime.tid import utc
 
 
 def _ts(*, index: bool = False, nullable: bool = False) -> Any:
@@ -246,7 +247,12 @@ def in_scope_query(
                 ),
             )
         case Brugerrolle.SOCIALTILSYN:
-            statement = statement.where(col(FristRow.godkendt))
+            # The scope is in the query (case-insensitive, as the contract's rule): filtering
+            # after the LIMIT would cut a Socialtilsyn's list short behind other authorities' rows.
+            statement = statement.where(
+                col(FristRow.godkendt),
+                func.lower(col(FristRow.socialtilsyn)) == organisation.lower(),
+            )
         case _:
             statement = statement.where(col(FristRow.id) == "")  # nothing
     if institution_id:
@@ -256,8 +262,3 @@ def in_scope_query(
     if socialtilsyn:
         statement = statement.where(col(FristRow.socialtilsyn) == socialtilsyn)
     return statement.order_by(col(FristRow.due), col(FristRow.id)).limit(limit)
-
-
-def now_utc() -> datetime:
-    """The wall clock in UTC (the default `now`)."""
-    return datetime.now(UTC)

@@ -31,12 +31,13 @@ from magt_frister.domain import (
     Omfang,
     event_id,
     is_late,
-    utc,
     warn_at,
 )
+from magt_frister.metrics import note
 from magt_frister.settings import Settings
 from magt_frister.store import FristRow, advance
 from magt_runtime import outbox
+from magt_runtime.tid import utc
 
 log = structlog.get_logger(__name__)
 
@@ -95,6 +96,7 @@ def open_deadline(
     session.flush()
     event = DeadlineOpened.model_validate(_common(row, "opened", now))
     _stage(session, settings, topics.DEADLINE_OPENED, event)
+    note(session, "opened", row.kind)
     log.info("frist.opened", deadline_id=row.id, kind=row.kind, due=row.due.isoformat())
     return row
 
@@ -131,6 +133,7 @@ def _stage_warning(session: Session, settings: Settings, row: FristRow, now: dat
         _common(row, "warning", now, remaining_seconds=remaining)
     )
     _stage(session, settings, topics.DEADLINE_WARNING, event)
+    note(session, "warned", row.kind)
     log.debug("frist.warned", deadline_id=row.id, kind=row.kind, remaining_seconds=remaining)
 
 
@@ -140,6 +143,7 @@ def _stage_breach(session: Session, settings: Settings, row: FristRow, now: date
         _common(row, "breached", now, escalate_to=role, escalate_to_id=_escalation_org(role, row))
     )
     _stage(session, settings, topics.DEADLINE_BREACHED, event)
+    note(session, "breached", row.kind)
     log.debug("frist.breached", deadline_id=row.id, kind=row.kind, escalate_to=role)
 
 

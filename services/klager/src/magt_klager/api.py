@@ -32,9 +32,8 @@ from magt_klager.api_statistik import build_statistik_router
 from magt_klager.api_vejledning import build_vejledning_router
 from magt_klager.domain import Status, kommando_id
 from magt_klager.settings import Settings
-from magt_runtime import audit
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import ERROR_RESPONSES, not_found, principal_dependency
+from magt_runtime.http import ERROR_RESPONSES, not_found, principal_dependency, refused
 
 UKENDT_KLAGE = "Klagen findes ikke, eller du har ikke adgang til den."
 
@@ -256,15 +255,13 @@ def _sagens_tilbud(session: Session, principal: Principal, data: KlageInput) -> 
     if not ka.maa_indgive_klage(
         principal.role, principal.organisation, handlekommune=kommune, institution_id=inst
     ):
-        audit.record(
+        refused(
             session,
             principal=principal,
             action="indgiv",
             resource=f"klage:{data.klage_id}",
-            allowed=False,
+            refusal=not_found,
         )
-        session.commit()
-        raise not_found()
     fejl: list[dict[str, str]] = []
     if data.handlekommune != kommune:
         fejl.append({"field": "handlekommune", "message": "Klagen skal have sagens handlekommune."})
@@ -288,11 +285,13 @@ def _klage_i_scope(
         institution_id=row.institution_id,
     )
     if row is None or not ser:
-        audit.record(
-            session, principal=principal, action=action, resource=f"klage:{klage_id}", allowed=False
+        refused(
+            session,
+            principal=principal,
+            action=action,
+            resource=f"klage:{klage_id}",
+            refusal=lambda: not_found(UKENDT_KLAGE),
         )
-        session.commit()
-        raise not_found(UKENDT_KLAGE)
     ok = not behandle or ka.maa_behandle_klage(
         principal.role, principal.organisation, handlekommune=row.handlekommune
     )

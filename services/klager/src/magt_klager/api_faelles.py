@@ -10,10 +10,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlmodel import Session, SQLModel
 
 from magt_contracts.errors import danske_fejl
-from magt_klager import store
-from magt_runtime import audit
+from magt_runtime import tid
 from magt_runtime.auth import Principal
-from magt_runtime.http import forbidden
+from magt_runtime.http import audited
 
 M = TypeVar("M", bound=BaseModel)
 Clock = Callable[[], datetime]
@@ -49,14 +48,11 @@ def kalder(principal: Principal) -> str:
 def revider(
     session: Session, principal: Principal, action: str, resource: str, allowed: bool
 ) -> None:
-    """Record the access; a refused one is committed and answered with 403."""
-    audit.record(session, principal=principal, action=action, resource=resource, allowed=allowed)
-    if not allowed:
-        session.commit()
-        raise forbidden()
+    """Record the access; a refused one is answered with 403."""
+    audited(session, principal=principal, action=action, resource=resource, allowed=allowed)
 
 
 def raekke(row: SQLModel) -> dict[str, Any]:
     """A stored row as JSON-ready data, times aware."""
     data = row.model_dump(exclude={"id"})
-    return {k: store.aware(v) if isinstance(v, datetime) else v for k, v in data.items()}
+    return {k: tid.utc_or_none(v) if isinstance(v, datetime) else v for k, v in data.items()}

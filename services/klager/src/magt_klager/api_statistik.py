@@ -16,6 +16,7 @@ from magt_contracts.rules import klageadgang as ka
 from magt_klager import store
 from magt_klager.api_faelles import revider, ugyldig
 from magt_klager.overblik import GRUPPER, Filter, Klagefakta, overblik, vejledningstal
+from magt_runtime import tid
 from magt_runtime.auth import Principal, TokenVerifier
 from magt_runtime.http import forbidden, principal_dependency
 
@@ -108,13 +109,13 @@ def _fakta(r: store.KlageRow) -> Klagefakta:
         handlekommune=r.handlekommune,
         region=r.region,
         status=r.status,
-        modtaget=store.aware(r.modtaget) or datetime.min.replace(tzinfo=UTC),
+        modtaget=tid.utc_or_none(r.modtaget) or datetime.min.replace(tzinfo=UTC),
         rettidig=r.rettidig,
-        genvurderet=store.aware(r.genvurderet),
-        videresendt=store.aware(r.videresendt),
-        kommune_afgjort=store.aware(r.kommune_afgjort),
-        afgjort=store.aware(r.afgjort),
-        udtalt=store.aware(r.udtalt),
+        genvurderet=tid.utc_or_none(r.genvurderet),
+        videresendt=tid.utc_or_none(r.videresendt),
+        kommune_afgjort=tid.utc_or_none(r.kommune_afgjort),
+        afgjort=tid.utc_or_none(r.afgjort),
+        udtalt=tid.utc_or_none(r.udtalt),
         udfald=r.udfald,
         udtalelse_lovlig=r.udtalelse_lovlig,
     )

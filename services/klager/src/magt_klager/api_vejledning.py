@@ -25,9 +25,15 @@ from magt_klager.vejledning import (
     som_html,
     som_tekst,
 )
-from magt_runtime import audit
+from magt_runtime import tid
 from magt_runtime.auth import Principal, TokenVerifier
-from magt_runtime.http import ERROR_RESPONSES, forbidden, not_found, principal_dependency
+from magt_runtime.http import (
+    ERROR_RESPONSES,
+    audited,
+    forbidden,
+    not_found,
+    principal_dependency,
+)
 
 
 class VejledningInput(Input):
@@ -144,7 +150,7 @@ def _sagens_parter(session: Session, case_id: str) -> Parter | None:
     afg = session.exec(
         select(store.AfgoerelseRow).where(store.AfgoerelseRow.case_id == case_id)
     ).first()
-    meddelt = store.aware(afg.meddelt) if afg else None
+    meddelt = tid.utc_or_none(afg.meddelt) if afg else None
     sag = store.sag(session, case_id=case_id)
     if sag is not None:
         return sag.handlekommune, sag.institution_id, sag.regime, meddelt
@@ -164,10 +170,14 @@ def _sag_i_scope(
     ok = parter is not None and ka.maa_se_klage(
         principal.role, principal.organisation, handlekommune=parter[0], institution_id=parter[1]
     )
-    audit.record(session, principal=principal, action=action, resource=f"sag:{case_id}", allowed=ok)
-    if not ok:
-        session.commit()
-        raise not_found()
+    audited(
+        session,
+        principal=principal,
+        action=action,
+        resource=f"sag:{case_id}",
+        allowed=ok,
+        refusal=not_found,
+    )
 
 
 def _brev(brev: Any, format_: str) -> Response:
@@ -182,5 +192,5 @@ def _vejledning_view(sag: store.SagRow) -> dict[str, Any]:
         "klagevejledning_givet": sag.klagevejledning_givet,
         "kilde": sag.vejledning_kilde,
         "hvem": sag.vejledning_hvem,
-        "tidspunkt": store.aware(sag.vejledning_tidspunkt),
+        "tidspunkt": tid.utc_or_none(sag.vejledning_tidspunkt),
     }

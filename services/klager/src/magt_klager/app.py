@@ -27,6 +27,7 @@ from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.metrics import install_metrics
 from magt_runtime.readiness import install_readiness, outbox_check
 
 GROUP = "magt.klager"
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service=settings.service_name, json=settings.log_json, level=settings.log_level
     )
     engine = make_engine(settings.database_url)
-    create_tables(engine)
+    create_tables(engine, upgrade=settings.upgrades_schema())
     broker = create_broker(
         settings, description="Klager: klageadgang, genvurdering, Ankestyrelsen."
     )
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = api_app(title="Klager", description="Klager over magtanvendelse.", lifespan=lifespan)
     install_readiness(app, [outbox_check(engine, stale_after_s=settings.outbox_stale_after_s)])
+    install_metrics(app, broker, engine)
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

@@ -37,7 +37,7 @@ from magt_klager.domain import (
     udtalelse_lovlig,
 )
 from magt_klager.settings import Settings
-from magt_runtime import inbox, outbox
+from magt_runtime import inbox, outbox, tid
 
 log = structlog.get_logger(__name__)
 
@@ -184,7 +184,7 @@ def registrer_vejledning(
     sag.klagevejledning_givet = givet
     sag.vejledning_kilde = kilde
     sag.vejledning_hvem = hvem
-    sag.vejledning_tidspunkt = store.utc(tidspunkt)
+    sag.vejledning_tidspunkt = tid.utc(tidspunkt)
     session.add(sag)
     return sag
 
@@ -204,7 +204,7 @@ def _meddelt(session: Session, cmd: SubmitComplaint) -> datetime | date | None:
     if cmd.afgoerelse_ref is not None:
         kendt = store.afgoerelse(session, afgoerelse_id=cmd.afgoerelse_ref)
         if kendt is not None and kendt.meddelt is not None:
-            return store.aware(kendt.meddelt)
+            return tid.utc_or_none(kendt.meddelt)
     return cmd.afgoerelse_meddelt
 
 
@@ -227,15 +227,15 @@ def _ny_klage(
         region=kommune.region.value if kommune is not None else None,
         institution_id=institution_id,
         afgoerelse_ref=cmd.afgoerelse_ref,
-        afgoerelse_meddelt=store.utc(meddelt) if isinstance(meddelt, datetime) else None,
+        afgoerelse_meddelt=tid.utc(meddelt) if isinstance(meddelt, datetime) else None,
         under_forhaandsgodkendelse=cmd.under_forhaandsgodkendelse,
         klager_alder=cmd.klager_alder,
         status=Status.NY.value,
         rettidig=vurdering.rettidig,
         omdirigeret=vurdering.udfald is ka.Udfaldstype.OMDIRIGERET,
         grund=vurdering.grund,
-        klagefrist=store.utc(vurdering.klagefrist.due) if vurdering.klagefrist else None,
-        modtaget=store.utc(cmd.modtaget),
+        klagefrist=tid.utc(vurdering.klagefrist.due) if vurdering.klagefrist else None,
+        modtaget=tid.utc(cmd.modtaget),
     )
 
 
@@ -288,7 +288,7 @@ def _udfoer(
             til=resultat.til.value,
             handling=kommando.handling.value,
             hvem=kommando.hvem,
-            hvornaar=store.utc(kommando.tidspunkt),
+            hvornaar=tid.utc(kommando.tidspunkt),
             hvorfor=kommando.hvorfor,
             kommando_id=str(kommando.kommando_id),
             event_ids=",".join(str(e.event_id) for e in resultat.events),
@@ -320,7 +320,7 @@ def _afvis(
             besked=besked,
             kommando_id=str(kommando.kommando_id),
             hvem=kommando.hvem,
-            hvornaar=store.utc(kommando.tidspunkt),
+            hvornaar=tid.utc(kommando.tidspunkt),
         )
     )
     log.warning(
@@ -331,18 +331,18 @@ def _afvis(
 
 def _opdater(row: store.KlageRow, c: Kommando, resultat: Udfoert, katalog: Katalog | None) -> None:
     """Record when each step happened (the overview measures the steps from these)."""
-    t = store.utc(c.tidspunkt)
+    t = tid.utc(c.tidspunkt)
     row.status = resultat.til.value
     h = c.handling
     if h is Handling.INDGIV_AFVIST:
         return
     if h in (Handling.INDGIV_AFGOERELSE, Handling.INDGIV_OMDIRIGERET):
-        row.genvurderingsfrist = store.utc(ka.genvurderingsfrist(t, katalog=katalog).due)
+        row.genvurderingsfrist = tid.utc(ka.genvurderingsfrist(t, katalog=katalog).due)
     elif h is Handling.INDGIV_FLYTNING:
-        row.familieretshusfrist = store.utc(ka.familieretshusfrist(t, katalog=katalog).due)
+        row.familieretshusfrist = tid.utc(ka.familieretshusfrist(t, katalog=katalog).due)
         row.videresendt = t
     elif h in (Handling.GENVURDERING_FASTHOLDT, Handling.GENVURDERING_AENDRET):
-        frist = store.aware(row.genvurderingsfrist)
+        frist = tid.utc_or_none(row.genvurderingsfrist)
         row.genvurderet, row.fastholdt = t, h is Handling.GENVURDERING_FASTHOLDT
         row.genvurdering_rettidig = frist is None or t <= frist
         if row.fastholdt:
@@ -351,11 +351,11 @@ def _opdater(row: store.KlageRow, c: Kommando, resultat: Udfoert, katalog: Katal
             row.afgjort, row.afgjort_af, row.udfald = t, "kommunalbestyrelse", "medhold"
     elif h is Handling.AFGOERELSE_KOMMUNALBESTYRELSE:
         row.kommune_afgjort, row.afgjort_af, row.udfald = t, c.afgjort_af, c.udfald
-        row.ankefrist = store.utc(ka.ankefrist(t, katalog=katalog).due)
+        row.ankefrist = tid.utc(ka.ankefrist(t, katalog=katalog).due)
     elif h in (Handling.AFGOERELSE_ANKESTYRELSEN, Handling.AFGOERELSE_FAMILIERETSHUSET):
         row.afgjort, row.afgjort_af, row.udfald = t, c.afgjort_af, c.udfald
     elif h is Handling.UDTALELSE:
         row.udtalt, row.udtalelse_lovlig = t, c.lovlig
     elif h is Handling.ANKE:
-        frist = store.aware(row.ankefrist)
+        frist = tid.utc_or_none(row.ankefrist)
         row.videresendt, row.anke_rettidig = t, frist is None or t <= frist

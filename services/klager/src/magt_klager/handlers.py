@@ -18,6 +18,7 @@ from magt_contracts.messages import (
 from magt_klager import store
 from magt_klager.behandling import afgoer, foerste_gang, genvurder, indgiv
 from magt_klager.settings import Settings
+from magt_runtime import tid
 
 log = structlog.get_logger(__name__)
 
@@ -86,7 +87,7 @@ class Handlers:
                         institution_id=event.institution_id,
                         indgreb=event.indgreb,
                         udfald=event.udfald,
-                        meddelt=store.utc(event.meddelt),
+                        meddelt=tid.utc(event.meddelt),
                     )
                 )
             session.commit()
@@ -103,10 +104,10 @@ def _gem_sag(session: Session, event: ReportApproved) -> None:
     sag.person_ref = f.person_ref
     sag.indgreb = ",".join(f.indgreb)
     sag.borger_kan_selv_klage = f.borger_kan_selv_klage
-    sag.opdateret = store.utc(event.occurred_at)
+    sag.opdateret = tid.utc(event.occurred_at)
     if f.klagevejledning_givet is not None and sag.vejledning_kilde != "registreret":
         sag.klagevejledning_givet = f.klagevejledning_givet
         sag.vejledning_kilde = "indberetning"
         sag.vejledning_hvem = f"indberetning:{f.institution.institution_id}"
-        sag.vejledning_tidspunkt = store.utc(f.godkendt or event.occurred_at)
+        sag.vejledning_tidspunkt = tid.utc(f.godkendt or event.occurred_at)
     session.add(sag)

@@ -6,22 +6,10 @@ Times are stored in UTC (timezone-aware columns on PostgreSQL) and read back awa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import DateTime
 from sqlmodel import Field, Session, SQLModel, col, select
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """A stored time as an aware UTC datetime (SQLite returns naive UTC)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def utc(moment: datetime) -> datetime:
-    """An aware time in UTC, as stored."""
-    return moment.astimezone(UTC)
 
 
 def _tid(*, index: bool = False, nullable: bool = True) -> datetime | None:

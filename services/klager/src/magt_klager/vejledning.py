@@ -2,29 +2,25 @@
 
 Duty to inform: the leader guides the citizen on complaints, and children and parents must be told
 the rules and the right to complain (seed 003 "Orienteringspligt", seed 000 "Oplysningspligt").
-Every number in the letter (ages, weeks) comes from the rules catalogue in force on `paa`.
+The wording lives once, in the contracts (`magt_contracts.rules.klagevejledning`), and every number
+in it (ages, weeks) comes from the rules catalogue in force on `paa`; the documents' "Din ret til at
+klage" uses the same texts.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from magt_contracts.catalogue import Katalog, standard_katalog
-from magt_contracts.catalogue.kommuner import KOMMUNER
+from magt_contracts.catalogue import Katalog
 from magt_contracts.rules import klageadgang as ka
-from magt_contracts.tid import dansk_dato
+from magt_contracts.rules.klagevejledning import Vejledning, vejledning
 
-KLAGETYPER = ("val_magtanvendelse", "akut_magt", "afgoerelse", "flytning_afslag")
+KLAGETYPER = tuple(spor.value for spor in ka.Spor)
 
 
-@dataclass(frozen=True)
-class Brev:
-    """A letter: title and sections (heading, paragraphs)."""
-
-    titel: str
-    afsnit: tuple[tuple[str, tuple[str, ...]], ...]
+Brev = Vejledning
+"""A letter: title and sections (heading, paragraphs); the contracts' guidance text."""
 
 
 def klagetype_for_sag(regime: str | None, har_afgoerelse: bool) -> str:
@@ -43,180 +39,14 @@ def klagevejledning(
     katalog: Katalog | None = None,
 ) -> Brev:
     """The letter for one kind of complaint, addressed from the handlekommune."""
-    kat = katalog or standard_katalog()
-    kommune = KOMMUNER.get(handlekommune)
-    navn = f"{kommune.navn} Kommune" if kommune else f"kommunen ({handlekommune})"
-    uger = kat.frist("klage.klagefrist_afgoerelse", paa).varighed.antal
-    match klagetype:
-        case "val_magtanvendelse":
-            return _barn(navn, ka.klagealder(paa, katalog=kat), kat, paa)
-        case "akut_magt":
-            return _akut(navn)
-        case "afgoerelse":
-            return _afgoerelse(navn, uger, afgoerelse_meddelt, kat, paa)
-        case "flytning_afslag":
-            return _flytning(kat, paa)
-    raise ValueError(f"ukendt klagetype: {klagetype}")
-
-
-def _barn(kommune: str, alder: int, kat: Katalog, paa: date) -> Brev:
-    uger = kat.frist("val.klage_ankestyrelsen", paa).varighed.antal
-    return Brev(
-        "Sådan klager du over magtanvendelse",
-        (
-            (
-                "Du har ret til at klage",
-                (
-                    "Hvis en voksen på dit anbringelsessted har brugt magt over for dig, eller hvis "
-                    "du synes, at reglerne ikke er blevet fulgt, kan du klage.",
-                ),
-            ),
-            (
-                "Hvem kan klage?",
-                (
-                    f"Du kan selv klage, når du er fyldt {alder} år.",
-                    "Dine forældre kan også klage, hvis de har forældremyndigheden over dig.",
-                ),
-            ),
-            (
-                "Hvor sender du klagen hen?",
-                (
-                    f"Klagen skal sendes til kommunalbestyrelsen i {kommune}. Det er den kommune, "
-                    "der har ansvaret for, at du bor på stedet.",
-                    "Du kan også give klagen til lederen af stedet. Lederen sender den videre.",
-                ),
-            ),
-            (
-                "Hvis du ikke er enig i kommunens afgørelse",
-                (
-                    "Du kan klage videre til Ankestyrelsen. Det skal ske senest "
-                    f"{uger} uger efter, at du har fået kommunens afgørelse.",
-                    "Mens klagen bliver behandlet, gælder kommunens afgørelse stadig.",
-                ),
-            ),
-            (
-                "Få hjælp",
-                (
-                    "Du kan bede en voksen, du stoler på, om hjælp til at klage, fx en medarbejder, "
-                    "din sagsbehandler eller dine forældre.",
-                ),
-            ),
-        ),
-    )
-
-
-def _akut(kommune: str) -> Brev:
-    return Brev(
-        "Sådan klager du over magtanvendelse",
-        (
-            (
-                "Du har ret til at klage",
-                ("Hvis personalet har brugt magt over for dig, kan du klage over det.",),
-            ),
-            (
-                "Hvem kan klage?",
-                (
-                    "Du kan selv klage.",
-                    "Hvis du ikke selv kan klage, kan en pårørende, din værge, din "
-                    "fremtidsfuldmægtig eller en anden, der hjælper dig, klage for dig.",
-                ),
-            ),
-            (
-                "Hvor sender du klagen hen?",
-                (
-                    f"Klagen skal sendes til kommunalbestyrelsen i {kommune}. Du kan også give "
-                    "klagen til lederen af dit bosted. Lederen sender den videre.",
-                ),
-            ),
-            (
-                "Er der en frist?",
-                (
-                    "Nej. Der er ingen frist for at klage over magt, som personalet har brugt i en "
-                    "akut situation.",
-                ),
-            ),
-            (
-                "Hvad sker der med klagen?",
-                (
-                    "Kommunalbestyrelsen vurderer, om magtanvendelsen var lovlig. Du og lederen får "
-                    "en skriftlig udtalelse.",
-                    "Hvis magten blev brugt, fordi kommunen på forhånd havde givet tilladelse, kan du "
-                    "ikke klage over selve indgrebet. Du kan i stedet klage over kommunens afgørelse "
-                    "om tilladelsen.",
-                    "Ved nogle indgreb kan sagen prøves ved retten. Så sørger kommunen for, at du får "
-                    "en advokat.",
-                ),
-            ),
-        ),
-    )
-
-
-def _afgoerelse(kommune: str, uger: int, meddelt: datetime | None, kat: Katalog, paa: date) -> Brev:
-    genvurdering = kat.frist("klage.genvurdering", paa).varighed.antal
-    frist = f"senest {uger} uger efter, at du har fået afgørelsen"
-    if meddelt is not None:
-        slut = dansk_dato(ka.klagefrist(meddelt, katalog=kat).due)
-        frist += f", dvs. senest den {slut.day}.{slut.month}.{slut.year}"
-    return Brev(
-        "Sådan klager du over kommunens afgørelse",
-        (
-            (
-                "Du kan klage",
-                (
-                    "Du kan klage over kommunens afgørelse om magtanvendelse, fx en tilladelse på "
-                    "forhånd eller en flytning.",
-                    f"Klagen skal være sendt {frist}.",
-                ),
-            ),
-            (
-                "Hvem kan klage?",
-                (
-                    "Du kan selv klage. Hvis du ikke selv kan klage, kan en pårørende, din værge, "
-                    "din fremtidsfuldmægtig eller en anden, der hjælper dig, klage for dig.",
-                ),
-            ),
-            ("Hvor sender du klagen hen?", (f"Send klagen til {kommune}.",)),
-            (
-                "Hvad sker der med klagen?",
-                (
-                    f"Kommunen ser på afgørelsen igen inden {genvurdering} uger.",
-                    "Hvis kommunen ændrer afgørelsen, får du besked.",
-                    "Hvis kommunen holder fast i afgørelsen, sender kommunen din klage og sagens "
-                    "papirer videre til Ankestyrelsen. Du får besked, når Ankestyrelsen har afgjort "
-                    "klagen.",
-                ),
-            ),
-        ),
-    )
-
-
-def _flytning(kat: Katalog, paa: date) -> Brev:
-    uger = kat.frist("sel.familieretshuset_afgoerelse", paa).varighed.antal
-    return Brev(
-        "Sådan klager du over kommunens afslag på flytning",
-        (
-            (
-                "Hvem kan klage?",
-                (
-                    "Du kan klage, hvis du er gift med borgeren eller er en anden nærtstående, der "
-                    "bor sammen med borgeren.",
-                ),
-            ),
-            (
-                "Hvad kan du klage over?",
-                (
-                    "At kommunen ikke vil indstille til Familieretshuset, at borgeren flytter til et "
-                    "særligt botilbud.",
-                ),
-            ),
-            (
-                "Hvor sender du klagen hen?",
-                (
-                    "Klagen sendes til Familieretshuset. Familieretshuset skal træffe afgørelse "
-                    f"senest {uger} uger efter, at de har fået sagen.",
-                ),
-            ),
-        ),
+    if klagetype not in KLAGETYPER:
+        raise ValueError(f"ukendt klagetype: {klagetype}")
+    return vejledning(
+        ka.spor_for(klagetype),
+        kommune=handlekommune,
+        paa=paa,
+        afgoerelse_meddelt=afgoerelse_meddelt,
+        katalog=katalog,
     )
 
 

@@ -31,7 +31,7 @@ from magt_registrering import domain, store
 from magt_registrering.domain import Status, Trin, Versionsart
 from magt_registrering.handlers import Registrering, Resultat
 from magt_registrering.settings import Settings
-from magt_runtime import audit
+from magt_runtime import audit, tid
 from magt_runtime.auth import Principal, TokenVerifier
 from magt_runtime.http import (
     ERROR_RESPONSES,
@@ -148,9 +148,9 @@ def oversigt(sag: store.Sag) -> SagOversigt:
         person_ref=sag.person_ref,
         indgreb=[k for k in sag.indgreb.split(",") if k],
         allowed=sag.allowed,
-        registreret=store.aware(sag.registreret),
-        episode_start=store.aware(sag.episode_start) if sag.episode_start else None,
-        godkendt=store.aware(sag.godkendt) if sag.godkendt else None,
+        registreret=tid.utc(sag.registreret),
+        episode_start=tid.utc(sag.episode_start) if sag.episode_start else None,
+        godkendt=tid.utc(sag.godkendt) if sag.godkendt else None,
     )
 
 
@@ -240,7 +240,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
                         version=v.version,
                         kind=v.kind,
                         by=v.by,
-                        at=store.aware(v.at),
+                        at=tid.utc(v.at),
                         reason=kerne.aarsag(v),
                     )
                     for v in store.versioner(session, case_id)
@@ -250,7 +250,7 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
             return svar
 
     @router.post("/sager/{case_id}/lederdel", response_model=Kvittering, summary="Lederens del")
-    def lederdel(who: Caller, case_id: str, leder: LederDel) -> Kvittering:
+    def lederdel(who: Caller, case_id: str, leder: LederDel) -> Kvittering | JSONResponse:
         with Session(engine) as session:
             sag = hent(session, who, "complete_leader_part", case_id)
             tilladt = adgang.maa_godkende(who.role, who.organisation, sag.institution_id)
@@ -258,8 +258,16 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
             if not tilladt:
                 raise forbidden()
             resultat = kerne.udfyld_lederdel(
-                session, case_id=case_id, leder=leder, cause=uuid4(), now=datetime.now(UTC)
+                session,
+                case_id=case_id,
+                leder=leder,
+                cause=uuid4(),
+                now=datetime.now(UTC),
+                meld_afvisning=False,
             )
+            if resultat.errors:
+                session.commit()
+                return _fejl(list(resultat.errors))
             if resultat.trin is not Trin.NU:
                 session.commit()
                 raise _konflikt(

@@ -16,7 +16,8 @@ from `magt_contracts`; this module only decides what the service does with a for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID, uuid5
@@ -166,6 +167,49 @@ def godkendt_form(form: AnyForm, *, leder_ref: str, tidspunkt: datetime) -> AnyF
         update={"leder_ref": leder_ref, "godkendt": True, "godkendt_tidspunkt": tidspunkt}
     )
     return form.model_copy(update={"leder": leder})
+
+
+def som_godkendt(form: AnyForm, tidspunkt: datetime) -> AnyForm:
+    """The form as its own leader will approve it at `tidspunkt` (to size the report in advance)."""
+    if isinstance(form, ValIndberetning | Skema1 | Bilag1) and form.leder is not None:
+        return godkendt_form(form, leder_ref=form.leder.leder_ref, tidspunkt=tidspunkt)
+    return form
+
+
+INGEN_REGLER_FELT = "form_version"
+INGEN_REGLER = (
+    "Der findes ingen regler i kraft for denne skematype og version på skemaets dato. "
+    "Kontrollér episodens dato og skemaets version."
+)
+
+
+def for_stor(stoerrelse: int, graense: int) -> str:
+    """Why a form too large to be sent is refused (sizes only: never a value of the form)."""
+    return (
+        f"Indberetningen er for stor til at kunne sendes ({_mb(stoerrelse)} MB; højst "
+        f"{_mb(graense)} MB). Forkort de længste fritekstfelter."
+    )
+
+
+def _mb(antal_bytes: int) -> str:
+    return f"{antal_bytes / 1_000_000:.2f}".replace(".", ",")
+
+
+def laengste_tekstfelt(form: AnyForm) -> str:
+    """The dotted path of the external report's longest text: where a too-large form is cut."""
+    _, sti = max(_tekster(json.loads(ekstern_json(form)), ()), default=(0, ""))
+    return sti or "(skema)"
+
+
+def _tekster(node: object, sti: tuple[str, ...]) -> Iterator[tuple[int, str]]:
+    if isinstance(node, str):
+        yield len(node), ".".join(sti)
+    elif isinstance(node, dict):
+        for navn, barn in node.items():
+            yield from _tekster(barn, (*sti, str(navn)))
+    elif isinstance(node, list):
+        for nummer, barn in enumerate(node):
+            yield from _tekster(barn, (*sti, str(nummer)))
 
 
 def behold_lederdel(ny: AnyForm, forrige: AnyForm | None) -> AnyForm:

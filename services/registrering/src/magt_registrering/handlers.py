@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -57,8 +59,9 @@ from magt_contracts.vaerdier import Indberetningsfakta, Vurdering
 from magt_registrering import domain, store
 from magt_registrering.domain import Status, Trin, Versionsart
 from magt_registrering.settings import Settings
-from magt_runtime import audit, inbox, outbox
+from magt_runtime import audit, inbox, outbox, tid
 from magt_runtime.auth import Principal
+from magt_runtime.broker import message_size
 
 log = structlog.get_logger(__name__)
 
@@ -106,10 +109,6 @@ class Resultat:
     trin: Trin
     version: int | None = None
     errors: tuple[FeltFejl, ...] = ()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Registrering:
@@ -163,13 +162,46 @@ class Registrering:
         by: str | None = None,
         meld_afvisning: bool = True,
     ) -> Resultat:
-        """Register a submitted form (a new case), or a changed re-submission as a new version."""
+        """Register a submitted form (a new case), or a changed re-submission as a new version.
+
+        A form that cannot be taken (invalid, no rules in force for it, too large to ever be
+        sent) is refused before anything is stored: a case's earlier versions stay as they were.
+        """
         store.laas(session, case_id)
         form, fejl = self._laes(data)
-        if form is None:
-            if meld_afvisning:
-                self._afvis(session, case_id, source, source_ref, fejl, cause, correlation_id, now)
-            return Resultat(case_id, Trin.ALDRIG, errors=tuple(fejl))
+        if form is not None:
+            try:
+                return self._indsend(
+                    session,
+                    case_id,
+                    form,
+                    source,
+                    source_ref,
+                    cause,
+                    correlation_id,
+                    now,
+                    by,
+                    meld_afvisning,
+                )
+            except _AfvistError as afvist:
+                fejl = afvist.fejl
+        if meld_afvisning:
+            self._afvis(session, case_id, source, source_ref, fejl, cause, correlation_id, now)
+        return Resultat(case_id, Trin.ALDRIG, errors=tuple(fejl))
+
+    def _indsend(
+        self,
+        session: Session,
+        case_id: str,
+        form: AnyForm,
+        source: str,
+        source_ref: str | None,
+        cause: UUID,
+        correlation_id: UUID,
+        now: datetime,
+        by: str | None,
+        meld_afvisning: bool,
+    ) -> Resultat:
         eksisterende = store.sag(session, case_id, for_update=True)
         if eksisterende is not None:
             if not domain.samme_tilbud(eksisterende.institution_id, _tilbud(form)):
@@ -186,9 +218,10 @@ class Registrering:
             source=str(source),
             source_ref=source_ref,
             correlation_id=str(correlation_id),
-            created_at=store.utc(now),
+            created_at=tid.utc(now),
             **self._sagsfelter(form, pref, f, vurdering, now),
         )
+        self._kontroller_stoerrelse(sag, form, f, vurdering, cause, now)
         session.add(sag)
         self._gem_version(session, sag, form, Versionsart.INDSENDT, by, now, cause, None)
         self._foelger(session, sag, form, None, f, vurdering, cause, now)
@@ -216,6 +249,7 @@ class Registrering:
         cause: UUID,
         now: datetime,
         afvikl: bool = True,
+        meld_afvisning: bool = True,
     ) -> Resultat:
         """Complete the leader's part (comments, assessment): a new version, not yet approved."""
         store.laas(session, case_id)
@@ -225,6 +259,23 @@ class Registrering:
         if sag is None or form is None or trin is not Trin.NU:
             return Resultat(case_id, trin)
         ny = domain.med_lederdel(form, leder)
+        vurdering = Vurdering.model_validate_json(sag.vurdering)
+        f = None if isinstance(ny, KommunalAfgoerelse) else fakta(ny, person_ref=sag.person_ref)
+        try:
+            self._kontroller_stoerrelse(sag, ny, f, vurdering, cause, now)
+        except _AfvistError as afvist:
+            if meld_afvisning:
+                self._afvis(
+                    session,
+                    case_id,
+                    sag.source,
+                    sag.source_ref,
+                    afvist.fejl,
+                    cause,
+                    UUID(sag.correlation_id),
+                    now,
+                )
+            return Resultat(case_id, Trin.ALDRIG, errors=tuple(afvist.fejl))
         self._gem_version(session, sag, ny, Versionsart.LEDERDEL, leder.leder_ref, now, cause, None)
         sag.status = Status.LEDER_UDFYLDT
         self._stage(
@@ -263,19 +314,10 @@ class Registrering:
             return Resultat(case_id, Trin.ALDRIG)
         self._gem_version(session, sag, ny, Versionsart.GODKENDT, leder_ref, now, cause, None)
         sag.status = Status.GODKENDT
-        sag.godkendt = store.utc(tidspunkt)
-        f = fakta(ny, person_ref=sag.person_ref).model_copy(update={"godkendt": tidspunkt})
-        self._stage(
-            session,
-            sag,
-            ReportApproved(
-                **self._hoved(sag, domain.event_id(case_id, "report-approved"), cause, now),
-                fakta=f,
-                vurdering=Vurdering.model_validate_json(sag.vurdering),
-                rapport_ref=f"rapport-{case_id}-v{sag.version}",
-                rapport_sealed=self.forsegl.encrypt(domain.ekstern_json(ny)),
-            ),
-        )
+        sag.godkendt = tid.utc(tidspunkt)
+        f = fakta(ny, person_ref=sag.person_ref)
+        vurdering = Vurdering.model_validate_json(sag.vurdering)
+        self._stage(session, sag, self._godkendt(sag, ny, f, vurdering, tidspunkt, cause, now))
         log.info("registrering.approved", case_id=case_id)
         if afvikl:
             self._afvikl_ventende(session, sag, now)
@@ -313,7 +355,21 @@ class Registrering:
             return self._fremmed(session, sag, form, "correct", by, cause, now, meld_afvisning)
         forrige = self.nuvaerende(session, sag)
         ny = domain.behold_lederdel(form, forrige)
-        self._ny_formversion(session, sag, ny, forrige, art, by, tidspunkt, reason, cause, now)
+        try:
+            self._ny_formversion(session, sag, ny, forrige, art, by, tidspunkt, reason, cause, now)
+        except _AfvistError as afvist:  # nothing changed: the previous version stands
+            if meld_afvisning:
+                self._afvis(
+                    session,
+                    case_id,
+                    sag.source,
+                    sag.source_ref,
+                    afvist.fejl,
+                    cause,
+                    correlation_id,
+                    now,
+                )
+            return Resultat(case_id, Trin.ALDRIG, errors=tuple(afvist.fejl))
         if afvikl:
             self._afvikl_ventende(session, sag, now)
         return Resultat(case_id, Trin.NU, version=sag.version)
@@ -325,7 +381,7 @@ class Registrering:
                 case_id=case_id,
                 kind=kind,
                 payload_encrypted=self.lager.encrypt(command.model_dump_json()),
-                received_at=_now(),
+                received_at=tid.now(),
             )
         )
         log.info("registrering.command_waits", case_id=case_id, kind=kind)
@@ -449,7 +505,9 @@ class Registrering:
     ) -> None:
         pref = self.person(ny)
         vurdering, f = self._vurder(session, sag.case_id, ny, pref, now)
-        for navn, vaerdi in self._sagsfelter(ny, pref, f, vurdering, now).items():
+        felter = self._sagsfelter(ny, pref, f, vurdering, now)
+        self._kontroller_stoerrelse(sag, ny, f, vurdering, cause, now)
+        for navn, vaerdi in felter.items():
             setattr(sag, navn, vaerdi)
         if isinstance(ny, KommunalAfgoerelse) or sag.status == Status.AFGOERELSE:
             sag.status = domain.status_efter_indsendelse(ny)
@@ -472,13 +530,69 @@ class Registrering:
     def _vurder(
         self, session: Session, case_id: str, form: AnyForm, pref: str, now: datetime
     ) -> tuple[Vurdering, Indberetningsfakta | None]:
+        """The assessment and facts of `form`; refused when the catalogue has no rule for it."""
         historik = store.hygiejnebrug_for(session, pref, undtagen=case_id)
         beslutninger = [_som_decision(a) for a in store.afgoerelser_for(session, pref)]
-        vurdering = assess(
-            form, now=now, history=historik, decisions=beslutninger, katalog=self.katalog
-        )
-        f = None if isinstance(form, KommunalAfgoerelse) else fakta(form, person_ref=pref)
+        with _regler_i_kraft():
+            vurdering = assess(
+                form, now=now, history=historik, decisions=beslutninger, katalog=self.katalog
+            )
+            f = None if isinstance(form, KommunalAfgoerelse) else fakta(form, person_ref=pref)
         return vurdering, f
+
+    def _kontroller_stoerrelse(
+        self,
+        sag: store.Sag,
+        form: AnyForm,
+        f: Indberetningsfakta | None,
+        vurdering: Vurdering,
+        cause: UUID,
+        now: datetime,
+    ) -> None:
+        """Refuse a version whose largest event could never be published (the producer's limit).
+
+        That is the event carrying the sealed document: the decision, or the report as it will
+        be approved. Checked before anything is stored, so nothing accepted is unpublishable.
+        """
+        event: Event
+        if isinstance(form, KommunalAfgoerelse):
+            eid = domain.event_id(cause, "decision-made")
+            event = self._afgoerelse_haendelse(sag, form, eid, cause, now)
+        elif f is not None:
+            godkendt = domain.som_godkendt(form, now)
+            event = self._godkendt(sag, godkendt, f, vurdering, now, cause, now)
+        else:
+            raise ValueError("a report form is checked with its facts")
+        stoerrelse = message_size(sag.case_id, event.model_dump_json())
+        graense = self.settings.kafka_max_request_size
+        if stoerrelse > graense:
+            log.warning(
+                "registrering.too_large_refused",
+                case_id=sag.case_id,
+                size=stoerrelse,
+                limit=graense,
+            )
+            felt = domain.laengste_tekstfelt(form)
+            raise _AfvistError([FeltFejl(field=felt, message=domain.for_stor(stoerrelse, graense))])
+
+    def _godkendt(
+        self,
+        sag: store.Sag,
+        ny: AnyForm,
+        f: Indberetningsfakta,
+        vurdering: Vurdering,
+        tidspunkt: datetime,
+        cause: UUID,
+        now: datetime,
+    ) -> ReportApproved:
+        """ReportApproved of the approved form `ny`, with the sealed external report."""
+        return ReportApproved(
+            **self._hoved(sag, domain.event_id(sag.case_id, "report-approved"), cause, now),
+            fakta=f.model_copy(update={"godkendt": tidspunkt}),
+            vurdering=vurdering,
+            rapport_ref=f"rapport-{sag.case_id}-v{sag.version}",
+            rapport_sealed=self.forsegl.encrypt(domain.ekstern_json(ny)),
+        )
 
     def _sagsfelter(
         self,
@@ -491,7 +605,10 @@ class Registrering:
         inst = form.institution
         if isinstance(form, KommunalAfgoerelse):
             moment = episode_tid(form)
-            socialtilsyn = supervising_socialtilsyn(inst, dansk_dato(moment), katalog=self.katalog)
+            with _regler_i_kraft():
+                socialtilsyn = supervising_socialtilsyn(
+                    inst, dansk_dato(moment), katalog=self.katalog
+                )
             handlekommune = form.borger.handlekommune
             registreret, episode, skole = moment, None, None
         elif f is not None:
@@ -513,9 +630,9 @@ class Registrering:
             "bilag_periode_start": getattr(form, "periode_start", None),
             "allowed": str(vurdering.allowed),
             "vurdering": vurdering.model_dump_json(),
-            "registreret": store.utc(registreret),
-            "episode_start": store.utc(episode) if episode else None,
-            "updated_at": store.utc(now),
+            "registreret": tid.utc(registreret),
+            "episode_start": tid.utc(episode) if episode else None,
+            "updated_at": tid.utc(now),
         }
 
     def _gem_version(
@@ -531,14 +648,14 @@ class Registrering:
     ) -> None:
         nummer = 1 if art is Versionsart.INDSENDT else sag.version + 1
         sag.version = nummer
-        sag.updated_at = store.utc(_now())
+        sag.updated_at = tid.utc(tid.now())
         session.add(
             store.Formversion(
                 case_id=sag.case_id,
                 version=nummer,
                 kind=art,
                 by=by or _registreret_af(form),
-                at=store.utc(tidspunkt),
+                at=tid.utc(tidspunkt),
                 reason_encrypted=self.lager.encrypt(reason) if reason else None,
                 cause_id=str(cause),
                 form_encrypted=self.lager.encrypt(domain.ekstern_json(form)),
@@ -592,9 +709,9 @@ class Registrering:
             return
         if tidligere is None:
             tidligere = store.Hygiejnebrug(
-                case_id=sag.case_id, person_ref=sag.person_ref, tidspunkt=store.utc(brug)
+                case_id=sag.case_id, person_ref=sag.person_ref, tidspunkt=tid.utc(brug)
             )
-        tidligere.person_ref, tidligere.tidspunkt = sag.person_ref, store.utc(brug)
+        tidligere.person_ref, tidligere.tidspunkt = sag.person_ref, tid.utc(brug)
         tidligere.aktiv = True
         session.add(tidligere)
         historik = store.hygiejnebrug_for(session, sag.person_ref, undtagen=sag.case_id)
@@ -623,36 +740,34 @@ class Registrering:
             kommune=form.kommune,
             institution_id=form.institution.institution_id,
             udfald=str(form.udfald),
-            meddelt=store.utc(form.meddelt_tidspunkt),
+            meddelt=tid.utc(form.meddelt_tidspunkt),
         )
         row.case_id, row.person_ref, row.indgreb = sag.case_id, sag.person_ref, form.indgreb
         row.kommune, row.institution_id = form.kommune, form.institution.institution_id
-        row.udfald, row.meddelt = str(form.udfald), store.utc(form.meddelt_tidspunkt)
+        row.udfald, row.meddelt = str(form.udfald), tid.utc(form.meddelt_tidspunkt)
         row.gyldig_fra, row.gyldig_til = form.gyldig_fra, form.gyldig_til
         session.add(row)
         forste = sag.version == 1
-        self._stage(
-            session,
-            sag,
-            DecisionMade(
-                **self._hoved(
-                    sag,
-                    domain.event_id(sag.case_id if forste else cause, "decision-made"),
-                    cause,
-                    now,
-                ),
-                afgoerelse_id=form.afgoerelse_id,
-                indgreb=form.indgreb,
-                person_ref=sag.person_ref,
-                kommune=form.kommune,
-                institution_id=form.institution.institution_id,
-                udfald=str(form.udfald),
-                gyldig_fra=form.gyldig_fra,
-                gyldig_til=form.gyldig_til,
-                meddelt=form.meddelt_tidspunkt,
-                vaerge_ref=form.borger.vaerge.ref if form.borger.vaerge else None,
-                rapport_sealed=self.forsegl.encrypt(domain.ekstern_json(form)),
-            ),
+        eid = domain.event_id(sag.case_id if forste else cause, "decision-made")
+        self._stage(session, sag, self._afgoerelse_haendelse(sag, form, eid, cause, now))
+
+    def _afgoerelse_haendelse(
+        self, sag: store.Sag, form: KommunalAfgoerelse, eid: UUID, cause: UUID, now: datetime
+    ) -> DecisionMade:
+        """DecisionMade of `form`, with the sealed decision."""
+        return DecisionMade(
+            **self._hoved(sag, eid, cause, now),
+            afgoerelse_id=form.afgoerelse_id,
+            indgreb=form.indgreb,
+            person_ref=sag.person_ref,
+            kommune=form.kommune,
+            institution_id=form.institution.institution_id,
+            udfald=str(form.udfald),
+            gyldig_fra=form.gyldig_fra,
+            gyldig_til=form.gyldig_til,
+            meddelt=form.meddelt_tidspunkt,
+            vaerge_ref=form.borger.vaerge.ref if form.borger.vaerge else None,
+            rapport_sealed=self.forsegl.encrypt(domain.ekstern_json(form)),
         )
 
     def _afvikl_ventende(self, session: Session, sag: store.Sag, now: datetime) -> None:
@@ -663,7 +778,7 @@ class Registrering:
             for row in store.ventende(session, sag.case_id):
                 resultat = self._anvend(session, row, now)
                 if resultat.trin is not Trin.SENERE:
-                    row.handled_at = store.utc(now)
+                    row.handled_at = tid.utc(now)
                     session.add(row)
                     fremskridt = True
 
@@ -713,6 +828,26 @@ class Registrering:
         outbox.stage(session, topic=self.settings.topic(topic), key=sag.case_id, event=event)
 
 
+class _AfvistError(Exception):
+    """A form refused before anything of it was stored; `fejl` go back to the source."""
+
+    def __init__(self, fejl: list[FeltFejl]) -> None:
+        super().__init__(f"{len(fejl)} field error(s)")
+        self.fejl = fejl
+
+
+@contextmanager
+def _regler_i_kraft() -> Iterator[None]:
+    """Refuse a form for whose date the catalogue has no rule (a rule lookup that finds none)."""
+    try:
+        yield
+    # StopIteration: the Socialtilsyn lookup finds no host municipality on the date
+    except (LookupError, StopIteration) as exc:
+        log.info("registrering.no_rules_in_force", error=type(exc).__name__)
+        fejl = FeltFejl(field=domain.INGEN_REGLER_FELT, message=domain.INGEN_REGLER)
+        raise _AfvistError([fejl]) from exc
+
+
 def _tilbud(form: AnyForm) -> str:
     return str(form.institution.institution_id)
 
@@ -729,7 +864,7 @@ def _registreret_af(form: AnyForm) -> str:
 def _som_decision(a: store.Afgoerelse) -> DecisionMade:
     return DecisionMade(
         event_id=domain.event_id(a.case_id, "decision-made"),
-        occurred_at=store.aware(a.meddelt),
+        occurred_at=tid.utc(a.meddelt),
         case_id=a.case_id,
         correlation_id=domain.event_id(a.case_id, "correlation"),
         afgoerelse_id=a.afgoerelse_id,
@@ -740,7 +875,7 @@ def _som_decision(a: store.Afgoerelse) -> DecisionMade:
         udfald=a.udfald,
         gyldig_fra=a.gyldig_fra,
         gyldig_til=a.gyldig_til,
-        meddelt=store.aware(a.meddelt),
+        meddelt=tid.utc(a.meddelt),
     )
 
 
@@ -782,7 +917,7 @@ class Handlers:
                     source_ref=cmd.source_ref,
                     cause=cmd.event_id,
                     correlation_id=cmd.correlation_id,
-                    now=_now(),
+                    now=tid.now(),
                 )
             session.commit()
 
@@ -791,7 +926,7 @@ class Handlers:
             consumer = "registrering.complete_leader_part"
             if inbox.first_time(session, consumer=consumer, event_id=_id(cmd)):
                 resultat = self.kerne.udfyld_lederdel(
-                    session, case_id=cmd.case_id, leder=cmd.leder, cause=cmd.event_id, now=_now()
+                    session, case_id=cmd.case_id, leder=cmd.leder, cause=cmd.event_id, now=tid.now()
                 )
                 self._efter(session, resultat, "lederdel", cmd)
             session.commit()
@@ -805,7 +940,7 @@ class Handlers:
                     leder_ref=cmd.leder_ref,
                     tidspunkt=cmd.approved_at,
                     cause=cmd.event_id,
-                    now=_now(),
+                    now=tid.now(),
                 )
                 self._efter(session, resultat, "godkend", cmd)
             session.commit()
@@ -822,7 +957,7 @@ class Handlers:
                     reason=cmd.reason,
                     cause=cmd.event_id,
                     correlation_id=cmd.correlation_id,
-                    now=_now(),
+                    now=tid.now(),
                 )
                 self._efter(session, resultat, "rettelse", cmd)
             session.commit()

@@ -13,21 +13,13 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, UniqueConstraint, func, or_, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
-
-def utc(moment: datetime) -> datetime:
-    """`moment` in UTC for storage."""
-    return moment.astimezone(UTC)
-
-
-def aware(moment: datetime) -> datetime:
-    """A stored moment as an aware datetime (SQLite drops the zone; storage is UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+from magt_runtime.tid import utc
 
 
 def _tid(*, nullable: bool = False, index: bool = False) -> Any:
@@ -201,7 +193,7 @@ def hygiejnebrug_for(session: Session, person_ref: str, *, undtagen: str) -> lis
             col(Hygiejnebrug.aktiv).is_(True),
         )
     )
-    return [aware(r.tidspunkt) for r in rows]
+    return [utc(r.tidspunkt) for r in rows]
 
 
 def ventende(session: Session, case_id: str) -> list[Ventende]:

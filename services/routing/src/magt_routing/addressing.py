@@ -16,7 +16,7 @@ from magt_contracts.messages.base import Event
 from magt_contracts.vaerdier import Modtager, Naar, NaarArt
 from magt_routing import domain, store
 from magt_routing.settings import Settings
-from magt_runtime import outbox
+from magt_runtime import outbox, tid
 
 
 def store_plan(
@@ -51,8 +51,8 @@ def store_plan(
             recipient_id=linje.recipient_id,
             channel=linje.channel.value,
             when_kind=linje.when.kind.value,
-            due=store.utc(linje.when.due),
-            send_at=store.utc(linje.send_at),
+            due=tid.utc(linje.when.due),
+            send_at=tid.utc(linje.send_at),
             period=linje.period,
             rapport_ref=rapport_ref,
             rapport_sealed=rapport_sealed,
@@ -75,7 +75,7 @@ def address(session: Session, row: store.PlanLine, *, settings: Settings, now: d
         role=row.role,
         recipient_id=row.recipient_id,
         channel=row.channel,
-        when=Naar(kind=NaarArt(row.when_kind), due=store.utc(row.due)),
+        when=Naar(kind=NaarArt(row.when_kind), due=tid.utc(row.due)),
         rapport_ref=row.rapport_ref,
         rapport_sealed=row.rapport_sealed,
         now=now,
@@ -84,7 +84,7 @@ def address(session: Session, row: store.PlanLine, *, settings: Settings, now: d
         session, topic=settings.topic(topics.REPORT_ADDRESSED), key=row.case_id, event=event
     )
     row.state = store.ADDRESSED
-    row.addressed_at = store.utc(now)
+    row.addressed_at = tid.utc(now)
     session.add(row)
     if not domain.has_own_topic(row.channel):
         return

@@ -15,7 +15,7 @@ from magt_contracts.adgang import Brugerrolle, SagensParter, maa_se_sag, rolle
 from magt_contracts.errors import danske_fejl, som_dicts
 from magt_routing import batches, store
 from magt_routing.settings import Settings
-from magt_runtime import audit
+from magt_runtime import audit, tid
 from magt_runtime.auth import Principal, TokenVerifier
 from magt_runtime.http import ERROR_RESPONSES, forbidden, not_found, principal_dependency
 
@@ -71,7 +71,7 @@ class BatchResultat(BaseModel):
 
 
 def _opt(moment: datetime | None) -> datetime | None:
-    return store.utc(moment) if moment is not None else None
+    return tid.utc(moment) if moment is not None else None
 
 
 def _linje(row: store.PlanLine) -> PlanLinje:
@@ -80,8 +80,8 @@ def _linje(row: store.PlanLine) -> PlanLinje:
         recipient_id=row.recipient_id,
         channel=row.channel,
         when_kind=row.when_kind,
-        due=store.utc(row.due),
-        send_at=store.utc(row.send_at),
+        due=tid.utc(row.due),
+        send_at=tid.utc(row.send_at),
         period=row.period,
         state=row.state,
         cause=row.cause,
@@ -143,8 +143,8 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
                     kind=b.kind,
                     period=b.period,
                     lines=b.lines,
-                    first_built_at=store.utc(b.first_built_at),
-                    last_built_at=store.utc(b.last_built_at),
+                    first_built_at=tid.utc(b.first_built_at),
+                    last_built_at=tid.utc(b.last_built_at),
                 )
                 for b in store.batches(session)
             ]

@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import structlog
 from fastapi import FastAPI
 from pydantic import BaseModel
 
@@ -34,14 +33,11 @@ from magt_routing.settings import Settings
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
-from magt_runtime.deadletter import dead_letter_topic
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
-from magt_runtime.lifecycle import relay_running
+from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
+from magt_runtime.metrics import install_metrics
 from magt_runtime.readiness import install_readiness, outbox_check
-from magt_runtime.topics import ensure_topics
-
-log = structlog.get_logger(__name__)
 
 PRODUCED = [topics.REPORT_ADDRESSED]
 
@@ -74,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service=settings.service_name, json=settings.log_json, level=settings.log_level
     )
     engine = make_engine(settings.database_url)
-    create_tables(engine)
+    create_tables(engine, upgrade=settings.upgrades_schema())
     broker = create_broker(settings, description="Routing: adressering af indberetninger")
     handlers = Handlers(engine, settings)
     consumed = _consumed(handlers)
@@ -92,32 +88,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # service_running, with the relay publishing through RecipientTopicPublisher so that a
-        # recipient's topic exists before its first event.
-        wanted = [topic for topic, _, _ in consumed] + PRODUCED
-        await ensure_topics(
-            settings.kafka_bootstrap_servers,
-            [settings.topic(t) for t in wanted]
-            + [settings.topic(dead_letter_topic(settings.service_name))],
-            partitions=settings.topic_partitions,
-            replication_factor=settings.topic_replication_factor,
-        )
-        await broker.start()
-        log.info("service.started")
+        # The relay publishes through RecipientTopicPublisher, so that a recipient's topic
+        # exists before its first event.
         try:
-            publisher = RecipientTopicPublisher(broker, settings)
             async with (
-                relay_running(engine, publisher, settings),
+                service_running(
+                    broker,
+                    engine,
+                    settings,
+                    topics=[settings.topic(t) for t in [*(t for t, _, _ in consumed), *PRODUCED]],
+                    publisher=RecipientTopicPublisher(broker, settings),
+                ),
                 scheduler_running(engine, settings),
             ):
                 yield
         finally:
-            await broker.stop()
             engine.dispose()
-            log.info("service.stopped")
 
     app = api_app(title="Magtanvendelse: routing", lifespan=lifespan)
     install_readiness(app, [outbox_check(engine, stale_after_s=settings.outbox_stale_after_s)])
+    install_metrics(app, broker, engine)
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))

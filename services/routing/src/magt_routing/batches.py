@@ -39,7 +39,7 @@ def build_batch(settings: Settings, *, kind: str, period: str, now: datetime) ->
     """Build the batch (kind 'monthly' | 'quarterly', period '2025-03' | '2025-Q1') once."""
     engine = make_engine(settings.database_url)
     try:
-        create_tables(engine)
+        create_tables(engine, upgrade=settings.upgrades_schema())
         return build_batch_with(engine, settings, kind=kind, period=period, now=now)
     finally:
         engine.dispose()

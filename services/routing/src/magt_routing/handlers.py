@@ -27,7 +27,7 @@ from magt_contracts.rules.recipients import recipients
 from magt_contracts.vaerdier import Modtager
 from magt_routing import addressing, store
 from magt_routing.settings import Settings
-from magt_runtime import inbox
+from magt_runtime import inbox, tid
 
 log = structlog.get_logger(__name__)
 
@@ -267,7 +267,7 @@ class Handlers:
             line = self._line(session, event)
             if line is not None:
                 line.state = store.SENT
-                line.delivered_at = store.utc(event.occurred_at)
+                line.delivered_at = tid.utc(event.occurred_at)
                 line.delivery_ref = event.message_ref[:200]
                 line.failure_reason = None
                 line.rapport_sealed = None  # delivered: routing keeps no copy of the report

@@ -6,24 +6,20 @@ Times are stored in UTC (SQLite keeps no time zone) and read back as aware UTC d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import DateTime, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from magt_contracts.rules.modtagere_klager import Sagsparter
+from magt_runtime.tid import utc
 
 PLANNED = "planned"
 ADDRESSED = "addressed"
 SENT = "sent"
 FAILED = "failed"
 BATCH_KINDS = ("by_month_end", "monthly_batch", "quarterly_batch")
-
-
-def utc(moment: datetime) -> datetime:
-    """`moment` as an aware UTC datetime (naive values from SQLite are UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _tid() -> object:

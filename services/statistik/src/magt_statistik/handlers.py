@@ -19,6 +19,7 @@ from magt_contracts import messages as m
 from magt_contracts import topics
 from magt_contracts.tid import dansk_dato
 from magt_runtime import inbox, outbox
+from magt_runtime.tid import utc
 from magt_statistik import domain
 from magt_statistik.settings import Settings
 from magt_statistik.store import (
@@ -34,7 +35,6 @@ from magt_statistik.store import (
     nye_i_inbox,
     saet_indgreb,
     tael_haendelse,
-    utc,
 )
 
 log = structlog.get_logger(__name__)

@@ -140,7 +140,7 @@ def build_report(
         raise ValueError(f"Perioden '{period}' passer ikke til rapporttypen '{kind}'.")
     engine = make_engine(settings.database_url)
     try:
-        create_tables(engine)
+        create_tables(engine, upgrade=settings.upgrades_schema())
         with Session(engine) as session:
             v = visning(session, _omfang(driftsherre_id), Filtre(periode=p), undertrykt=True)
             perioder = [period]

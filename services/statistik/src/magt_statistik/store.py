@@ -35,11 +35,6 @@ from magt_runtime.inbox import InboxRow
 from magt_statistik.domain import Omfang, Periode
 
 
-def utc(moment: datetime) -> datetime:
-    """An aware moment in UTC (stored the same way on SQLite and PostgreSQL)."""
-    return moment.astimezone(UTC)
-
-
 class Indberetning(SQLModel, table=True):
     """One report (case) with its dimensions; the newest facts win."""
 
