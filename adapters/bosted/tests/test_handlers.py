@@ -135,6 +135,33 @@ async def test_rejection_becomes_an_advis_file_once_and_reopens_the_document(
     assert [r.topic for r in _rows(engine, OutboxRow)] == [settings.topic(topics.SUBMIT_FORM)] * 2
 
 
+async def test_a_document_too_large_to_send_is_refused_not_accepted_and_lost(
+    sqlite_url: str,
+    make_settings: Callable[..., Settings],
+    engine_for: Callable[[str], Engine],
+    lav: Any,
+) -> None:
+    """A document whose sealed command exceeds the broker's limit is refused at once, in Danish,
+    and nothing is staged: it is never "indsendt" and then dead-lettered."""
+    settings = make_settings(sqlite_url, kafka_max_request_size=8192)
+    engine = engine_for(sqlite_url)
+    stor = lav(aendringer={"magtanvendelsesskema.episode.beskrivelse": "Langt forløb. " * 700})
+
+    kvit = i_transaktion(engine, lambda s: modtag(s, raw=stor, settings=settings, kilde="http"))
+
+    assert kvit.udfald == "afvist"
+    [fejl] = kvit.fejl
+    assert fejl.field == "skema"
+    assert fejl.message.startswith("Indberetningen er for stor til at kunne sendes")
+    assert "Langt" not in fejl.message
+    assert _rows(engine, OutboxRow) == []
+    # a normal document under the same limit still goes through
+    lille = lav(aendringer={"dokument_id": "BST-2025-000999"})
+    kvit = i_transaktion(engine, lambda s: modtag(s, raw=lille, settings=settings, kilde="http"))
+    assert kvit.udfald == "ny"
+    assert len(_rows(engine, OutboxRow)) == 1
+
+
 async def test_rejected_correction_keeps_the_case_registered(
     opsat: tuple[Settings, Engine, Handlers, UUID], lav: Any
 ) -> None:

@@ -195,6 +195,29 @@ async def test_invalid_form_is_recorded_noted_in_nexus_then_taken_when_fixed(
         assert len(store.errors(session, include_resolved=True)) == 1
 
 
+async def test_a_form_too_large_to_send_is_told_back_in_nexus_not_accepted_and_lost(
+    adapter: Callable[..., tuple[Any, Any, Poller]],
+    mappings: Any,
+    emulator: Any,
+    nexus_form: Callable[..., Any],
+) -> None:
+    """A form whose sealed command exceeds the broker's limit is never staged (it could never be
+    published); the error is recorded and a Danish note says so in Nexus."""
+    form = nexus_form("skema_1a")
+    emulator.state.put_form(title=form.title, items=form.items, patient_id=78)
+    settings, engine, poller = adapter(kafka_max_request_size=2048)
+    assert (await poller.poll_once()).errors == 1
+    assert _rows(engine) == []
+    with Session(engine) as session:
+        [error] = store.errors(session)
+        assert error.source == "size"
+        assert json.loads(error.errors)[0]["message"].startswith("Indberetningen er for stor")
+    writer = NoteWriter(engine, settings, poller._client, mappings)
+    assert await writer.send_due() == 1
+    [note] = emulator.state.notes_for(78)
+    assert "for stor til at kunne sendes" in note["text"]
+
+
 async def test_unknown_form_definition_is_recorded_not_dropped(
     adapter: Callable[..., tuple[Any, Any, Poller]], emulator: Any
 ) -> None:

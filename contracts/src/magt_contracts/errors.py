@@ -148,3 +148,15 @@ def request_fejl(
 def request_fejl_dicts(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """`request_fejl` as plain dicts: what every API's validation handler answers."""
     return som_dicts(request_fejl(errors))
+
+
+def for_stor(stoerrelse: int, graense: int) -> str:
+    """Why a form too large to be sent is refused (sizes only: never a value of the form)."""
+    return (
+        f"Indberetningen er for stor til at kunne sendes ({_mb(stoerrelse)} MB; højst "
+        f"{_mb(graense)} MB). Forkort de længste fritekstfelter."
+    )
+
+
+def _mb(antal_bytes: int) -> str:
+    return f"{antal_bytes / 1_000_000:.2f}".replace(".", ",")

@@ -44,6 +44,7 @@ from magt_bosted.store import (
 )
 from magt_contracts import topics
 from magt_contracts.cpr import alder, person_ref
+from magt_contracts.errors import for_stor
 from magt_contracts.forms import ValIndberetning
 from magt_contracts.messages import CorrectForm, FeltFejl, Message, SubmitComplaint, SubmitForm
 from magt_contracts.tid import lokal
@@ -195,13 +196,29 @@ def _udfoer(
         return Kvittering(udfald, dok.dokument_id, dok.institution.tilbud_id, fejl=fejl)
     event, topic = _byg(dok, udfald, hash_, kommando)
     sealed = topic != topics.SUBMIT_COMPLAINT
-    outbox.stage(
-        session,
-        topic=settings.topic(topic),
-        key=kommando.case_id,
-        event=event,
-        cipher=settings.payload_cipher() if sealed else None,
-    )
+    try:
+        outbox.stage(
+            session,
+            topic=settings.topic(topic),
+            key=kommando.case_id,
+            event=event,
+            cipher=settings.payload_cipher() if sealed else None,
+            max_bytes=settings.kafka_max_request_size,
+        )
+    except outbox.TooLargeError as error:
+        # Refused now, in words the institution can act on, rather than accepted and never sent.
+        log.warning("bosted.too_large_refused", dokument_id=dok.dokument_id, size=error.size)
+        _kvitter(
+            session,
+            dok.institution.tilbud_id,
+            dok.dokument_id,
+            hash_,
+            dok.dokument_version,
+            Udfald.AFVIST,
+            kilde,
+        )
+        fejl = [FeltFejl(field="skema", message=for_stor(error.size, error.limit))]
+        return Kvittering(Udfald.AFVIST, dok.dokument_id, dok.institution.tilbud_id, fejl=fejl)
     _gem_dokument(session, dok, row, udfald, hash_, kommando.case_id)
     _kvitter(
         session,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,11 +29,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from magt_contracts import topics
+from magt_contracts.errors import for_stor
 from magt_contracts.forms import parse_form
 from magt_contracts.messages import CorrectForm, SubmitForm
 from magt_nexus import domain, navigation, store
 from magt_nexus.client import NexusClient, NexusError, Resource
-from magt_nexus.mapping import Mapped, Mappings, map_form
+from magt_nexus.mapping import Fejl, Mapped, Mappings, map_form
 from magt_nexus.settings import NexusSettings
 from magt_runtime import outbox, tid
 
@@ -232,28 +233,20 @@ class Poller:
         record.form_type = outcome.mapping.form_type if outcome.mapping else record.form_type
         case = record.case_id or None
         if action == "error":
-            errors = [e.as_dict() for e in outcome.errors]
-            store.record_error(
-                session,
-                form_id=form_id,
-                case_id=case,
-                source="mapping",
-                errors=errors,
-                nexus_version=version,
-                institution_id=outcome.institution_id or record.institution_id,
-            )
-            store.add_note(
-                session,
-                key=f"fejl:{form_id}:{digest}",
-                form_id=form_id,
-                title=domain.NOTE_TITLE,
-                text=domain.note_rejected((e.label, e.message) for e in outcome.errors),
-            )
+            institution = outcome.institution_id or record.institution_id
+            _reject(session, record, digest, version, institution, "mapping", outcome.errors)
         elif action in ("submit", "correct"):
             assert mapped_hash is not None
-            self._stage(session, detail, mapped_hash, outcome, record, action)
-            record.submitted_hash, record.submitted_version = mapped_hash, version
-            store.resolve_errors(session, form_id=form_id, now=now)
+            try:
+                self._stage(session, detail, mapped_hash, outcome, record, action)
+            except outbox.TooLargeError as error:
+                # Too large ever to be sent: told back in Nexus now, never accepted and lost.
+                fejl = [Fejl(field="skema", message=for_stor(error.size, error.limit))]
+                _reject(session, record, digest, version, record.institution_id, "size", fejl)
+                action = "error"
+            else:
+                record.submitted_hash, record.submitted_version = mapped_hash, version
+                store.resolve_errors(session, form_id=form_id, now=now)
         record.seen_hash = digest
         session.add(record)
         return action, case
@@ -306,7 +299,36 @@ class Poller:
             key=record.case_id,
             event=command,
             cipher=self._settings.payload_cipher(),
+            max_bytes=self._settings.kafka_max_request_size,
         )
+
+
+def _reject(
+    session: Session,
+    record: store.NexusForm,
+    digest: str,
+    version: int,
+    institution_id: str | None,
+    source: str,
+    errors: Sequence[Fejl],
+) -> None:
+    """Record why the form was not received and tell it back in Nexus as a note."""
+    store.record_error(
+        session,
+        form_id=record.form_id,
+        case_id=record.case_id or None,
+        source=source,
+        errors=[e.as_dict() for e in errors],
+        nexus_version=version,
+        institution_id=institution_id,
+    )
+    store.add_note(
+        session,
+        key=f"fejl:{record.form_id}:{digest}",
+        form_id=record.form_id,
+        title=domain.NOTE_TITLE,
+        text=domain.note_rejected((e.label, e.message) for e in errors),
+    )
 
 
 def _form_id(item: Resource) -> str:

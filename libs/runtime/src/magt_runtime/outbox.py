@@ -27,6 +27,7 @@ from sqlalchemy import ColumnElement, Engine, and_, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from magt_runtime.broker import message_size
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
 
@@ -78,6 +79,15 @@ class Publisher(Protocol):
     ) -> Any: ...
 
 
+class TooLargeError(ValueError):
+    """The event could never be published: larger than the producer's limit."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"message of {size} bytes exceeds the limit of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
 def stage(
     session: Session,
     *,
@@ -86,11 +96,15 @@ def stage(
     event: BaseModel,
     headers: dict[str, str] | None = None,
     cipher: FieldCipher | None = None,
+    max_bytes: int | None = None,
 ) -> OutboxRow:
     """Add `event` to the outbox in the caller's transaction (the caller commits).
 
     With `cipher` the whole payload is sealed (Fernet token): for the few commands that carry a
-    form of record with CPR numbers, which must never lie on a topic in plaintext.
+    form of record with CPR numbers, which must never lie on a topic in plaintext. With
+    `max_bytes` (the producer's limit, `ServiceSettings.kafka_max_request_size`) an event that
+    could never be published raises TooLargeError before anything is staged, so the caller can
+    refuse what it was given instead of accepting it and dead-lettering it later.
     """
     content_type = SEALED_CONTENT_TYPE if cipher else "application/json"
     all_headers = {"content-type": content_type, "event-type": type(event).__name__}
@@ -101,6 +115,8 @@ def stage(
     payload = event.model_dump_json()
     if cipher is not None:
         payload = cipher.encrypt(payload)
+    if max_bytes is not None and (size := message_size(key, payload)) > max_bytes:
+        raise TooLargeError(size, max_bytes)
     row = OutboxRow(topic=topic, key=key, payload=payload, headers=json.dumps(all_headers))
     session.add(row)
     return row

@@ -183,18 +183,6 @@ INGEN_REGLER = (
 )
 
 
-def for_stor(stoerrelse: int, graense: int) -> str:
-    """Why a form too large to be sent is refused (sizes only: never a value of the form)."""
-    return (
-        f"Indberetningen er for stor til at kunne sendes ({_mb(stoerrelse)} MB; højst "
-        f"{_mb(graense)} MB). Forkort de længste fritekstfelter."
-    )
-
-
-def _mb(antal_bytes: int) -> str:
-    return f"{antal_bytes / 1_000_000:.2f}".replace(".", ",")
-
-
 def laengste_tekstfelt(form: AnyForm) -> str:
     """The dotted path of the external report's longest text: where a too-large form is cut."""
     _, sti = max(_tekster(json.loads(ekstern_json(form)), ()), default=(0, ""))

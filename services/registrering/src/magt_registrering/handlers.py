@@ -26,7 +26,7 @@ from magt_contracts import topics
 from magt_contracts.begreber import Kildesystem
 from magt_contracts.catalogue import standard_katalog
 from magt_contracts.cpr import person_ref
-from magt_contracts.errors import danske_fejl
+from magt_contracts.errors import danske_fejl, for_stor
 from magt_contracts.forms import (
     FORM_TYPES,
     AnyForm,
@@ -573,7 +573,7 @@ class Registrering:
                 limit=graense,
             )
             felt = domain.laengste_tekstfelt(form)
-            raise _AfvistError([FeltFejl(field=felt, message=domain.for_stor(stoerrelse, graense))])
+            raise _AfvistError([FeltFejl(field=felt, message=for_stor(stoerrelse, graense))])
 
     def _godkendt(
         self,
