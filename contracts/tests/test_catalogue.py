@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from magt_contracts.begreber import Region
+from magt_contracts.begreber import InstitutionArt, Region, Tilsynsmyndighed
 from magt_contracts.catalogue import byg_katalog, standard_katalog
 from magt_contracts.catalogue.kommuner import KOMMUNER, kommune
 from magt_contracts.catalogue.model import (
@@ -173,3 +173,18 @@ def test_adult_form_versions_changed_1_january_2025_spec_6() -> None:
     assert KAT.formversion_i_kraft("skema_1a", "2022", date(2024, 12, 31))
     assert not KAT.formversion_i_kraft("skema_1a", "2022", date(2025, 1, 1))
     assert KAT.formversion_i_kraft("skema_1a", "2025", date(2025, 1, 1))
+
+
+def test_every_institution_kind_has_one_supervisor_with_its_source() -> None:
+    """Lov om socialtilsyn § 4, stk. 1, and SEL § 148 a, stk. 1: every kind of tilbud has exactly
+    one supervising authority, a Socialtilsyn or the municipality, with the act that says so."""
+    kat = standard_katalog()
+    for art in InstitutionArt:
+        regel = kat.tilsyn_for(art, date(2025, 6, 1))
+        assert regel.kilde.henvisning in {"Socialtilsynsloven § 4, stk. 1", "SEL § 148 a, stk. 1"}
+    assert kat.tilsyn_for(InstitutionArt.PLEJEBOLIG, date(2025, 6, 1)).tilsyn is (
+        Tilsynsmyndighed.KOMMUNALT_TILSYN
+    )
+    assert kat.tilsyn_for(InstitutionArt.BOTILBUD, date(2025, 6, 1)).tilsyn is (
+        Tilsynsmyndighed.SOCIALTILSYN
+    )

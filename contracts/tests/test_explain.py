@@ -43,7 +43,11 @@ def test_val_example_expected_result() -> None:
     }
     assert {d["kind"] for d in resultat["deadlines"]} == {
         "registrering", "indberetning_handlekommune", "orientering_foraeldremyndighed", "kopi_socialtilsyn",
+        "leder_godkendelse",
     }  # fmt: skip
+    # The leader's approval has no period in any act: shown as local policy, not the law's.
+    lokale = {d["kind"] for d in resultat["deadlines"] if not d["lovbestemt"]}
+    assert lokale == {"leder_godkendelse"}
 
 
 def test_invalid_form_gives_danish_errors() -> None:
@@ -105,3 +109,18 @@ def test_cli_pretty_shows_aflastning_reported_as_oevrig(tmp_path: Path) -> None:
     assert "VAL § 2, stk. 1" in res.output
     ud = json.loads(CliRunner().invoke(_app(), ["explain", str(fil)]).output)
     assert ud["assessment"]["klassifikation"]["indgreb"] == ["oevrig"]
+
+
+def test_explain_sends_a_plejecenter_report_to_the_municipal_tilsyn_sel_148_a() -> None:
+    """SEL § 148 a, stk. 1: `magt explain` on a dementia report from a municipal plejecenter lists
+    the municipality's tilsyn, and no Socialtilsyn; a botilbud's report still lists its
+    Socialtilsyn (lov om socialtilsyn § 4, stk. 1, nr. 2)."""
+    res = CliRunner().invoke(_app(), ["explain", str(EXAMPLES / "skema_1b.json")])
+    assert res.exit_code == 0
+    roller = {(m["role"], m["id"]) for m in json.loads(res.output)["recipients"]}
+    assert ("kommunalt_tilsyn", "0751") in roller
+    assert not any(rolle == "socialtilsyn" for rolle, _ in roller)
+    bo = CliRunner().invoke(_app(), ["explain", str(EXAMPLES / "skema_1a.json")])
+    assert ("socialtilsyn", "Syd") in {
+        (m["role"], m["id"]) for m in json.loads(bo.output)["recipients"]
+    }

@@ -18,7 +18,7 @@ from magt_contracts.catalogue.model import (
     Retsakt,
     Talregel,
 )
-from magt_contracts.catalogue.socialtilsyn import Specialomraade, Vaertskommune
+from magt_contracts.catalogue.socialtilsyn import Specialomraade, Tilsynsfordeling, Vaertskommune
 
 pytestmark = pytest.mark.unit
 KAT = standard_katalog()
@@ -30,7 +30,14 @@ EGNE_DOKUMENTER = re.compile(f"{SPEC_ELLER_SEED}|docs/", re.I)
 
 def _kilder() -> list[Kilde]:
     regler: list[
-        Indgrebstype | Fristregel | Talregel | Formversion | Vaertskommune | Specialomraade | Pligt
+        Indgrebstype
+        | Fristregel
+        | Talregel
+        | Formversion
+        | Vaertskommune
+        | Specialomraade
+        | Tilsynsfordeling
+        | Pligt
     ] = [
         *KAT.indgreb,
         *KAT.frister,
@@ -38,6 +45,7 @@ def _kilder() -> list[Kilde]:
         *KAT.formversioner,
         *KAT.vaertskommuner,
         *KAT.specialomraader,
+        *KAT.tilsynsfordeling,
         *KAT.pligter,
     ]
     return [r.kilde for r in regler]

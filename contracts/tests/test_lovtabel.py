@@ -28,6 +28,7 @@ def test_every_rule_of_the_catalogue_is_a_row() -> None:
         + len(KAT.formversioner)
         + len(KAT.vaertskommuner)
         + len(KAT.specialomraader)
+        + len(KAT.tilsynsfordeling)
         + len(KAT.pligter)
     )
     rows = raekker()
@@ -44,3 +45,12 @@ def test_the_childrens_registration_row_cites_val_21_and_the_executive_order() -
     assert row.valid_to is None
     linje = next(x for x in markdown().splitlines() if "`frist:val.registrering`" in x)
     assert linje.startswith("| VAL § 21, stk. 1 og 5 | deadline 24 hours")
+
+
+def test_the_plejecenter_row_names_the_municipal_supervisor_sel_148_a() -> None:
+    """SEL § 148 a, stk. 1: a tilbud outside lov om socialtilsyn § 4 has the municipality's tilsyn."""
+    (row,) = [r for r in raekker() if r.regel == "tilsyn:art.plejebolig"]
+    assert row.kilde.henvisning == "SEL § 148 a, stk. 1"
+    assert "the municipality as supervisor" in row.goer
+    (bo,) = [r for r in raekker() if r.regel == "tilsyn:art.botilbud"]
+    assert bo.kilde.henvisning == "Socialtilsynsloven § 4, stk. 1"

@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from magt_contracts.begreber import Fristart
 from magt_contracts.messages import CrimeSuspected, DecisionMade
 from magt_contracts.rules.modtagere_klager import (
     Klagehaendelse,
@@ -116,10 +117,10 @@ def test_unknown_parties_raise_instead_of_addressing_nobody() -> None:
 
 
 def test_breached_deadline_complaint_to_municipality_other_to_institution_and_operator() -> None:
-    assert _set(deadline_breached_recipients("klage_genvurdering", PARTER, due=NU)) == {
+    assert _set(deadline_breached_recipients(Fristart.GENVURDERING, PARTER, due=NU)) == {
         ("handlekommune", "0461")
     }
-    assert _set(deadline_breached_recipients("registrering", PARTER, due=NU)) == {
+    assert _set(deadline_breached_recipients(Fristart.REGISTRERING, PARTER, due=NU)) == {
         ("tilbud", "tilbud-0450-2"),
         ("driftsherre", "0450"),
     }

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
+from magt_contracts.begreber import Rolle
 from magt_contracts.cpr import person_ref
 from magt_contracts.forms import KommunalAfgoerelse, parse_form
 from magt_contracts.rules.fakta import Rapportskema, fakta
 from magt_contracts.rules.recipients import decision_recipients, kanal, recipients
+from magt_contracts.topics import recipient_topic
 from magt_contracts.vaerdier import Modtager
 
 pytestmark = pytest.mark.unit
@@ -109,7 +111,67 @@ def test_decision_to_citizen_vaerge_leader_caseworker_seed_003(lav: Any) -> None
 
 
 def test_channels_citizens_digital_post_authorities_secure_mail_spec_6() -> None:
-    from magt_contracts.begreber import Rolle
-
     assert kanal(Rolle.FORAELDREMYNDIGHED) == "digital_post"
     assert kanal(Rolle.HANDLEKOMMUNE) == "sikker_mail"
+
+
+def test_dementia_report_from_a_plejecenter_goes_to_the_municipal_tilsyn_sel_148_a(
+    lav: Any,
+) -> None:
+    """SEL § 148 a, stk. 1: the kommunalbestyrelse supervises its own tilbud outside lov om
+    socialtilsyn § 4 — a kap. 24 b report from a municipal plejecenter goes to that municipality's
+    tilsyn ("socialtilsynet eller det kommunale tilsyn"), and to no Socialtilsyn."""
+    m = _modtagere(lav("skema_1b"))  # Plejecentret Lindely, run by Randers (0751)
+    assert ("kommunalt_tilsyn", "0751") in m
+    assert m[("kommunalt_tilsyn", "0751")].when.kind == "monthly_batch"
+    assert not any(rolle == "socialtilsyn" for rolle, _ in m)
+
+
+def test_private_plejecenter_is_supervised_where_it_lies_sel_148_a(lav: Any) -> None:
+    """SEL § 148 a, stk. 1: private tilbud "beliggende i kommunen" — the beliggenhedskommune."""
+    m = _modtagere(
+        lav(
+            "skema_1b",
+            {
+                "institution.driftsform": "privat",
+                "institution.driftsherre_id": None,
+                "institution.beliggenhedskommune": "0730",
+            },
+        )
+    )
+    assert ("kommunalt_tilsyn", "0730") in m
+    assert not any(rolle in {"socialtilsyn", "driftsherre"} for rolle, _ in m)
+
+
+def test_socialtilsyn_decision_on_a_plejebolig_wins_socialtilsynsloven_4_stk_2(lav: Any) -> None:
+    """Lov om socialtilsyn § 4, stk. 2: the Socialtilsyn decides whether a tilbud falls under its
+    § 4, stk. 1, nr. 3 — recorded as the institution's Socialtilsyn, it is the supervisor."""
+    m = _modtagere(lav("skema_1b", {"institution.socialtilsyn_override": "Midt"}))
+    assert ("socialtilsyn", "Midt") in m
+    assert not any(rolle == "kommunalt_tilsyn" for rolle, _ in m)
+
+
+def test_botilbud_still_goes_to_its_socialtilsyn_socialtilsynsloven_4_stk_1_nr_2(
+    lav: Any,
+) -> None:
+    """Lov om socialtilsyn § 4, stk. 1, nr. 2: botilbud under SEL §§ 107-110 (a § 108 botilbud)
+    are supervised by the Socialtilsyn — not by the municipality."""
+    m = _modtagere(lav("skema_1a"))
+    assert ("socialtilsyn", "Syd") in m
+    assert not any(rolle == "kommunalt_tilsyn" for rolle, _ in m)
+
+
+def test_skema2_into_a_plejebolig_goes_quarterly_to_the_municipal_tilsyn_sel_148_a(
+    lav: Any,
+) -> None:
+    """SEL § 148 a, stk. 1: a move into a municipal plejebolig is reported to its tilsyn, the
+    municipality, not to a Socialtilsyn."""
+    m = _modtagere(lav("skema_2", {"institution.art": "plejebolig"}))
+    assert list(m) == [("kommunalt_tilsyn", "0430")]
+    assert m[("kommunalt_tilsyn", "0430")].when.kind == "quarterly_batch"
+
+
+def test_municipal_tilsyn_is_reached_by_secure_mail_on_the_municipality_topic() -> None:
+    """The municipal supervisor is the kommunalbestyrelse: secure mail, the municipality's topic."""
+    assert kanal(Rolle.KOMMUNALT_TILSYN) == "sikker_mail"
+    assert recipient_topic(Rolle.KOMMUNALT_TILSYN, "0751") == "magt.til.kommune.0751.v1"

@@ -60,6 +60,7 @@ EXPECTED_CASE: dict[str, Any] = {
     "frister": (
         ("indberetning_handlekommune", "met"),
         ("kopi_socialtilsyn", "open"),
+        ("leder_godkendelse", "met"),
         ("orientering_foraeldremyndighed", "met"),
         ("registrering", "met"),
     ),
@@ -72,8 +73,8 @@ EXPECTED_CASE: dict[str, Any] = {
     "advis": 1,
     "events": (
         ("ApproveReport", 1),
-        ("DeadlineMet", 3),
-        ("DeadlineOpened", 4),
+        ("DeadlineMet", 4),
+        ("DeadlineOpened", 5),
         ("DeliverySent", 4),
         ("IncidentRegistered", 1),
         ("ReportAddressed", 4),

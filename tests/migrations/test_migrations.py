@@ -204,6 +204,58 @@ def test_previous_release_bosted_documents_are_keyed_by_institution_after_upgrad
         assert second.case_id == "sag-b"
 
 
+def test_previous_release_routing_lines_get_their_typed_reason_after_upgrade(
+    db_url: str,
+) -> None:
+    """Lines stored before `grund` existed get it from their cause (a deadline its kind)."""
+    from magt_contracts.begreber import Klagehaendelse, Leveringsgrund
+    from magt_routing.addressing import grund_of
+    from magt_routing.store import line_by_key
+
+    engine = _at_baseline(db_url, "routing")
+    gamle = {
+        "l-report": ("report", "rapport-sag-r-v1"),
+        "l-klage": ("complaint_statement_issued", "klage:k-1:statement_issued"),
+        "l-frist": ("deadline_breached", "frist:forhaandsgodkendelse_udloeb"),
+        "l-alarm": ("delivery_failed", "levering:sikker_mail:driftsherre"),
+    }
+    for key, (cause, ref) in gamle.items():
+        _insert(
+            engine,
+            "routing_plan_line",
+            line_key=key,
+            case_id="sag-r",
+            cause=cause,
+            cause_event_id="c",
+            correlation_id="k",
+            role="handlekommune",
+            recipient_id="0851",
+            channel="sikker_mail",
+            when_kind="monthly_batch",
+            due=NOW,
+            send_at=NOW,
+            state="planned",
+            rapport_ref=ref,
+            addressed_event_id=key,
+        )
+
+    create_tables(engine)
+
+    assert migrations.differences(engine, History("routing")) == []
+    with Session(engine) as session:
+        grunde = {}
+        for key in gamle:
+            row = line_by_key(session, key)
+            assert row is not None
+            grunde[key] = grund_of(row)
+    assert grunde["l-report"].grund is Leveringsgrund.INDBERETNING
+    assert grunde["l-klage"].grund is Leveringsgrund.KLAGE
+    assert grunde["l-klage"].klage_art is Klagehaendelse.STATEMENT_ISSUED
+    assert grunde["l-frist"].grund is Leveringsgrund.FRIST
+    assert grunde["l-frist"].frist_art == "forhaandsgodkendelse_udloeb"
+    assert grunde["l-alarm"].grund is Leveringsgrund.LEVERINGSFEJL
+
+
 _START = """
 import magt_klager.app
 from magt_klager.settings import Settings

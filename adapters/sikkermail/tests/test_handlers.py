@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 from sqlmodel import Session, select
 
+from magt_contracts.begreber import Leveringsgrund
 from magt_contracts.messages import DeliveryFailed, DeliverySent, ReportAddressed
 from magt_contracts.vaerdier import Naar
 from magt_documents.testing import pdf_tekst
@@ -20,7 +21,7 @@ from magt_runtime.deadletter import DeadLetter
 from magt_runtime.outbox import OutboxRow
 from magt_sikkermail.directory import load_directory
 from magt_sikkermail.handlers import Handlers, idempotency_key
-from magt_sikkermail.mime import message_id_for
+from magt_sikkermail.mime import attachment_name, message_id_for
 from magt_sikkermail.outbound import load_sender
 from magt_sikkermail.settings import SikkermailSettings
 from magt_sikkermail.smime import open_message
@@ -138,3 +139,32 @@ async def test_unknown_recipient_and_unopenable_report_fail_for_good(
     assert all(not f.retryable for f in failures)
     assert len(letters) == 2
     assert ReportAddressed.model_validate_json(letters[0].original_value()).recipient_id == "9999"
+
+
+EMNE = {
+    Leveringsgrund.MISTANKE: ("Mistanke om strafbart forhold", {}),
+    Leveringsgrund.AFGOERELSE: ("Afgørelse om magtanvendelse", {}),
+    Leveringsgrund.KLAGE: ("Klage over magtanvendelse", {"klage_art": "decided"}),
+    Leveringsgrund.FRIST: ("Overskredet frist", {"frist_art": "forhaandsgodkendelse_udloeb"}),
+    Leveringsgrund.STATISTIK_ALARM: ("Usædvanligt mange magtanvendelser", {}),
+    Leveringsgrund.LEVERINGSFEJL: ("Levering af indberetning mislykkedes", {}),
+}
+
+
+@pytest.mark.parametrize("grund", sorted(EMNE))
+async def test_the_notice_title_comes_from_the_typed_reason_not_the_reference(
+    setup: Any, smtp_server: Any, pki: Any, grund: Leveringsgrund
+) -> None:
+    """A reference that once would have carried the reason says nothing: only `grund` counts."""
+    handlers, _, _ = setup
+    titel, detalje = EMNE[grund]
+    event = _event(None, rapport_ref="ref-uden-betydning", grund=grund, **detalje)
+    await handlers.on_report_addressed(event)
+    [envelope] = smtp_server.recorder.messages
+    opened = open_message(
+        envelope.original_content, certificate=pki.kommune.certificate, key=pki.kommune.key
+    )
+    assert opened.text.splitlines()[0] == titel
+    resume = json.loads(opened.attachments[attachment_name("sag-2025-0077")])
+    assert (resume["emne"], resume["grund"]) == (titel, grund.value)
+    assert resume["reference"] == "ref-uden-betydning"

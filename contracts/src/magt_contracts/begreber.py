@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from magt_contracts.cpr import normaliser_cpr
 
@@ -37,6 +37,13 @@ class Socialtilsyn(StrEnum):
     NORD = "Nord"
 
 
+class Tilsynsmyndighed(StrEnum):
+    """Who runs the driftsorienterede tilsyn with a tilbud: a Socialtilsyn or the municipality."""
+
+    SOCIALTILSYN = "socialtilsyn"
+    KOMMUNALT_TILSYN = "kommunalt_tilsyn"
+
+
 class InstitutionArt(StrEnum):
     """The kind of institution (tilbud); decides limits and sometimes the Socialtilsyn."""
 
@@ -65,6 +72,7 @@ class Rolle(StrEnum):
     HANDLEKOMMUNE = "handlekommune"
     BELIGGENHEDSKOMMUNE = "beliggenhedskommune"
     SOCIALTILSYN = "socialtilsyn"
+    KOMMUNALT_TILSYN = "kommunalt_tilsyn"
     DRIFTSHERRE = "driftsherre"
     FORAELDREMYNDIGHED = "foraeldremyndighed"
     VAERGE = "vaerge"
@@ -74,6 +82,32 @@ class Rolle(StrEnum):
     FAMILIERETSHUSET = "familieretshuset"
     BORGER = "borger"
     TILBUD = "tilbud"
+
+
+class Fristart(StrEnum):
+    """The kinds of deadline the platform tracks (what each means: `catalogue.fristarter`)."""
+
+    REGISTRERING = "registrering"
+    LEDER_GODKENDELSE = "leder_godkendelse"
+    INDBERETNING_HANDLEKOMMUNE = "indberetning_handlekommune"
+    ORIENTERING_FORAELDREMYNDIGHED = "orientering_foraeldremyndighed"
+    KOPI_SOCIALTILSYN = "kopi_socialtilsyn"
+    STRAKS_INDBERETNING_STRAFBART = "straks_indberetning_strafbart"
+    MAANEDLIG_INDBERETNING = "maanedlig_indberetning"
+    KVARTALSVIS_INDBERETNING = "kvartalsvis_indberetning"
+    PAAROERENDE_ORIENTERING = "paaroerende_orientering"
+    HANDLEPLAN = "handleplan"
+    BILAG1_PERIODE = "bilag1_periode"
+    ANMODNING_OM_AFGOERELSE = "anmodning_om_afgoerelse"
+    KLAGEFRIST = "klagefrist"
+    FORHAANDSGODKENDELSE_UDLOEB = "forhaandsgodkendelse_udloeb"
+    FAMILIERETSHUSET_AFGOERELSE = "familieretshuset_afgoerelse"
+    GENVURDERING = "genvurdering"
+    KLAGE_ANKESTYRELSEN = "klage_ankestyrelsen"
+
+
+FristartFelt = Annotated[Fristart, WithJsonSchema({"type": "string"})]
+"""A deadline kind on the wire: a plain string in the schema (a new kind is no breaking change)."""
 
 
 class Kildesystem(StrEnum):
@@ -91,6 +125,27 @@ class Kanal(StrEnum):
     DIGITAL_POST = "digital_post"
     NEXUS = "nexus"
     BOSTED_ADVIS = "bosted_advis"
+
+
+class Klagehaendelse(StrEnum):
+    """The complaint events that must reach someone."""
+
+    FORWARDED = "forwarded"
+    DECIDED = "decided"
+    STATEMENT_ISSUED = "statement_issued"
+    REDIRECTED = "redirected"
+
+
+class Leveringsgrund(StrEnum):
+    """Why a recipient is addressed: the kind of event routing acted on."""
+
+    INDBERETNING = "indberetning"
+    MISTANKE = "mistanke"
+    AFGOERELSE = "afgoerelse"
+    KLAGE = "klage"
+    FRIST = "frist"
+    STATISTIK_ALARM = "statistik_alarm"
+    LEVERINGSFEJL = "leveringsfejl"
 
 
 Cpr = Annotated[

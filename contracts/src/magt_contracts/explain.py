@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from magt_contracts.catalogue import standard_katalog
 from magt_contracts.cpr import person_ref
 from magt_contracts.errors import danske_fejl, som_dicts
 from magt_contracts.forms import (
@@ -38,7 +39,7 @@ def explain_form(data: Any, *, now: datetime) -> dict[str, Any]:
         "errors": [],
         "assessment": vurdering.model_dump(mode="json"),
         "recipients": [m.model_dump(mode="json") for m in modtagere],
-        "deadlines": [f.model_dump(mode="json") for f in frister],
+        "deadlines": [_frist(f) for f in frister],
     }
 
 
@@ -50,6 +51,11 @@ def tom_forklaring(errors: list[dict[str, Any]]) -> dict[str, Any]:
         "recipients": [],
         "deadlines": [],
     }
+
+
+def _frist(f: Frist) -> dict[str, Any]:
+    # A deadline no act sets is shown as the municipality's own (local policy), not the law's.
+    return {**f.model_dump(mode="json"), "lovbestemt": standard_katalog().lovbestemt(f.kind)}
 
 
 def _modtagere_og_frister(form: AnyForm, now: datetime) -> tuple[list[Modtager], list[Frist]]:

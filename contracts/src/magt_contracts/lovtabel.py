@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from magt_contracts.begreber import Tilsynsmyndighed
 from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.catalogue.model import (
     FOER_KILDERNE,
@@ -22,7 +23,7 @@ from magt_contracts.catalogue.model import (
     Pligt,
     Talregel,
 )
-from magt_contracts.catalogue.socialtilsyn import Specialomraade, Vaertskommune
+from magt_contracts.catalogue.socialtilsyn import Specialomraade, Tilsynsfordeling, Vaertskommune
 
 _ENHED = {
     Enhed.TIMER: "hours",
@@ -72,7 +73,8 @@ def _indgreb(r: Indgrebstype) -> Raekke:
 
 
 def _frist(r: Fristregel) -> Raekke:
-    goer = f"deadline {r.varighed.antal} {_ENHED[r.varighed.enhed]}"
+    art = "local-policy deadline (no act sets it; per municipality)" if r.lokal else "deadline"
+    goer = f"{art} {r.varighed.antal} {_ENHED[r.varighed.enhed]}"
     goer += f" ({r.note})" if r.note else ""
     return Raekke(r.kilde, goer, f"frist:{r.noegle}", r.valid_from, r.valid_to)
 
@@ -91,8 +93,12 @@ def _pligt(r: Pligt) -> Raekke:
     return Raekke(r.kilde, r.goer, f"pligt:{r.noegle}", r.valid_from, r.valid_to)
 
 
-def _tilsyn(r: Vaertskommune | Specialomraade) -> Raekke:
-    if isinstance(r, Vaertskommune):
+def _tilsyn(r: Vaertskommune | Specialomraade | Tilsynsfordeling) -> Raekke:
+    if isinstance(r, Tilsynsfordeling):
+        hvem = "a Socialtilsyn" if r.tilsyn is Tilsynsmyndighed.SOCIALTILSYN else "the municipality"
+        goer = f"{r.art.value}: reports go to {hvem} as supervisor ({r.note})"
+        regel = f"tilsyn:art.{r.art.value}"
+    elif isinstance(r, Vaertskommune):
         goer = (
             f"Socialtilsyn {r.tilsyn.value} (host {r.kommunekode}) supervises region "
             f"{r.region.value}; the host's own tilbud go to {r.partner.value}"
@@ -107,7 +113,11 @@ def _tilsyn(r: Vaertskommune | Specialomraade) -> Raekke:
 def raekker(kat: Katalog | None = None) -> list[Raekke]:
     """Every catalogue rule as a row, ordered by act and paragraph."""
     k = kat or standard_katalog()
-    tilsyn: tuple[Vaertskommune | Specialomraade, ...] = (*k.vaertskommuner, *k.specialomraader)
+    tilsyn: tuple[Vaertskommune | Specialomraade | Tilsynsfordeling, ...] = (
+        *k.vaertskommuner,
+        *k.specialomraader,
+        *k.tilsynsfordeling,
+    )
     ud = [
         *(_indgreb(r) for r in k.indgreb),
         *(_frist(r) for r in k.frister),

@@ -76,7 +76,9 @@ TOPIC_FOR: dict[type[m.Message], str] = {
 }
 ALL_TOPICS: list[str] = sorted(TOPIC_FOR.values())
 
-_KOMMUNE_ROLLER = {"handlekommune", "beliggenhedskommune"}
+# A municipality is one recipient whatever its role; the municipal supervisor (SEL § 148 a) is the
+# kommunalbestyrelse and reads the municipality's topic too.
+_KOMMUNE_ROLLER = {"handlekommune", "beliggenhedskommune", "kommunalt_tilsyn"}
 
 
 def topic_for(message: type[m.Message]) -> str:

@@ -7,8 +7,10 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, Field
 
+from magt_contracts.basis import Part
 from magt_contracts.begreber import (
     Driftsform,
+    FristartFelt,
     InstitutionArt,
     PersonRef,
     Regime,
@@ -16,7 +18,6 @@ from magt_contracts.begreber import (
     Socialtilsyn,
 )
 from magt_contracts.graenser import FRITEKST_MAX, REF_MAX
-from magt_contracts.messages.base import Part
 
 
 class NaarArt(StrEnum):
@@ -48,7 +49,7 @@ class Modtager(Part):
 class Frist(Part):
     """One legal deadline: kind, due time and the rule's source."""
 
-    kind: str = Field(description="Fristens art.", examples=["registrering"])
+    kind: FristartFelt = Field(title="Kind", description="Fristens art.", examples=["registrering"])
     due: AwareDatetime = Field(description="Fristens udløb.")
     source: str = Field(default="", description="Reglens kilde.")
 

@@ -90,7 +90,7 @@ async def test_oversized_rows_are_dead_lettered_and_others_published(
         assert pending(session) == 0
     answer = _ready(engine).get("/ready")
     assert answer.status_code == 503
-    assert "105" in answer.json()["årsager"][0]
+    assert "105" in answer.json()["checks"]["outbox"]["reason"]
 
 
 def _ready(engine: Engine) -> TestClient:

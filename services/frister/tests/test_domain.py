@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -19,7 +19,7 @@ from magt_contracts.messages import (
     DecisionMade,
     HygieneRepeat,
 )
-from magt_frister.domain import deadline_id, is_late, plan, warn_at
+from magt_frister.domain import deadline_id, escalation, is_late, lead_s, plan, warn_at
 from magt_frister.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -36,6 +36,10 @@ def _due(p: Any) -> dict[str, datetime]:
     return {a.kind: a.due for a in p.opens}
 
 
+def _registrering(p: Any) -> Any:
+    return next(a for a in p.opens if a.kind == "registrering")
+
+
 def test_val_registration_24h_across_spring_dst_is_elapsed_time(lav_fakta: Any, ev: Any) -> None:
     f = lav_fakta(
         "val_indberetning",
@@ -44,8 +48,8 @@ def test_val_registration_24h_across_spring_dst_is_elapsed_time(lav_fakta: Any, 
         godkendt=None,
     )
     p = plan(ev.registered("sag-1", f), katalog=KAT)
-    assert _due(p) == {"registrering": T("2025-03-30T23:00:00+02:00")}
-    (reg,) = p.opens
+    assert _due(p)["registrering"] == T("2025-03-30T23:00:00+02:00")
+    reg = _registrering(p)
     assert reg.met_at == f.registreret
     assert not is_late(reg.due, reg.met_at)
 
@@ -62,7 +66,7 @@ def test_val_24_hours_holds_in_2026_no_act_dates_a_change(lav_fakta: Any, ev: An
         registreret="2026-03-04T10:00:00+01:00",
         godkendt=None,
     )
-    (reg,) = plan(ev.registered("c", late), katalog=Settings().katalog()).opens
+    reg = _registrering(plan(ev.registered("c", late), katalog=Settings().katalog()))
     assert reg.due == T("2026-03-03T10:00:00+01:00")
     assert reg.met_at is not None
     assert is_late(reg.due, reg.met_at)
@@ -91,7 +95,7 @@ def test_late_registration_is_opened_already_met_but_late(lav_fakta: Any, ev: An
         registreret="2025-03-12T10:00:00+01:00",
         godkendt=None,
     )
-    (reg,) = plan(ev.registered("sag-1", f), katalog=KAT).opens
+    reg = _registrering(plan(ev.registered("sag-1", f), katalog=KAT))
     assert reg.met_at is not None
     assert is_late(reg.due, reg.met_at)
 
@@ -115,9 +119,15 @@ def test_approval_opens_handlekommune_parent_and_tilsyn_copy_by_year_end(
     assert all(a.omfang is not None and a.omfang.godkendt for a in p.opens)
 
 
-def test_unapproved_registration_opens_no_approval_deadline(lav_fakta: Any, ev: Any) -> None:
+def test_unapproved_registration_opens_the_leaders_approval_not_the_reports(
+    lav_fakta: Any, ev: Any
+) -> None:
+    """The leader's approval has its deadline from the registration (local policy: no act sets
+    it); the deadlines that run from the approval are not opened before it."""
     f = lav_fakta("val_indberetning", godkendt=None)
-    assert set(_due(plan(ev.registered("s", f), katalog=KAT))) == {"registrering"}
+    p = plan(ev.registered("s", f), katalog=KAT)
+    assert set(_due(p)) == {"registrering", "leder_godkendelse"}
+    assert _due(p)["leder_godkendelse"] == f.registreret + timedelta(hours=24)
 
 
 def test_adults_3_days_across_autumn_dst_monthly_and_relatives(lav_fakta: Any, ev: Any) -> None:
@@ -275,6 +285,8 @@ def test_hygiene_repeat_opens_request_and_skema3_meets_it(lav_fakta: Any, ev: An
     [
         (Rolle.HANDLEKOMMUNE, {"indberetning_handlekommune", "maanedlig_indberetning"}),
         (Rolle.SOCIALTILSYN, {"kopi_socialtilsyn", "kvartalsvis_indberetning"}),
+        # the municipal supervisor (SEL § 148 a, stk. 1) receives the supervisor's copy instead
+        (Rolle.KOMMUNALT_TILSYN, {"kopi_socialtilsyn", "kvartalsvis_indberetning"}),
         (Rolle.FORAELDREMYNDIGHED, {"orientering_foraeldremyndighed"}),
         (Rolle.PAAROERENDE, {"paaroerende_orientering"}),
     ],
@@ -286,13 +298,17 @@ def test_deliveries_meet_the_reporting_deadlines(ev: Any, role: Rolle, kinds: se
     assert match.case_level
 
 
-def test_warning_lead_and_escalation_come_from_settings() -> None:
-    s = Settings(warning_lead_s={"registrering": 3600}, leader_step_escalation="operatoer")
-    assert s.warning_lead("registrering") == 3600
-    assert s.warning_lead("ukendt") == s.default_warning_lead_s
-    assert s.escalation_role("registrering") == "leder"
-    assert s.escalation_role("indberetning_handlekommune") == "operatoer"
-    assert s.escalation_role("klagefrist") is None
+def test_warning_lead_and_escalation_come_from_the_catalogue_table() -> None:
+    """One table per kind: lead time and escalation are the catalogue's, not frister's settings."""
+    s = Settings(leader_step_escalation="operatoer")
+    kat = s.katalog()
+    assert lead_s(kat, "registrering") == 6 * 3600
+    assert lead_s(kat, "klagefrist") == 0
+    assert escalation(kat, "registrering", leader_step=s.leader_step_escalation) == "leder"
+    assert escalation(kat, "indberetning_handlekommune", leader_step="operatoer") == "operatoer"
+    assert escalation(kat, "klagefrist", leader_step="fagkonsulent") is None
+    with pytest.raises(ValueError, match="ukendt"):
+        lead_s(kat, "ukendt")  # an unknown kind is no deadline
     due = datetime(2025, 3, 30, 22, 0, tzinfo=UTC)
     assert warn_at(due, datetime(2025, 3, 29, 0, 0, tzinfo=UTC), 3600) == T(
         "2025-03-30T21:00:00+00:00"

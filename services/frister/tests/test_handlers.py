@@ -82,13 +82,14 @@ async def test_registered_approved_delivered_opens_and_meets(
     clock.set("2025-03-15T08:31:00+01:00")
     async with TestKafkaBroker(h.broker) as tb:
         await h.publish(tb, ev.registered("sag-7", f))
-        assert h.states() == {"registrering": "met"}
+        assert h.states() == {"registrering": "met", "leder_godkendelse": "open"}
         approved = ev.approved("sag-7", f.model_copy(update={"godkendt": clock()}))
         await h.publish(tb, approved)
         await h.publish(tb, approved)  # redelivered: the inbox drops it
         await h.publish(tb, ev.delivered("sag-7", Rolle.HANDLEKOMMUNE, clock()))
     assert h.states() == {
         "registrering": "met",
+        "leder_godkendelse": "met",  # the approval meets the leader's deadline
         "indberetning_handlekommune": "met",
         "orientering_foraeldremyndighed": "open",
         "kopi_socialtilsyn": "open",

@@ -108,11 +108,16 @@ async def test_opened_then_met_through_real_kafka(
     met = [s for s in seen if s["_topic"] == met_topic]
     assert {s["kind"] for s in opened} == {
         "registrering",
+        "leder_godkendelse",
         "indberetning_handlekommune",
         "orientering_foraeldremyndighed",
         "kopi_socialtilsyn",
     }
-    assert {s["kind"] for s in met} == {"registrering", "indberetning_handlekommune"}
+    assert {s["kind"] for s in met} == {
+        "registrering",
+        "leder_godkendelse",
+        "indberetning_handlekommune",
+    }
     assert all(s["case_id"] == "sag-int" for s in seen)
     (handlekommune,) = [s for s in met if s["kind"] == "indberetning_handlekommune"]
     assert handlekommune["met_at"].startswith("2025-03-15T09:00:00")

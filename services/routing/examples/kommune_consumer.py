@@ -4,7 +4,9 @@
         --bootstrap kafka.example:9092 --username kommune-0851   # password in MAGT_KAFKA_PASSWORD
 
 Each message is a `ReportAddressed` event (JSON): a report, a decision, a complaint step or an alert
-addressed to the municipality, with the moment it is due. The report itself (with CPR numbers)
+addressed to the municipality, with the moment it is due. `grund` says which (indberetning,
+mistanke, afgoerelse, klage with `klage_art`, frist with `frist_art`, statistik_alarm,
+leveringsfejl); `rapport_ref` is only a reference to quote back, never to parse. The report itself (with CPR numbers)
 arrives by secure mail; the topic carries references only. The consumer commits an offset only after
 it has handled the message, and it skips an `event_id` it has already handled, so a redelivery after
 a crash or a rebalance does nothing twice. Only aiokafka is needed.
@@ -47,8 +49,11 @@ class Seen:
 async def print_event(event: dict[str, Any]) -> None:
     """The example's handling: show what arrived (put it in your case system instead)."""
     when = event["when"]
+    grund = event.get("grund", "indberetning")  # older events: see the contract
+    detalje = event.get("klage_art") or event.get("frist_art")
     print(
-        f"{event['case_id']}: {event['rapport_ref']} til {event['role']} {event['recipient_id']}"
+        f"{event['case_id']}: {grund}{f' ({detalje})' if detalje else ''} {event['rapport_ref']}"
+        f" til {event['role']} {event['recipient_id']}"
         f" via {event['channel']}, {when['kind']} senest {when['due']}"
     )
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from magt.testing.tokens import session_issuer
 from magt_contracts import topics
+from magt_contracts.begreber import Klagehaendelse, Leveringsgrund
 from magt_contracts.forms import parse_form
 from magt_contracts.messages import (
     ComplaintDecided,
@@ -72,6 +73,18 @@ def _outbox(engine: Any) -> list[tuple[str, ReportAddressed]]:
         return [(r.topic, ReportAddressed.model_validate_json(r.payload)) for r in rows]
 
 
+Grund = tuple[Leveringsgrund, Klagehaendelse | None, str | None]
+
+
+def _grunde(engine: Any, case_id: str) -> set[Grund]:
+    """The typed reasons of the case's ReportAddressed events on the shared topic."""
+    return {
+        (e.grund, e.klage_art, e.frist_art)
+        for t, e in _outbox(engine)
+        if t == "t." + topics.REPORT_ADDRESSED and e.case_id == case_id
+    }
+
+
 def _lines(engine: Any, case_id: str) -> dict[tuple[str, str], store.PlanLine]:
     with Session(engine) as session:
         return {(x.role, x.recipient_id): x for x in store.plan_of_case(session, case_id)}
@@ -101,6 +114,10 @@ async def test_report_is_planned_and_immediate_lines_addressed_once(db_url: str)
     assert all(e.rapport_sealed == "sealed-token" for e in shared)
     assert all(e.rapport_sealed is None for e in own.values())
     assert {e.event_id for e in own.values()} < {e.event_id for e in shared}
+    assert {(e.grund, e.rapport_ref) for e in shared} == {
+        (Leveringsgrund.INDBERETNING, "rapport-sag-1")
+    }
+    assert {e.grund for e in own.values()} == {Leveringsgrund.INDBERETNING}
 
 
 async def test_month_end_copy_is_sent_by_the_scheduler_when_due_and_only_once(db_url: str) -> None:
@@ -212,6 +229,10 @@ async def test_final_delivery_failure_alerts_the_operator_but_never_about_an_ale
     await handlers.on_delivery_failed(failed(alert.addressed_event_id, "driftsherre", "1081"))
     causes = [x.cause for x in _lines(engine, "sag-5").values()]
     assert causes.count("delivery_failed") == 1
+    assert _grunde(engine, "sag-5") == {
+        (Leveringsgrund.INDBERETNING, None, None),
+        (Leveringsgrund.LEVERINGSFEJL, None, None),
+    }
 
 
 async def test_complaint_decided_reaches_committee_leader_and_citizen(sqlite_url: str) -> None:
@@ -244,6 +265,8 @@ async def test_complaint_decided_reaches_committee_leader_and_citizen(sqlite_url
         ("borger", "p-test-0001", "addressed"),
         ("vaerge", "vaerge-31", "addressed"),
     }
+    # skema_1a is an adult's report: its own lines wait for the monthly batch
+    assert _grunde(engine, "sag-6") == {(Leveringsgrund.KLAGE, Klagehaendelse.DECIDED, None)}
 
 
 @pytest.mark.broker
@@ -333,6 +356,11 @@ async def test_crime_and_decision_events_are_addressed_at_once(sqlite_url: str) 
     assert decision[("borger", "p-test-0002")].channel == "digital_post"
     alert = _lines(engine, "statistik-tilbud-0851-017")
     assert set(alert) == {("driftsherre", "1081"), ("socialtilsyn", "Nord")}
+    assert _grunde(engine, "sag-8") == {(Leveringsgrund.MISTANKE, None, None)}
+    assert _grunde(engine, "sag-9") == {(Leveringsgrund.AFGOERELSE, None, None)}
+    assert _grunde(engine, "statistik-tilbud-0851-017") == {
+        (Leveringsgrund.STATISTIK_ALARM, None, None)
+    }
 
 
 async def test_breach_on_a_case_not_yet_approved_goes_to_the_escalation_target(
@@ -352,3 +380,4 @@ async def test_breach_on_a_case_not_yet_approved_goes_to_the_escalation_target(
     )
     await handlers.on_deadline_breached(breach)
     assert ("tilbud", "tilbud-0450-002") in _lines(engine, "sag-ukendt")
+    assert _grunde(engine, "sag-ukendt") == {(Leveringsgrund.FRIST, None, "bilag1_periode")}

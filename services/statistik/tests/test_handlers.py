@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from magt_contracts import messages as m
 from magt_contracts import topics
-from magt_contracts.begreber import Regime
+from magt_contracts.begreber import Fristart, Regime
 from magt_contracts.vaerdier import Udfald
 from magt_runtime.broker import create_broker
 from magt_runtime.db import create_tables, make_engine
@@ -105,14 +105,28 @@ def fixture_events() -> list[m.Event]:
         )
     )
     events += s.frist(
-        "sag-1", "handlekommune", at("2025-01-11"), met_at=at("2025-01-10", 18), breached=False
+        "sag-1",
+        Fristart.INDBERETNING_HANDLEKOMMUNE,
+        at("2025-01-11"),
+        met_at=at("2025-01-10", 18),
+        breached=False,
     )
     events += s.frist(
-        "sag-2", "handlekommune", at("2025-02-04"), met_at=at("2025-02-05"), breached=True
+        "sag-2",
+        Fristart.INDBERETNING_HANDLEKOMMUNE,
+        at("2025-02-04"),
+        met_at=at("2025-02-05"),
+        breached=True,
     )
-    events += s.frist("sag-3", "handlekommune", at("2025-03-21"), met_at=None, breached=False)
     events += s.frist(
-        "sag-5", "handlekommune", at("2025-03-01"), met_at=at("2025-02-28", 20), breached=False
+        "sag-3", Fristart.INDBERETNING_HANDLEKOMMUNE, at("2025-03-21"), met_at=None, breached=False
+    )
+    events += s.frist(
+        "sag-5",
+        Fristart.INDBERETNING_HANDLEKOMMUNE,
+        at("2025-03-01"),
+        met_at=at("2025-02-28", 20),
+        breached=False,
     )
     events += s.klage(
         "sag-1", "klage-h1", at("2025-02-01"), "0740", "p-barn-0001", udfald="medhold"

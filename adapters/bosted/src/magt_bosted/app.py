@@ -28,7 +28,7 @@ from magt_runtime.http import api_app, asyncapi_document, install_validation_han
 from magt_runtime.lifecycle import service_running
 from magt_runtime.logging import configure_logging
 from magt_runtime.metrics import install_metrics
-from magt_runtime.readiness import install_readiness, outbox_check
+from magt_runtime.readiness import NamedCheck, install_readiness, outbox_check
 
 PRODUCED = (
     topics.SUBMIT_FORM,
@@ -86,7 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app,
         [
             outbox_check(engine, stale_after_s=settings.outbox_stale_after_s),
-            lambda: blokeret(engine, settings, vagt, nu=datetime.now(UTC)),
+            NamedCheck(
+                "dropfolder", lambda: blokeret(engine, settings, vagt, nu=datetime.now(UTC))
+            ),
         ],
     )
     install_metrics(app, broker, engine)

@@ -124,6 +124,7 @@ ROLLE_TEKST = {
     "handlekommune": "handlekommunen",
     "beliggenhedskommune": "beliggenhedskommunen",
     "socialtilsyn": "socialtilsynet",
+    "kommunalt_tilsyn": "det kommunale tilsyn",
     "driftsherre": "driftsherren",
     "foraeldremyndighed": "forældremyndighedsindehaveren",
     "vaerge": "værgen",

@@ -39,6 +39,7 @@ ROLLE_TEKST = {
     "handlekommune": "handlekommunen",
     "beliggenhedskommune": "beliggenhedskommunen",
     "socialtilsyn": "socialtilsynet",
+    "kommunalt_tilsyn": "det kommunale tilsyn",
     "driftsherre": "driftsherren",
     "vaerge": "værgen",
     "paaroerende": "de pårørende",

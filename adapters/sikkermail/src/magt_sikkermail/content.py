@@ -10,25 +10,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from magt_contracts.begreber import Rolle
+from magt_contracts.begreber import Leveringsgrund, Rolle
 from magt_contracts.cpr import normaliser_cpr
 from magt_contracts.messages.routing import ReportAddressed
 
 from .mime import REPORT_TITLE
 
-EMNER = {
-    "mistanke": "Mistanke om strafbart forhold",
-    "afgoerelse": "Afgørelse om magtanvendelse",
-    "klage": "Klage over magtanvendelse",
-    "frist": "Overskredet frist",
-    "statistik": "Usædvanligt mange magtanvendelser",
-    "levering": "Levering af indberetning mislykkedes",
+EMNER: dict[Leveringsgrund, str] = {
+    Leveringsgrund.INDBERETNING: REPORT_TITLE,
+    Leveringsgrund.MISTANKE: "Mistanke om strafbart forhold",
+    Leveringsgrund.AFGOERELSE: "Afgørelse om magtanvendelse",
+    Leveringsgrund.KLAGE: "Klage over magtanvendelse",
+    Leveringsgrund.FRIST: "Overskredet frist",
+    Leveringsgrund.STATISTIK_ALARM: "Usædvanligt mange magtanvendelser",
+    Leveringsgrund.LEVERINGSFEJL: "Levering af indberetning mislykkedes",
 }
 
 
 def emne(event: ReportAddressed) -> str:
-    """The Danish subject of what is delivered, from the reference's prefix."""
-    return EMNER.get(event.rapport_ref.split(":", 1)[0], REPORT_TITLE)
+    """The Danish subject of what is delivered, from the event's typed reason."""
+    return EMNER[event.grund]
 
 
 def summary(event: ReportAddressed) -> bytes:
@@ -36,6 +37,7 @@ def summary(event: ReportAddressed) -> bytes:
     data = {
         "emne": emne(event),
         "sag": event.case_id,
+        "grund": event.grund.value,
         "reference": event.rapport_ref,
         "modtager": {"rolle": event.role.value, "id": event.recipient_id},
         "frist": {"art": event.when.kind.value, "senest": event.when.due.isoformat()},

@@ -11,11 +11,14 @@ from datetime import date, timedelta
 from functools import cache
 from typing import TypeVar
 
-from magt_contracts.catalogue import klager, sel, socialtilsyn, val
+from magt_contracts.begreber import Fristart, InstitutionArt
+from magt_contracts.catalogue import fristarter, klager, sel, socialtilsyn, val
 from magt_contracts.catalogue.model import (
     Formversion,
+    Fristartregel,
     Fristregel,
     Indgrebstype,
+    LokalFrist,
     Pligt,
     Talregel,
     gaeldende,
@@ -35,10 +38,48 @@ class Katalog:
     vaertskommuner: tuple[socialtilsyn.Vaertskommune, ...]
     specialomraader: tuple[socialtilsyn.Specialomraade, ...]
     pligter: tuple[Pligt, ...] = ()
+    tilsynsfordeling: tuple[socialtilsyn.Tilsynsfordeling, ...] = ()
+    fristarter: tuple[Fristartregel, ...] = ()
+    lokale_frister: tuple[LokalFrist, ...] = ()
 
-    def frist(self, noegle: str, paa: date) -> Fristregel:
-        """The deadline rule `noegle` in force on `paa`."""
-        return _en(gaeldende((r for r in self.frister if r.noegle == noegle), paa), noegle, paa)
+    def tilsyn_for(self, art: InstitutionArt, paa: date) -> socialtilsyn.Tilsynsfordeling:
+        """Who supervises a tilbud of kind `art` on `paa` (a Socialtilsyn or the municipality)."""
+        fundne = (r for r in self.tilsynsfordeling if r.art is art)
+        return _en(gaeldende(fundne, paa), f"tilsyn.{art.value}", paa)
+
+    def frist(self, noegle: str, paa: date, *, kommune: str = "") -> Fristregel:
+        """The deadline rule `noegle` in force on `paa`; a local-policy rule with `kommune`'s own
+        period when that municipality set one."""
+        regel = _en(gaeldende((r for r in self.frister if r.noegle == noegle), paa), noegle, paa)
+        if regel.lokal and kommune:
+            for egen in self.lokale_frister:
+                if (egen.noegle, egen.kommune) == (noegle, kommune):
+                    return replace(regel, varighed=egen.varighed)
+        return regel
+
+    def fristart(self, art: Fristart) -> Fristartregel:
+        """What the platform does with deadlines of kind `art`."""
+        fundne = [r for r in self.fristarter if r.art is art]
+        if len(fundne) != 1:
+            raise LookupError(f"{len(fundne)} beskrivelser af fristarten '{art}'")
+        return fundne[0]
+
+    def lovbestemt(self, art: Fristart) -> bool:
+        """Whether an act sets the deadline of `art` (else it is local policy, never a legal
+        breach): no rule behind it is local policy."""
+        regler = frozenset(self.fristart(art).regler)
+        return not any(r.lokal for r in self.frister if r.noegle in regler)
+
+    def med_lokal_frist(self, egen: LokalFrist) -> Katalog:
+        """A catalogue where municipality `egen.kommune` has its own period for a local rule."""
+        if not any(r.noegle == egen.noegle and r.lokal for r in self.frister):
+            raise ValueError(
+                f"'{egen.noegle}' er ikke en lokal frist: en lovbestemt frist kan kommunen ikke ændre"
+            )
+        andre = tuple(
+            e for e in self.lokale_frister if (e.noegle, e.kommune) != (egen.noegle, egen.kommune)
+        )
+        return replace(self, lokale_frister=(*andre, egen))
 
     def tal_regel(self, noegle: str, paa: date) -> Talregel:
         """The numeric rule `noegle` in force on `paa`."""
@@ -110,6 +151,8 @@ def byg_katalog() -> Katalog:
         vaertskommuner=socialtilsyn.VAERTSKOMMUNER,
         specialomraader=socialtilsyn.SPECIALOMRAADER,
         pligter=(*val.PLIGTER, *sel.PLIGTER),
+        tilsynsfordeling=socialtilsyn.TILSYNSFORDELING,
+        fristarter=fristarter.FRISTARTER,
     )
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
+
+from magt_contracts.adgang import Brugerrolle
+from magt_contracts.begreber import Fristart
 
 
 class Aktart(StrEnum):
@@ -129,6 +132,41 @@ class Fristregel:
     valid_from: date
     valid_to: date | None = None
     note: str = ""
+    lokal: bool = False
+    """No act sets this period: local policy, configurable per municipality (`LokalFrist`)."""
+
+
+@dataclass(frozen=True)
+class LokalFrist:
+    """A municipality's own period for a local-policy deadline rule (`Fristregel.lokal`)."""
+
+    noegle: str
+    kommune: str
+    varighed: Varighed
+
+
+@dataclass(frozen=True)
+class Fristartregel:
+    """What the platform does with one kind of deadline.
+
+    `varsel` is how long before the due time the warning goes out (zero: no warning);
+    `eskaleres_til` who is told of a breach (None: nobody, e.g. a complainant's window that
+    closes); `opfyldes_af` the event (or API step) that meets it; `regler` the catalogue rules
+    that set its period (their sources are the duty's; whether it is law or local policy follows
+    from them); `kilde` the duty's source when no rule sets the period (a decision's own end
+    date); `registreres_af` who may record it through the API (empty: only an event meets it);
+    `spores` False for a duty to act at once ("straks"), which is no timer.
+    """
+
+    art: Fristart
+    titel: str
+    varsel: timedelta
+    eskaleres_til: Brugerrolle | None
+    opfyldes_af: str
+    regler: tuple[str, ...] = ()
+    kilde: Kilde | None = None
+    registreres_af: frozenset[Brugerrolle] = frozenset()
+    spores: bool = True
 
 
 @dataclass(frozen=True)

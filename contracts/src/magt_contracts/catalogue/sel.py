@@ -124,8 +124,10 @@ HYGIEJNESITUATIONER: dict[str, str] = {
 HYGIEJNE_KILDE = _kilde("136 a")
 
 
-def _frist(noegle: str, antal: int, enhed: Enhed, kilde: Kilde, note: str = "") -> Fristregel:
-    return Fristregel(noegle, Varighed(antal, enhed), kilde, FOER_KILDERNE, note=note)
+def _frist(
+    noegle: str, antal: int, enhed: Enhed, kilde: Kilde, note: str = "", *, lokal: bool = False
+) -> Fristregel:
+    return Fristregel(noegle, Varighed(antal, enhed), kilde, FOER_KILDERNE, note=note, lokal=lokal)
 
 
 _TOLKET = "Fortolkning (lokal praksis): loven nævner ingen frist; "
@@ -140,12 +142,15 @@ FRISTER: tuple[Fristregel, ...] = (
            "Bilag 1 til skema 1 samler brug over en periode på op til 31 dage."),
     _frist("sel.hygiejne_vindue", 6, Enhed.MAANEDER, HYGIEJNE_GENTAGELSE_KILDE),
     _frist("sel.anmodning_om_afgoerelse", 14, Enhed.DAGE, HYGIEJNE_GENTAGELSE_KILDE,
-           f"{_TOLKET}14 dage valgt som 'uden ugrundet ophold'."),
+           f"{_TOLKET}14 dage valgt som 'uden ugrundet ophold'.", lokal=True),
+    _frist("sel.leder_godkendelse", 3, Enhed.DAGE, REGISTRERING_KILDE,
+           f"{_TOLKET}lederen skal sende indberetningen videre, men har ingen frist for sin "
+           "godkendelse; 3 dage efter registreringen er platformens standard.", lokal=True),
     _frist("sel.familieretshuset_afgoerelse", 2, Enhed.UGER, _kilde("131", "1")),
     _frist("sel.paaroerende_orientering", 1, Enhed.MAANEDENS_UDGANG, REGISTRERING_KILDE,
            "Fortolkning: månedens indgreb orienteres om senest ved udgangen af måneden efter."),
     _frist("sel.handleplan", 4, Enhed.UGER, _kilde("141"),
-           f"{_TOLKET}4 uger efter lederens godkendelse valgt."),
+           f"{_TOLKET}4 uger efter lederens godkendelse valgt.", lokal=True),
 )  # fmt: skip
 
 TAL: tuple[Talregel, ...] = (

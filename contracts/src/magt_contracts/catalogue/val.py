@@ -124,8 +124,10 @@ INDGREB: tuple[Indgrebstype, ...] = (
 )
 
 
-def _frist(noegle: str, antal: int, enhed: Enhed, kilde: Kilde, note: str = "") -> Fristregel:
-    return Fristregel(noegle, Varighed(antal, enhed), kilde, FOER_KILDERNE, note=note)
+def _frist(
+    noegle: str, antal: int, enhed: Enhed, kilde: Kilde, note: str = "", *, lokal: bool = False
+) -> Fristregel:
+    return Fristregel(noegle, Varighed(antal, enhed), kilde, FOER_KILDERNE, note=note, lokal=lokal)
 
 
 FRISTER: tuple[Fristregel, ...] = (
@@ -137,6 +139,16 @@ FRISTER: tuple[Fristregel, ...] = (
         "Gælder, til en lov eller bekendtgørelse med en ikrafttrædelsesdato ændrer den.",
     ),
     _frist("val.indberetning_handlekommune", 24, Enhed.TIMER, INDBERETNING_KILDE),
+    _frist(
+        "val.leder_godkendelse",
+        24,
+        Enhed.TIMER,
+        INDBERETNING_KILDE,
+        "Lokal praksis: hverken loven eller bekendtgørelsen giver lederen en frist for at godkende "
+        "registreringen; 24 timer efter registreringen er platformens standard, som kommunen kan "
+        "ændre. Indberetningen til handlekommunen løber fra godkendelsen.",
+        lokal=True,
+    ),
     _frist(
         "val.orientering_foraeldremyndighed",
         24,

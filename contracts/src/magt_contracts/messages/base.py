@@ -13,6 +13,8 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from magt_contracts.basis import Part as Part  # the value-object base, outside this package
+
 
 class Message(BaseModel):
     """Fields every command and event has."""
@@ -51,12 +53,6 @@ class Command(Message):
 
 class Event(Message):
     """A fact that happened (unknown fields tolerated)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-
-class Part(BaseModel):
-    """A value object inside an event (unknown fields tolerated)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, Field
 
+from magt_contracts.begreber import FristartFelt
 from magt_contracts.messages.base import Event
 
 
 class _Deadline(Event):
-    kind: str = Field(examples=["registrering"])
+    kind: FristartFelt = Field(title="Kind", examples=["registrering"])
     due: AwareDatetime
     source: str = Field(default="", description="Reglens kilde.")
 
@@ -35,6 +36,14 @@ class DeadlineBreached(_Deadline):
         default=None,
         description="Organisationen, der eskaleres til (institution, driftsherre eller kommune).",
         examples=["tilbud-0851-007"],
+    )
+    lovbestemt: bool | None = Field(
+        default=None,
+        description=(
+            "Om en lov sætter fristen. Nej: en lokal frist (kommunens egen praksis); "
+            "overskridelsen er en overskredet lokal frist, ikke et brud på loven."
+        ),
+        examples=[True],
     )
 
 

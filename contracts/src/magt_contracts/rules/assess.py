@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from magt_contracts.begreber import InstitutionArt
+from magt_contracts.begreber import Fristart, InstitutionArt
 from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.catalogue import sel as sel_kat
 from magt_contracts.catalogue import val as val_kat
@@ -147,7 +147,7 @@ def _val_indgreb(form: ValIndberetning, kode: str, dag: date, kat: Katalog) -> l
 
 
 def _for_sent(episode: datetime, registreret: datetime, noegle: str, kat: Katalog) -> list[Flag]:
-    f = frist("registrering", episode, noegle, kat)
+    f = frist(Fristart.REGISTRERING, episode, noegle, kat)
     return (
         [flag("late-registration", f.source, f"(senest {f.due.isoformat()})")]
         if registreret > f.due
@@ -246,7 +246,9 @@ def _skema2(form: Skema2, kat: Katalog) -> list[Flag]:
             ud.append(flag("wrong-decision-authority", str(typ.kilde), f"(forventet: {ventet})"))
     if form.indgreb == "flytning" and not form.advokat_beskikket:
         ud.append(flag("lawyer-not-appointed", str(sel_kat.ADVOKAT_KILDE)))
-    f = frist("registrering", ved_dag_start(form.flytning_dato), "sel.skema2_registrering", kat)
+    f = frist(
+        Fristart.REGISTRERING, ved_dag_start(form.flytning_dato), "sel.skema2_registrering", kat
+    )
     if form.registrering.registreret_tidspunkt > f.due:
         ud.append(flag("late-registration", f.source, f"(senest {f.due.isoformat()})"))
     return ud

@@ -1,7 +1,9 @@
 """Every legal deadline a form or an event opens (rules and sources: the catalogue's tables).
 
 Interpretations (see docs/contracts.md): approval-based deadlines of a form not yet approved run
-from `now` (a preview); § 141 handleplan 4 weeks after approval; § 136 a request 14 days.
+from `now` (a preview); § 141 handleplan 4 weeks after approval; § 136 a request 14 days. The
+leader's approval of a report runs from its registration: no act gives the leader a time, so its
+period is local policy (`Fristregel.lokal`), the handlekommune's own when it set one.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from magt_contracts.begreber import Regime
+from magt_contracts.begreber import Fristart, Regime
 from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.catalogue.model import Fristregel
 from magt_contracts.catalogue.sel import AFGOERELSE_KILDE
@@ -27,6 +29,7 @@ from magt_contracts.rules.tidsregning import udloeb
 from magt_contracts.tid import dansk_dato, ved_dag_slut, ved_dag_start
 from magt_contracts.vaerdier import Frist, Indberetningsfakta
 
+A = Fristart
 Trigger = (
     Indberetningsfakta
     | IncidentRegistered
@@ -40,9 +43,12 @@ Trigger = (
 )
 
 
-def frist(kind: str, start: datetime, noegle: str, kat: Katalog) -> Frist:
-    """One deadline of rule `noegle` (in force on the start's Danish date) running from `start`."""
-    regel: Fristregel = kat.frist(noegle, dansk_dato(start))
+def frist(
+    kind: Fristart, start: datetime, noegle: str, kat: Katalog, *, kommune: str = ""
+) -> Frist:
+    """One deadline of rule `noegle` (in force on the start's Danish date) running from `start`;
+    a local-policy rule with `kommune`'s own period when it set one."""
+    regel: Fristregel = kat.frist(noegle, dansk_dato(start), kommune=kommune)
     return Frist(kind=kind, due=udloeb(start, regel.varighed), source=str(regel.kilde))
 
 
@@ -62,10 +68,11 @@ def deadlines(
         if hygiejne_gentagelse:
             ud.append(
                 frist(
-                    "anmodning_om_afgoerelse",
+                    A.ANMODNING_OM_AFGOERELSE,
                     trigger.registreret,
                     "sel.anmodning_om_afgoerelse",
                     kat,
+                    kommune=trigger.handlekommune,
                 )
             )
     else:
@@ -83,11 +90,11 @@ def _haendelse(trigger: Trigger, kat: Katalog) -> list[Frist]:
     if isinstance(trigger, ComplaintDecided):
         if trigger.afgjort_af != "kommunalbestyrelse":
             return []
-        return [frist("klage_ankestyrelsen", trigger.afgjort, "val.klage_ankestyrelsen", kat)]
+        return [frist(A.KLAGE_ANKESTYRELSEN, trigger.afgjort, "val.klage_ankestyrelsen", kat)]
     if isinstance(trigger, HygieneRepeat):
         return [
             frist(
-                "anmodning_om_afgoerelse", trigger.occurred_at, "sel.anmodning_om_afgoerelse", kat
+                A.ANMODNING_OM_AFGOERELSE, trigger.occurred_at, "sel.anmodning_om_afgoerelse", kat
             )
         ]
     return []
@@ -107,17 +114,18 @@ def _rapport(f: Indberetningsfakta, now: datetime, kat: Katalog) -> list[Frist]:
 def _val(f: Indberetningsfakta, basis: datetime, kat: Katalog) -> list[Frist]:
     episode = f.episode_start or f.registreret
     ud = [
-        frist("registrering", episode, "val.registrering", kat),
-        frist("indberetning_handlekommune", basis, "val.indberetning_handlekommune", kat),
-        frist("orientering_foraeldremyndighed", basis, "val.orientering_foraeldremyndighed", kat),
+        frist(A.REGISTRERING, episode, "val.registrering", kat),
+        _godkendelse(f, "val.leder_godkendelse", kat),
+        frist(A.INDBERETNING_HANDLEKOMMUNE, basis, "val.indberetning_handlekommune", kat),
+        frist(A.ORIENTERING_FORAELDREMYNDIGHED, basis, "val.orientering_foraeldremyndighed", kat),
     ]
     if f.institution.kopi_til_socialtilsyn_straks:
-        ud.append(frist("kopi_socialtilsyn", basis, "val.indberetning_handlekommune", kat))
+        ud.append(frist(A.KOPI_SOCIALTILSYN, basis, "val.indberetning_handlekommune", kat))
     else:
-        ud.append(frist("kopi_socialtilsyn", basis, "val.kopi_socialtilsyn", kat))
+        ud.append(frist(A.KOPI_SOCIALTILSYN, basis, "val.kopi_socialtilsyn", kat))
     if f.mistanke_om_strafbart_forhold:
         ud.append(
-            frist("straks_indberetning_strafbart", f.registreret, "val.strafbart_forhold", kat)
+            frist(A.STRAKS_INDBERETNING_STRAFBART, f.registreret, "val.strafbart_forhold", kat)
         )
     return ud
 
@@ -125,34 +133,42 @@ def _val(f: Indberetningsfakta, basis: datetime, kat: Katalog) -> list[Frist]:
 def _skema1(f: Indberetningsfakta, basis: datetime, kat: Katalog) -> list[Frist]:
     episode = f.episode_start or f.registreret
     ud = [
-        frist("registrering", episode, "sel.registrering", kat),
-        frist("maanedlig_indberetning", episode, "sel.maanedlig_indberetning", kat),
-        frist("handleplan", basis, "sel.handleplan", kat),
+        frist(A.REGISTRERING, episode, "sel.registrering", kat),
+        _godkendelse(f, "sel.leder_godkendelse", kat),
+        frist(A.MAANEDLIG_INDBERETNING, episode, "sel.maanedlig_indberetning", kat),
+        frist(A.HANDLEPLAN, basis, "sel.handleplan", kat, kommune=f.handlekommune),
     ]
     if not f.borger_kan_selv_klage:
-        ud.append(frist("paaroerende_orientering", episode, "sel.paaroerende_orientering", kat))
+        ud.append(frist(A.PAAROERENDE_ORIENTERING, episode, "sel.paaroerende_orientering", kat))
     if f.bilag_periode_start is not None:
         start = ved_dag_start(f.bilag_periode_start)
-        ud.append(frist("bilag1_periode", start, "sel.bilag1_periode", kat))
+        ud.append(frist(A.BILAG1_PERIODE, start, "sel.bilag1_periode", kat))
     return ud
 
 
 def _skema2(f: Indberetningsfakta, kat: Katalog) -> list[Frist]:
     flyttet_start = ved_dag_start(f.flytning_dato or dansk_dato(f.registreret))
     return [
-        frist("registrering", flyttet_start, "sel.skema2_registrering", kat),
-        frist("kvartalsvis_indberetning", flyttet_start, "sel.kvartalsvis_indberetning", kat),
-        frist("handleplan", f.registreret, "sel.handleplan", kat),
+        frist(A.REGISTRERING, flyttet_start, "sel.skema2_registrering", kat),
+        frist(A.KVARTALSVIS_INDBERETNING, flyttet_start, "sel.kvartalsvis_indberetning", kat),
+        _godkendelse(f, "sel.leder_godkendelse", kat),
+        frist(A.HANDLEPLAN, f.registreret, "sel.handleplan", kat, kommune=f.handlekommune),
     ]
+
+
+def _godkendelse(f: Indberetningsfakta, noegle: str, kat: Katalog) -> Frist:
+    # The leader approves the registration; no act gives a time, so the period is local policy
+    # (the handlekommune's own, or the platform's default).
+    return frist(A.LEDER_GODKENDELSE, f.registreret, noegle, kat, kommune=f.handlekommune)
 
 
 def _afgoerelse(a: KommunalAfgoerelse | DecisionMade, kat: Katalog) -> list[Frist]:
     meddelt = a.meddelt_tidspunkt if isinstance(a, KommunalAfgoerelse) else a.meddelt
-    ud = [frist("klagefrist", meddelt, "klage.klagefrist_afgoerelse", kat)]
+    ud = [frist(A.KLAGEFRIST, meddelt, "klage.klagefrist_afgoerelse", kat)]
     if a.udfald == "godkendt" and a.gyldig_til is not None:
         ud.append(
             Frist(
-                kind="forhaandsgodkendelse_udloeb",
+                kind=A.FORHAANDSGODKENDELSE_UDLOEB,
                 due=max(ved_dag_slut(a.gyldig_til), meddelt),
                 source=str(AFGOERELSE_KILDE),
             )
@@ -164,11 +180,11 @@ def _klage(klagetype: str, modtaget: datetime, kat: Katalog) -> list[Frist]:
     if klagetype == "flytning_afslag":
         # A refused § 129 recommendation goes to Familieretshuset, which has two weeks.
         return [
-            frist("familieretshuset_afgoerelse", modtaget, "sel.familieretshuset_afgoerelse", kat)
+            frist(A.FAMILIERETSHUSET_AFGOERELSE, modtaget, "sel.familieretshuset_afgoerelse", kat)
         ]
     if klagetype != "afgoerelse":
         return []  # acute force: no deadline (SEL § 137); the statement has no legal period
-    return [frist("genvurdering", modtaget, "klage.genvurdering", kat)]
+    return [frist(A.GENVURDERING, modtaget, "klage.genvurdering", kat)]
 
 
 def familieretshuset_frist(
@@ -177,7 +193,7 @@ def familieretshuset_frist(
     """Familieretshuset's two weeks to decide a § 129 move after receiving the recommendation."""
     kat = katalog or standard_katalog()
     return frist(
-        "familieretshuset_afgoerelse", indstilling_modtaget, "sel.familieretshuset_afgoerelse", kat
+        A.FAMILIERETSHUSET_AFGOERELSE, indstilling_modtaget, "sel.familieretshuset_afgoerelse", kat
     )
 
 

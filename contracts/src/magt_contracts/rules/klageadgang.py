@@ -31,6 +31,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from magt_contracts.adgang import INSTITUTIONENS_ROLLER, Brugerrolle, rolle
+from magt_contracts.begreber import Fristart
 from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.catalogue.klager import (
     KLAGE_AKUT_INGEN_FRIST,
@@ -96,18 +97,22 @@ def klagealder(paa: date, *, katalog: Katalog | None = None) -> int:
 def klagefrist(meddelt: datetime | date, *, katalog: Katalog | None = None) -> Frist:
     """The 4-week complaint window from a decision's notification (a date: from its end)."""
     start = meddelt if isinstance(meddelt, datetime) else ved_dag_slut(meddelt)
-    return frist("klagefrist", start, "klage.klagefrist_afgoerelse", katalog or standard_katalog())
+    return frist(
+        Fristart.KLAGEFRIST, start, "klage.klagefrist_afgoerelse", katalog or standard_katalog()
+    )
 
 
 def genvurderingsfrist(modtaget: datetime, *, katalog: Katalog | None = None) -> Frist:
     """The municipality's 4 weeks to reconsider a decision after receiving the complaint."""
-    return frist("genvurdering", modtaget, "klage.genvurdering", katalog or standard_katalog())
+    return frist(
+        Fristart.GENVURDERING, modtaget, "klage.genvurdering", katalog or standard_katalog()
+    )
 
 
 def ankefrist(afgjort: datetime, *, katalog: Katalog | None = None) -> Frist:
     """The 4 weeks to bring the kommunalbestyrelse's decision on a child's complaint further."""
     kat = katalog or standard_katalog()
-    return frist("klage_ankestyrelsen", afgjort, "val.klage_ankestyrelsen", kat)
+    return frist(Fristart.KLAGE_ANKESTYRELSEN, afgjort, "val.klage_ankestyrelsen", kat)
 
 
 def familieretshusfrist(modtaget: datetime, *, katalog: Katalog | None = None) -> Frist:

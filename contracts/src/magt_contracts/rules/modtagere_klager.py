@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-from magt_contracts.begreber import Rolle
+from magt_contracts.adgang import Brugerrolle
+from magt_contracts.begreber import Fristart, Klagehaendelse, Rolle
+from magt_contracts.catalogue import standard_katalog
 from magt_contracts.messages.registrering import CrimeSuspected, DecisionMade
 from magt_contracts.vaerdier import Modtager, Naar, NaarArt
 
@@ -44,15 +45,6 @@ class Sagsparter:
     person_ref: str | None = None
     vaerge_ref: str | None = None
     klager_rolle: str | None = None
-
-
-class Klagehaendelse(StrEnum):
-    """The complaint events that must reach someone."""
-
-    FORWARDED = "forwarded"
-    DECIDED = "decided"
-    STATEMENT_ISSUED = "statement_issued"
-    REDIRECTED = "redirected"
 
 
 class ManglendeModtagerError(ValueError):
@@ -133,9 +125,22 @@ def complaint_recipients(
     return _unikke(ud)
 
 
-def deadline_breached_recipients(kind: str, parter: Sagsparter, *, due: datetime) -> list[Modtager]:
-    """A breached complaint deadline goes to the municipality; any other to institution and operator."""
-    if kind.startswith("klage"):
+KLAGEFRISTER = frozenset({Fristart.KLAGEFRIST, Fristart.KLAGE_ANKESTYRELSEN})
+"""The complaint windows: their breach concerns the municipality, not the institution."""
+
+
+def _kommunens(kind: Fristart) -> bool:
+    if kind in KLAGEFRISTER:
+        return True
+    return standard_katalog().fristart(kind).eskaleres_til is Brugerrolle.KOMMUNE
+
+
+def deadline_breached_recipients(
+    kind: Fristart, parter: Sagsparter, *, due: datetime
+) -> list[Modtager]:
+    """A breached deadline of the municipality's (a complaint window, or one the catalogue
+    escalates to the kommune) goes to the handlekommune; any other to institution and operator."""
+    if _kommunens(kind):
         return _unikke(_straks(Rolle.HANDLEKOMMUNE, parter.handlekommune, due))
     return _unikke(
         _straks(Rolle.TILBUD, parter.institution_id, due)

@@ -8,15 +8,18 @@ suspicion of a punishable act immediately the operator's administration and the 
 Adults (SEL § 136 and the rules under it): monthly to the handlekommune, the
 supervising authority, the driftsherre of a municipal/regional institution and the værge;
 relatives when the citizen cannot complain; Skema 2 quarterly to
-the Socialtilsyn; Skema 3 to the handlekommune; a decision to the citizen, værge, leader and
-caseworker.
+the supervising authority; Skema 3 to the handlekommune; a decision to the citizen, værge, leader
+and caseworker.
+The supervising authority is the one the catalogue gives the tilbud's kind (`Katalog.tilsyn_for`):
+a Socialtilsyn for the tilbud in lov om socialtilsyn § 4, stk. 1, otherwise the municipality's own
+tilsyn (SEL § 148 a, stk. 1) — never both.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from magt_contracts.begreber import Driftsform, Kanal, Regime, Rolle
+from magt_contracts.begreber import Driftsform, Kanal, Regime, Rolle, Tilsynsmyndighed
 from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.forms import KommunalAfgoerelse
 from magt_contracts.messages.registrering import ReportApproved
@@ -53,6 +56,33 @@ def _offentlig(fakta: Indberetningsfakta) -> bool:
     return fakta.institution.driftsform in (Driftsform.KOMMUNAL, Driftsform.REGIONAL)
 
 
+def tilsynsmyndighed(
+    fakta: Indberetningsfakta, *, katalog: Katalog | None = None
+) -> tuple[Rolle, str]:
+    """The authority running the driftsorienterede tilsyn with the tilbud, as a recipient.
+
+    Lov om socialtilsyn § 4, stk. 1: the kinds listed there go to their Socialtilsyn. SEL § 148 a,
+    stk. 1: any other tilbud (a plejecenter, an adults' dagtilbud) is supervised by the
+    kommunalbestyrelse — of the municipality running it for its own tilbud, of the one where it
+    lies for a private one. An explicit Socialtilsyn on the institution is the Socialtilsyn's own
+    decision that it covers the tilbud (lov om socialtilsyn § 4, stk. 2).
+    """
+    kat = katalog or standard_katalog()
+    inst = fakta.institution
+    dag = dansk_dato(fakta.episode_start or fakta.registreret)
+    kommunalt = kat.tilsyn_for(inst.art, dag).tilsyn is Tilsynsmyndighed.KOMMUNALT_TILSYN
+    if not kommunalt or inst.socialtilsyn_override is not None:
+        return Rolle.SOCIALTILSYN, fakta.socialtilsyn.value
+    if inst.driftsform is Driftsform.KOMMUNAL and inst.driftsherre_id:
+        return Rolle.KOMMUNALT_TILSYN, inst.driftsherre_id  # "egne tilbud"
+    return Rolle.KOMMUNALT_TILSYN, inst.beliggenhedskommune  # "beliggende i kommunen"
+
+
+def _tilsyn(fakta: Indberetningsfakta, kat: Katalog, art: NaarArt, due: datetime) -> Modtager:
+    rolle, ident = tilsynsmyndighed(fakta, katalog=kat)
+    return _m(rolle, ident, art, due)
+
+
 def _val(fakta: Indberetningsfakta, basis: datetime, kat: Katalog) -> list[Modtager]:
     dag = dansk_dato(basis)
     straks = NaarArt.IMMEDIATELY
@@ -67,15 +97,14 @@ def _val(fakta: Indberetningsfakta, basis: datetime, kat: Katalog) -> list[Modta
         ud.append(_m(Rolle.FAGKONSULENT, inst.fagkonsulent_ref, straks, inden24))
     if fakta.paa_intern_skole or inst.art == "intern_skole":
         ud.append(_m(Rolle.BELIGGENHEDSKOMMUNE, inst.beliggenhedskommune, straks, inden24))
-    tilsyn = fakta.socialtilsyn.value
     if inst.kopi_til_socialtilsyn_straks:
-        ud.append(_m(Rolle.SOCIALTILSYN, tilsyn, straks, inden24))
+        ud.append(_tilsyn(fakta, kat, straks, inden24))
     else:
         maaned = udloeb(basis, kat.frist("val.kopi_socialtilsyn", dag).varighed)
-        ud.append(_m(Rolle.SOCIALTILSYN, tilsyn, NaarArt.BY_MONTH_END, maaned))
+        ud.append(_tilsyn(fakta, kat, NaarArt.BY_MONTH_END, maaned))
     if fakta.mistanke_om_strafbart_forhold:
         nu = udloeb(fakta.registreret, kat.frist("val.strafbart_forhold", dag).varighed)
-        ud.append(_m(Rolle.SOCIALTILSYN, tilsyn, straks, nu))
+        ud.append(_tilsyn(fakta, kat, straks, nu))
         if inst.driftsherre_id:
             ud.append(_m(Rolle.DRIFTSHERRE, inst.driftsherre_id, straks, nu))
     return ud
@@ -94,7 +123,7 @@ def _sel(fakta: Indberetningsfakta, kat: Katalog) -> list[Modtager]:
     batch = NaarArt.MONTHLY_BATCH
     ud = [
         _m(Rolle.HANDLEKOMMUNE, fakta.handlekommune, batch, due),
-        _m(Rolle.SOCIALTILSYN, fakta.socialtilsyn.value, batch, due),
+        _tilsyn(fakta, kat, batch, due),
     ]
     if _offentlig(fakta) and fakta.institution.driftsherre_id:
         ud.append(_m(Rolle.DRIFTSHERRE, fakta.institution.driftsherre_id, batch, due))
@@ -110,7 +139,7 @@ def _skema2(fakta: Indberetningsfakta, kat: Katalog) -> list[Modtager]:
     flyttet = ved_dag_slut(fakta.flytning_dato or dansk_dato(fakta.registreret))
     regel = kat.frist("sel.kvartalsvis_indberetning", flyttet.date())
     due = udloeb(flyttet, regel.varighed)
-    return [_m(Rolle.SOCIALTILSYN, fakta.socialtilsyn.value, NaarArt.QUARTERLY_BATCH, due)]
+    return [_tilsyn(fakta, kat, NaarArt.QUARTERLY_BATCH, due)]
 
 
 def decision_recipients(afgoerelse: KommunalAfgoerelse, *, person_ref: str) -> list[Modtager]:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from magt_runtime.deadletter import dead_letter_topic
 from magt_runtime.outbox import Publisher, run_relay
+from magt_runtime.readiness import serving
 from magt_runtime.retention import run_cleaner
 from magt_runtime.settings import ServiceSettings
 from magt_runtime.topics import ensure_topics
@@ -70,10 +71,12 @@ async def service_running(
     """Create the service's topics (and its dead-letter topic), start broker, relay and cleaner.
 
     The relay publishes through `publisher` when given (one wrapping the broker), else the broker.
+    Broker, engine and topics are announced to the app's `/ready` (`readiness.serving`).
     """
+    own = [*topics, settings.topic(dead_letter_topic(settings.service_name))]
     await ensure_topics(
         settings.kafka_bootstrap_servers,
-        [*topics, settings.topic(dead_letter_topic(settings.service_name))],
+        own,
         partitions=settings.topic_partitions,
         replication_factor=settings.topic_replication_factor,
         client_kwargs=settings.kafka_client_kwargs(),
@@ -81,11 +84,12 @@ async def service_running(
     await broker.start()
     log.info("service.started")
     try:
-        async with (
-            relay_running(engine, publisher or broker, settings),
-            retention_running(engine, settings),
-        ):
-            yield
+        with serving(broker, engine, own):
+            async with (
+                relay_running(engine, publisher or broker, settings),
+                retention_running(engine, settings),
+            ):
+                yield
     finally:
         await broker.stop()
         log.info("service.stopped")

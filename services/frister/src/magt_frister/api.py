@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from magt_contracts.adgang import Brugerrolle, SagensParter, maa_se_sag, rolle
+from magt_contracts.begreber import Fristart
+from magt_contracts.catalogue import standard_katalog
 from magt_frister.domain import (
     BREACHED,
     MET,
@@ -51,7 +53,10 @@ class FristUd(BaseModel):
 
     id: str
     case_id: str
-    kind: str
+    kind: Fristart
+    lovbestemt: bool = Field(
+        default=True, description="Om en lov sætter fristen; nej: en lokal frist (kommunens egen)."
+    )
     state: str
     due: datetime
     opened_at: datetime
@@ -125,6 +130,7 @@ def _ud(row: FristRow) -> FristUd:
         id=row.id,
         case_id=row.case_id,
         kind=row.kind,
+        lovbestemt=standard_katalog().lovbestemt(Fristart(row.kind)),
         state=row.state,
         due=utc(row.due),
         opened_at=utc(row.opened_at),

@@ -5,7 +5,8 @@ platform's events onto them:
 
 | kind | opened by | met by |
 |---|---|---|
-| registrering (VAL 24 h → 72 h, SEL 3 days, Skema 2 month end) | IncidentRegistered / ReportApproved | the registration itself (`registreret`) |
+| registrering (VAL 24 h, SEL 3 days, Skema 2 month end) | IncidentRegistered / ReportApproved | the registration itself (`registreret`) |
+| leder_godkendelse (local policy) | IncidentRegistered | ReportApproved (`godkendt`) |
 | indberetning_handlekommune (VAL) | ReportApproved | DeliverySent to the handlekommune |
 | orientering_foraeldremyndighed (VAL) | ReportApproved | DeliverySent to the forældremyndighed |
 | kopi_socialtilsyn (VAL, month end) | ReportApproved | DeliverySent to the Socialtilsyn |
@@ -23,16 +24,20 @@ platform's events onto them:
 
 FormCorrected moves a case's deadlines to its corrected organisations; every other event is only
 recorded in the inbox. "Straks" duties (0 hours: a suspected crime) are not timers and not kept.
+Each kind's warning lead time, escalation, recorder and whether an act sets it are the catalogue's
+(`magt_contracts.catalogue.fristarter`).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from magt_contracts.begreber import Rolle
-from magt_contracts.catalogue import Katalog
+from magt_contracts.adgang import Brugerrolle
+from magt_contracts.begreber import Fristart, Rolle
+from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.messages import (
     ComplaintDecided,
     ComplaintForwarded,
@@ -59,42 +64,66 @@ BREACHED = "breached"
 STATES = (OPEN, WARNED, MET, BREACHED)
 RUNNING = (OPEN, WARNED)
 
+A = Fristart
 # Deadlines an unapproved registration may open: they do not run from the approval.
 BEFORE_APPROVAL = frozenset(
     {
-        "registrering",
-        "maanedlig_indberetning",
-        "kvartalsvis_indberetning",
-        "paaroerende_orientering",
-        "bilag1_periode",
+        A.REGISTRERING,
+        A.LEDER_GODKENDELSE,
+        A.MAANEDLIG_INDBERETNING,
+        A.KVARTALSVIS_INDBERETNING,
+        A.PAAROERENDE_ORIENTERING,
+        A.BILAG1_PERIODE,
     }
 )
 AFTER_APPROVAL = frozenset(
     {
-        "indberetning_handlekommune",
-        "orientering_foraeldremyndighed",
-        "kopi_socialtilsyn",
-        "handleplan",
+        A.INDBERETNING_HANDLEKOMMUNE,
+        A.ORIENTERING_FORAELDREMYNDIGHED,
+        A.KOPI_SOCIALTILSYN,
+        A.HANDLEPLAN,
     }
 )
-# "Straks" (0 hours) is a duty to act at once, not a timer: routing delivers it immediately.
-NOT_TRACKED = frozenset({"straks_indberetning_strafbart"})
+# Report deadlines the report's own facts meet: the registration itself, the leader's approval.
+MET_ON_OPENING: dict[Fristart, Callable[[Indberetningsfakta], datetime | None]] = {
+    A.REGISTRERING: lambda f: f.registreret,
+    A.LEDER_GODKENDELSE: lambda f: f.godkendt,
+}
 
-MET_BY_DELIVERY: dict[Rolle, frozenset[str]] = {
-    Rolle.HANDLEKOMMUNE: frozenset({"indberetning_handlekommune", "maanedlig_indberetning"}),
-    Rolle.SOCIALTILSYN: frozenset({"kopi_socialtilsyn", "kvartalsvis_indberetning"}),
-    Rolle.FORAELDREMYNDIGHED: frozenset({"orientering_foraeldremyndighed"}),
-    Rolle.PAAROERENDE: frozenset({"paaroerende_orientering"}),
+MET_BY_DELIVERY: dict[Rolle, frozenset[Fristart]] = {
+    Rolle.HANDLEKOMMUNE: frozenset({A.INDBERETNING_HANDLEKOMMUNE, A.MAANEDLIG_INDBERETNING}),
+    Rolle.SOCIALTILSYN: frozenset({A.KOPI_SOCIALTILSYN, A.KVARTALSVIS_INDBERETNING}),
+    # Where the municipality supervises (SEL § 148 a, stk. 1), its supervisor gets the copy.
+    Rolle.KOMMUNALT_TILSYN: frozenset({A.KOPI_SOCIALTILSYN, A.KVARTALSVIS_INDBERETNING}),
+    Rolle.FORAELDREMYNDIGHED: frozenset({A.ORIENTERING_FORAELDREMYNDIGHED}),
+    Rolle.PAAROERENDE: frozenset({A.PAAROERENDE_ORIENTERING}),
 }
 FLYTNING = frozenset({"flytning", "flytning_fare"})
 
 # Duties no event proves: the responsible party records them through the API (who may, per kind).
-RECORDED_BY: dict[str, frozenset[str]] = {
-    "handleplan": frozenset({"kommune"}),  # the handlekommune makes the § 141 plan
-    "paaroerende_orientering": frozenset({"leder"}),  # the leader notes the orientation
-    "anmodning_om_afgoerelse": frozenset({"leder"}),  # a request sent outside Skema 3
+RECORDED_BY: dict[str, frozenset[Brugerrolle]] = {
+    r.art: r.registreres_af for r in standard_katalog().fristarter if r.registreres_af
 }
 INDSTILLET = "indstillet"
+
+
+def lead_s(katalog: Katalog, kind: str) -> int:
+    """Seconds before the due time the warning of `kind` goes out (0: no warning)."""
+    return int(katalog.fristart(Fristart(kind)).varsel.total_seconds())
+
+
+def escalation(katalog: Katalog, kind: str, *, leader_step: str) -> str | None:
+    """The role a breach of `kind` is escalated to (None: nobody); a missed leader step goes to
+    the operator's fagkonsulent, or to `leader_step` where the operator has none."""
+    role = katalog.fristart(Fristart(kind)).eskaleres_til
+    if role is Brugerrolle.FAGKONSULENT:
+        return leader_step
+    return None if role is None else str(role)
+
+
+def tracked(katalog: Katalog, kind: Fristart) -> bool:
+    """Whether `kind` is a timer (a "straks" duty is delivered at once by routing instead)."""
+    return katalog.fristart(kind).spores
 
 
 @dataclass(frozen=True)
@@ -114,7 +143,7 @@ class Aabning:
     """A deadline to open (once: its id is derived from case, kind and ref)."""
 
     case_id: str
-    kind: str
+    kind: Fristart
     due: datetime
     source: str
     ref: str = ""
@@ -132,7 +161,7 @@ class Aabning:
 class Opfyldelse:
     """Running deadlines an event meets: all given criteria must match."""
 
-    kinds: frozenset[str]
+    kinds: frozenset[Fristart]
     met_at: datetime
     case_id: str | None = None
     ref: str | None = None
@@ -157,7 +186,7 @@ class Plan:
     rescope: Omfang | None = None  # a corrected form: the case's organisations changed
 
 
-def deadline_id(case_id: str, kind: str, ref: str = "") -> str:
+def deadline_id(case_id: str, kind: Fristart, ref: str = "") -> str:
     """The stable id of one deadline."""
     return str(uuid.uuid5(NAMESPACE, f"{case_id}:{kind}:{ref}"))
 
@@ -221,7 +250,7 @@ def plan(event: Event, *, katalog: Katalog) -> Plan:
         case ComplaintReconsidered():
             return Plan(meets=[_genvurderet(event.klage_id, event.occurred_at)])
         case ComplaintForwarded():
-            kinds = frozenset({"genvurdering", "klage_ankestyrelsen"})
+            kinds = frozenset({A.GENVURDERING, A.KLAGE_ANKESTYRELSEN})
             return Plan(meets=[Opfyldelse(kinds, event.occurred_at, ref=event.klage_id)])
         case ComplaintDecided():
             frister = deadlines(event, now=event.occurred_at, katalog=katalog)
@@ -279,17 +308,20 @@ def _registreret(
             f,
             omfang=omfang,
             person_ref=fakta.person_ref,
-            met_at=fakta.registreret if f.kind == "registrering" else None,
+            met_at=_met_on_opening(f.kind, fakta),
         )
         for f in deadlines(fakta, now=fakta.registreret, katalog=katalog)
-        if f.kind in wanted and f.kind not in NOT_TRACKED
+        if f.kind in wanted and tracked(katalog, f.kind)
     ]
     meets: list[Opfyldelse] = []
+    if fakta.godkendt is not None:
+        # The leader's approval meets its deadline, opened when the report was registered.
+        meets.append(Opfyldelse(frozenset({A.LEDER_GODKENDELSE}), fakta.godkendt, case_id=case_id))
     if fakta.bilag_periode_start is not None:
         # A new Bilag 1 period closes the citizen's earlier one.
         meets.append(
             Opfyldelse(
-                frozenset({"bilag1_periode"}),
+                frozenset({A.BILAG1_PERIODE}),
                 fakta.registreret,
                 person_ref=fakta.person_ref,
                 not_case_id=case_id,
@@ -299,12 +331,17 @@ def _registreret(
         # Skema 3 is the leader's application for a municipal decision (§ 136 a request).
         meets.append(
             Opfyldelse(
-                frozenset({"anmodning_om_afgoerelse"}),
+                frozenset({A.ANMODNING_OM_AFGOERELSE}),
                 fakta.registreret,
                 person_ref=fakta.person_ref,
             )
         )
     return Plan(opens=opens, meets=meets)
+
+
+def _met_on_opening(kind: Fristart, fakta: Indberetningsfakta) -> datetime | None:
+    naar = MET_ON_OPENING.get(kind)
+    return None if naar is None else naar(fakta)
 
 
 def _afgoerelse(event: DecisionMade, katalog: Katalog) -> Plan:
@@ -339,7 +376,7 @@ def _afgoerelse(event: DecisionMade, katalog: Katalog) -> Plan:
     if event.udfald == "godkendt":
         meets.append(
             Opfyldelse(
-                frozenset({"forhaandsgodkendelse_udloeb"}),
+                frozenset({A.FORHAANDSGODKENDELSE_UDLOEB}),
                 event.meddelt,
                 person_ref=event.person_ref,
                 subject=frozenset({event.indgreb}),
@@ -349,7 +386,7 @@ def _afgoerelse(event: DecisionMade, katalog: Katalog) -> Plan:
     if event.indgreb in FLYTNING:
         meets.append(
             Opfyldelse(
-                frozenset({"familieretshuset_afgoerelse"}),
+                frozenset({A.FAMILIERETSHUSET_AFGOERELSE}),
                 event.meddelt,
                 person_ref=event.person_ref,
                 subject=FLYTNING,
@@ -358,7 +395,7 @@ def _afgoerelse(event: DecisionMade, katalog: Katalog) -> Plan:
     if event.indgreb == "hygiejne":
         meets.append(
             Opfyldelse(
-                frozenset({"anmodning_om_afgoerelse"}), event.meddelt, person_ref=event.person_ref
+                frozenset({A.ANMODNING_OM_AFGOERELSE}), event.meddelt, person_ref=event.person_ref
             )
         )
     return Plan(opens=opens, meets=meets)
@@ -373,10 +410,10 @@ def _klage_modtaget(event: ComplaintReceived, katalog: Katalog) -> Plan:
     meets: list[Opfyldelse] = []
     if event.afgoerelse_ref:
         meets.append(
-            Opfyldelse(frozenset({"klagefrist"}), event.occurred_at, ref=event.afgoerelse_ref)
+            Opfyldelse(frozenset({A.KLAGEFRIST}), event.occurred_at, ref=event.afgoerelse_ref)
         )
     return Plan(opens=opens, meets=meets)
 
 
 def _genvurderet(klage_id: str, at: datetime) -> Opfyldelse:
-    return Opfyldelse(frozenset({"genvurdering"}), at, ref=klage_id)
+    return Opfyldelse(frozenset({A.GENVURDERING}), at, ref=klage_id)

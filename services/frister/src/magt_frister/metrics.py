@@ -11,7 +11,13 @@ from typing import Literal
 from prometheus_client import CollectorRegistry, Counter
 from sqlmodel import Session
 
-Transition = Literal["opened", "warned", "breached"]
+Transition = Literal["opened", "warned", "breached", "local_overdue"]
+_HELP: dict[Transition, str] = {
+    "opened": "Deadlines opened, per kind of deadline.",
+    "warned": "Deadlines warned of, per kind of deadline.",
+    "breached": "Legal deadlines breached (an act sets them), per kind of deadline.",
+    "local_overdue": "Local-policy deadlines overdue (no act sets them), per kind of deadline.",
+}
 _NOTES = "magt_frister.transitions"
 
 
@@ -21,17 +27,18 @@ def note(session: Session, transition: Transition, kind: str) -> None:
 
 
 class DeadlineMetrics:
-    """`magt_deadlines_{opened,warned,breached}_total{kind}` on the service's registry."""
+    """`magt_deadlines_{opened,warned,breached,local_overdue}_total{kind}` on the service's
+    registry; a local-policy deadline that passes is `local_overdue`, never `breached`."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self._counters: dict[Transition, Counter] = {
             t: Counter(
                 f"magt_deadlines_{t}",
-                f"Legal deadlines {t}, per kind of deadline.",
+                hjaelp,
                 ["kind"],
                 registry=registry,
             )
-            for t in ("opened", "warned", "breached")
+            for t, hjaelp in _HELP.items()
         }
 
     def count(self, session: Session) -> None:

@@ -19,8 +19,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from magt_contracts import topics
+from magt_contracts.begreber import Fristart
 from magt_contracts.messages import DeadlineWarning
-from magt_frister.domain import OPEN, event_id
+from magt_frister.domain import OPEN, event_id, lead_s
 from magt_frister.metrics import DeadlineMetrics
 from magt_frister.settings import Settings
 from magt_frister.store import claim_due, mark_reminded, running_of_kind
@@ -30,7 +31,7 @@ from magt_runtime.tid import utc
 
 log = structlog.get_logger(__name__)
 
-ORIENTATION = "paaroerende_orientering"
+ORIENTATION = Fristart.PAAROERENDE_ORIENTERING
 
 
 class Scheduler:
@@ -57,7 +58,7 @@ class Scheduler:
             rows = claim_due(session, now=t, limit=limit or self.settings.scheduler_batch_size)
             for row in rows:
                 if row.state == OPEN and utc(row.due) <= t:
-                    if self.settings.warning_lead(row.kind) > 0:
+                    if lead_s(self.settings.katalog(), row.kind) > 0:
                         both = warn_and_breach(session, self.settings, row, t)
                         warned, breached = warned + both, breached + both
                     else:  # a kind without a warning (lead 0): only the breach

@@ -1,93 +1,71 @@
-"""Settings of frister, read from MAGT_FRISTER_* environment variables."""
+"""Settings of frister, read from MAGT_FRISTER_* environment variables.
+
+Warning lead times and escalation are the law's table (`magt_contracts.catalogue.fristarter`),
+not settings; what a deployment sets is who a missed leader step goes to and the municipalities'
+own periods for local-policy deadlines (never for a deadline an act sets).
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from magt_contracts.catalogue import Katalog, standard_katalog
+from magt_contracts.catalogue.model import Enhed, LokalFrist, Varighed
 from magt_runtime.settings import ServiceSettings
 
-HOUR = 3600
-DAY = 24 * HOUR
 
-# How long before the due time a warning goes out, per deadline kind (seconds).
-DEFAULT_WARNING_LEAD_S: dict[str, int] = {
-    "registrering": 6 * HOUR,
-    "indberetning_handlekommune": 6 * HOUR,
-    "orientering_foraeldremyndighed": 6 * HOUR,
-    "kopi_socialtilsyn": 3 * DAY,
-    "maanedlig_indberetning": 5 * DAY,
-    "kvartalsvis_indberetning": 7 * DAY,
-    "paaroerende_orientering": 5 * DAY,
-    "handleplan": 7 * DAY,
-    "bilag1_periode": 5 * DAY,
-    "anmodning_om_afgoerelse": 3 * DAY,
-    "forhaandsgodkendelse_udloeb": 30 * DAY,
-    "klagefrist": 0,
-    "genvurdering": 7 * DAY,
-    "klage_ankestyrelsen": 0,
-    "familieretshuset_afgoerelse": 3 * DAY,
-}
+class LokalFristIndstilling(BaseModel):
+    """A municipality's own period for a local-policy deadline rule (e.g. sel.handleplan)."""
 
-# Who a breach is escalated to, per deadline kind. A missed registration goes to the leader;
-# a missed leader step to the operator's fagkonsulent (or "operatoer"); the municipality's own
-# steps to the municipality; a complainant's window that closes is no one's breach ("").
-DEFAULT_ESCALATION: dict[str, str] = {
-    "registrering": "leder",
-    "indberetning_handlekommune": "fagkonsulent",
-    "orientering_foraeldremyndighed": "fagkonsulent",
-    "kopi_socialtilsyn": "fagkonsulent",
-    "maanedlig_indberetning": "fagkonsulent",
-    "kvartalsvis_indberetning": "fagkonsulent",
-    "paaroerende_orientering": "fagkonsulent",
-    "bilag1_periode": "fagkonsulent",
-    "anmodning_om_afgoerelse": "fagkonsulent",
-    "handleplan": "kommune",
-    "genvurdering": "kommune",
-    "forhaandsgodkendelse_udloeb": "kommune",
-    "familieretshuset_afgoerelse": "kommune",
-    "klagefrist": "",
-    "klage_ankestyrelsen": "",
-}
+    model_config = ConfigDict(frozen=True)
+
+    noegle: str = Field(description="Reglens nøgle i kataloget.", examples=["sel.handleplan"])
+    kommune: str = Field(pattern=r"^\d{4}$", description="Kommunekoden.", examples=["0851"])
+    antal: int = Field(ge=0, examples=[6])
+    enhed: Enhed = Field(examples=["uger"])
+
+    def regel(self) -> LokalFrist:
+        """As the catalogue's value."""
+        return LokalFrist(self.noegle, self.kommune, Varighed(self.antal, self.enhed))
 
 
 class Settings(ServiceSettings):
-    """Broker, database, warning lead times, escalation targets and the scheduler's pace."""
+    """Broker, database, local-policy periods, the leader step's escalation and the sweep's pace."""
 
     model_config = SettingsConfigDict(env_prefix="MAGT_FRISTER_", extra="ignore", frozen=True)
 
     service_name: str = "frister"
     group_id: str = Field(default="magt.frister", description="Prefix of the consumer groups.")
-    warning_lead_s: dict[str, int] = Field(
-        default_factory=lambda: dict(DEFAULT_WARNING_LEAD_S),
-        description="Seconds before the due time a warning is published, per kind (JSON).",
-    )
-    default_warning_lead_s: int = Field(default=DAY, ge=0, description="For kinds not listed.")
-    escalation: dict[str, str] = Field(
-        default_factory=lambda: dict(DEFAULT_ESCALATION),
-        description="Role a breach is escalated to, per kind (JSON); '' for none.",
-    )
     leader_step_escalation: str = Field(
         default="fagkonsulent",
         pattern="^(fagkonsulent|operatoer)$",
         description="Who a missed leader step goes to: fagkonsulent or operatoer.",
     )
+    lokale_frister: tuple[LokalFristIndstilling, ...] = Field(
+        default=(),
+        description="Municipalities' own periods for local-policy deadlines (JSON list).",
+    )
     scheduler_enabled: bool = Field(default=True, description="Run the sweep loop in the app.")
     scheduler_interval_s: float = Field(default=5.0, gt=0, description="Pause between sweeps.")
     scheduler_batch_size: int = Field(default=500, ge=1, description="Rows claimed per sweep.")
 
-    def warning_lead(self, kind: str) -> int:
-        """Seconds before the due time the warning of `kind` goes out."""
-        return self.warning_lead_s.get(kind, self.default_warning_lead_s)
-
-    def escalation_role(self, kind: str) -> str | None:
-        """The role a breach of `kind` is escalated to (None: nobody)."""
-        role = self.escalation.get(kind, "")
-        if role == "fagkonsulent":
-            role = self.leader_step_escalation
-        return role or None
+    @field_validator("lokale_frister")
+    @classmethod
+    def _kun_lokale(cls, v: tuple[LokalFristIndstilling, ...]) -> tuple[LokalFristIndstilling, ...]:
+        _katalog(v)  # a period an act sets is refused here, at start-up
+        return v
 
     def katalog(self) -> Katalog:
-        """The rules catalogue: the same one every service reads (the law is not a setting)."""
-        return standard_katalog()
+        """The rules catalogue every service reads, with the municipalities' local periods."""
+        return _katalog(self.lokale_frister)
+
+
+@cache
+def _katalog(lokale: tuple[LokalFristIndstilling, ...]) -> Katalog:
+    kat = standard_katalog()
+    for egen in lokale:
+        kat = kat.med_lokal_frist(egen.regel())
+    return kat

@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from magt_contracts.adgang import Brugerrolle, rolle
+from magt_contracts.begreber import Fristart
 from magt_frister.domain import BREACHED, OPEN, RUNNING, Omfang, Opfyldelse
 from magt_runtime.tid import utc
 
@@ -148,7 +149,7 @@ def remember_fulfilment(session: Session, match: Opfyldelse) -> None:
         )
 
 
-def early_fulfilment(session: Session, case_id: str, kind: str, ref: str) -> datetime | None:
+def early_fulfilment(session: Session, case_id: str, kind: Fristart, ref: str) -> datetime | None:
     """The earliest kept fulfilment of a deadline that is only now opened."""
     rows = session.exec(
         select(FulfilmentRow).where(
@@ -204,7 +205,7 @@ def fill_empty_scope(session: Session, case_id: str, omfang: Omfang) -> None:
     )
 
 
-def running_of_kind(session: Session, kind: str) -> list[FristRow]:
+def running_of_kind(session: Session, kind: Fristart) -> list[FristRow]:
     """Running deadlines of one kind."""
     statement = select(FristRow).where(col(FristRow.kind) == kind, col(FristRow.state).in_(RUNNING))
     return list(session.exec(statement.order_by(col(FristRow.due))))

@@ -14,6 +14,7 @@ import structlog
 from sqlmodel import Session
 
 from magt_contracts import topics
+from magt_contracts.begreber import Fristart
 from magt_contracts.messages import (
     DeadlineBreached,
     DeadlineMet,
@@ -29,8 +30,10 @@ from magt_frister.domain import (
     WARNED,
     Aabning,
     Omfang,
+    escalation,
     event_id,
     is_late,
+    lead_s,
     warn_at,
 )
 from magt_frister.metrics import note
@@ -77,7 +80,7 @@ def open_deadline(
         kind=a.kind,
         ref=a.ref,
         due=utc(a.due),
-        warn_at=warn_at(utc(a.due), opened, settings.warning_lead(a.kind)),
+        warn_at=warn_at(utc(a.due), opened, lead_s(settings.katalog(), a.kind)),
         source=a.source,
         state=OPEN,
         opened_at=opened,
@@ -138,13 +141,25 @@ def _stage_warning(session: Session, settings: Settings, row: FristRow, now: dat
 
 
 def _stage_breach(session: Session, settings: Settings, row: FristRow, now: datetime) -> None:
-    role = settings.escalation_role(row.kind)
+    # A deadline no act sets is the municipality's own: an overdue local deadline, never
+    # published, counted or logged as a breach of the law.
+    kat = settings.katalog()
+    role = escalation(kat, row.kind, leader_step=settings.leader_step_escalation)
+    lovbestemt = kat.lovbestemt(Fristart(row.kind))
     event = DeadlineBreached.model_validate(
-        _common(row, "breached", now, escalate_to=role, escalate_to_id=_escalation_org(role, row))
+        _common(
+            row,
+            "breached",
+            now,
+            escalate_to=role,
+            escalate_to_id=_escalation_org(role, row),
+            lovbestemt=lovbestemt,
+        )
     )
     _stage(session, settings, topics.DEADLINE_BREACHED, event)
-    note(session, "breached", row.kind)
-    log.debug("frist.breached", deadline_id=row.id, kind=row.kind, escalate_to=role)
+    note(session, "breached" if lovbestemt else "local_overdue", row.kind)
+    what = "frist.breached" if lovbestemt else "frist.local_overdue"
+    log.debug(what, deadline_id=row.id, kind=row.kind, escalate_to=role)
 
 
 def meet(

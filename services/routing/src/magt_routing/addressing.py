@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlmodel import Session
 
 from magt_contracts import topics
+from magt_contracts.begreber import Klagehaendelse, Leveringsgrund
 from magt_contracts.messages.base import Event
 from magt_contracts.vaerdier import Modtager, Naar, NaarArt
 from magt_routing import domain, store
@@ -23,7 +24,7 @@ def store_plan(
     session: Session,
     modtagere: list[Modtager],
     *,
-    cause: str,
+    grund: domain.Grund,
     cause_event: Event,
     rapport_ref: str,
     rapport_sealed: str | None,
@@ -44,7 +45,7 @@ def store_plan(
         row = store.PlanLine(
             line_key=linje.line_key,
             case_id=cause_event.case_id,
-            cause=cause,
+            cause=grund.cause,
             cause_event_id=str(cause_event.event_id),
             correlation_id=str(cause_event.correlation_id),
             role=linje.role,
@@ -55,6 +56,9 @@ def store_plan(
             send_at=tid.utc(linje.send_at),
             period=linje.period,
             rapport_ref=rapport_ref,
+            grund=grund.grund.value,
+            klage_art=grund.klage_art.value if grund.klage_art else None,
+            frist_art=grund.frist_art,
             rapport_sealed=rapport_sealed,
             addressed_event_id=str(linje.addressed_event_id),
         )
@@ -77,6 +81,7 @@ def address(session: Session, row: store.PlanLine, *, settings: Settings, now: d
         channel=row.channel,
         when=Naar(kind=NaarArt(row.when_kind), due=tid.utc(row.due)),
         rapport_ref=row.rapport_ref,
+        grund=grund_of(row),
         rapport_sealed=row.rapport_sealed,
         now=now,
     )
@@ -95,6 +100,15 @@ def address(session: Session, row: store.PlanLine, *, settings: Settings, now: d
         topic=settings.topic(event.topic),
         key=row.case_id,
         event=event.model_copy(update={"rapport_sealed": None}),
+    )
+
+
+def grund_of(row: store.PlanLine) -> domain.Grund:
+    """The typed reason of a stored line."""
+    return domain.Grund(
+        grund=Leveringsgrund(row.grund),
+        klage_art=Klagehaendelse(row.klage_art) if row.klage_art else None,
+        frist_art=row.frist_art,
     )
 
 

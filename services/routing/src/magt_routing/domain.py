@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from magt_contracts import topics
-from magt_contracts.begreber import Kanal
+from magt_contracts.begreber import Kanal, Klagehaendelse, Leveringsgrund
 from magt_contracts.messages.routing import ReportAddressed
 from magt_contracts.rules.recipients import kanal
 from magt_contracts.tid import lokal, ved_dag_start
@@ -24,6 +24,32 @@ NAMESPACE = uuid5(NAMESPACE_URL, "https://magtanvendelse.dk/routing")
 KIND_BY_NAME = {"monthly": NaarArt.MONTHLY_BATCH, "quarterly": NaarArt.QUARTERLY_BATCH}
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+_CAUSE = {
+    Leveringsgrund.INDBERETNING: "report",
+    Leveringsgrund.MISTANKE: "crime",
+    Leveringsgrund.AFGOERELSE: "decision",
+    Leveringsgrund.FRIST: "deadline_breached",
+    Leveringsgrund.STATISTIK_ALARM: "statistik_alert",
+    Leveringsgrund.LEVERINGSFEJL: "delivery_failed",
+}
+
+
+@dataclass(frozen=True)
+class Grund:
+    """Why lines are addressed, with the detail the reason carries (see `ReportAddressed`)."""
+
+    grund: Leveringsgrund
+    klage_art: Klagehaendelse | None = None
+    frist_art: str | None = None
+
+    @property
+    def cause(self) -> str:
+        """The plan line's label of its cause event (report, crime, complaint_decided, ...)."""
+        if self.klage_art is not None:
+            return f"complaint_{self.klage_art.value}"
+        return _CAUSE.get(self.grund, self.grund.value)
 
 
 @dataclass(frozen=True)
@@ -160,6 +186,7 @@ def addressed_event(
     channel: str,
     when: Naar,
     rapport_ref: str,
+    grund: Grund,
     rapport_sealed: str | None,
     now: datetime,
 ) -> ReportAddressed:
@@ -175,6 +202,9 @@ def addressed_event(
         channel=channel,
         when=when,
         rapport_ref=rapport_ref,
+        grund=grund.grund,
+        klage_art=grund.klage_art,
+        frist_art=grund.frist_art,
         topic=recipient_topic_name(role, recipient_id),
         rapport_sealed=rapport_sealed,
     )

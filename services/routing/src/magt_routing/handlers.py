@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from magt_contracts.begreber import Klagehaendelse, Leveringsgrund
 from magt_contracts.messages.base import Event
 from magt_contracts.messages.frister import DeadlineBreached
 from magt_contracts.messages.klager import (
@@ -25,13 +26,11 @@ from magt_contracts.messages.statistik import StatistikAlert
 from magt_contracts.rules import modtagere_klager as mk
 from magt_contracts.rules.recipients import recipients
 from magt_contracts.vaerdier import Modtager
-from magt_routing import addressing, store
+from magt_routing import addressing, domain, store
 from magt_routing.settings import Settings
 from magt_runtime import inbox, tid
 
 log = structlog.get_logger(__name__)
-
-ALERT_CAUSE = "delivery_failed"
 
 
 class Handlers:
@@ -54,21 +53,21 @@ class Handlers:
         event: Event,
         modtagere: list[Modtager],
         *,
-        cause: str,
+        grund: domain.Grund,
         rapport_ref: str,
         rapport_sealed: str | None = None,
     ) -> None:
         rows = addressing.store_plan(
             session,
             modtagere,
-            cause=cause,
+            grund=grund,
             cause_event=event,
             rapport_ref=rapport_ref,
             rapport_sealed=rapport_sealed,
             settings=self.settings,
             now=self.clock(),
         )
-        log.info("routing.planned", cause=cause, lines=len(rows))
+        log.info("routing.planned", grund=grund.grund.value, lines=len(rows))
 
     async def on_report_approved(self, event: ReportApproved) -> None:
         """An approved report: every recipient of recipients(), immediate ones at once."""
@@ -102,7 +101,7 @@ class Handlers:
                 session,
                 event,
                 modtagere,
-                cause="report",
+                grund=domain.Grund(Leveringsgrund.INDBERETNING),
                 rapport_ref=event.rapport_ref,
                 rapport_sealed=event.rapport_sealed,
             )
@@ -133,7 +132,7 @@ class Handlers:
                 session,
                 event,
                 mk.crime_recipients(event),
-                cause="crime",
+                grund=domain.Grund(Leveringsgrund.MISTANKE),
                 rapport_ref=f"mistanke:{event.case_id}",
             )
             session.commit()
@@ -160,7 +159,7 @@ class Handlers:
                 session,
                 event,
                 modtagere,
-                cause="decision",
+                grund=domain.Grund(Leveringsgrund.AFGOERELSE),
                 rapport_ref=f"afgoerelse:{event.afgoerelse_id}",
                 rapport_sealed=event.rapport_sealed,
             )
@@ -191,7 +190,7 @@ class Handlers:
             )
             session.commit()
 
-    async def _complaint(self, event: Event, klage_id: str, art: mk.Klagehaendelse) -> None:
+    async def _complaint(self, event: Event, klage_id: str, art: Klagehaendelse) -> None:
         with Session(self.engine) as session:
             if not inbox.first_time(
                 session, consumer=f"routing.complaint_{art.value}", event_id=str(event.event_id)
@@ -204,7 +203,7 @@ class Handlers:
                 session,
                 event,
                 modtagere,
-                cause=f"complaint_{art.value}",
+                grund=domain.Grund(Leveringsgrund.KLAGE, klage_art=art),
                 rapport_ref=f"klage:{klage_id}:{art.value}",
                 rapport_sealed=sag.dokument_sealed if sag else None,
             )
@@ -212,19 +211,19 @@ class Handlers:
 
     async def on_complaint_forwarded(self, event: ComplaintForwarded) -> None:
         """Forwarded to Ankestyrelsen: Ankestyrelsen and the complainant."""
-        await self._complaint(event, event.klage_id, mk.Klagehaendelse.FORWARDED)
+        await self._complaint(event, event.klage_id, Klagehaendelse.FORWARDED)
 
     async def on_complaint_decided(self, event: ComplaintDecided) -> None:
         """Decided: committee, leader, citizen and værge."""
-        await self._complaint(event, event.klage_id, mk.Klagehaendelse.DECIDED)
+        await self._complaint(event, event.klage_id, Klagehaendelse.DECIDED)
 
     async def on_complaint_statement_issued(self, event: ComplaintStatementIssued) -> None:
         """The statement on acute force: complainant and leader."""
-        await self._complaint(event, event.klage_id, mk.Klagehaendelse.STATEMENT_ISSUED)
+        await self._complaint(event, event.klage_id, Klagehaendelse.STATEMENT_ISSUED)
 
     async def on_complaint_redirected(self, event: ComplaintRedirected) -> None:
         """Redirected: complainant and municipality."""
-        await self._complaint(event, event.klage_id, mk.Klagehaendelse.REDIRECTED)
+        await self._complaint(event, event.klage_id, Klagehaendelse.REDIRECTED)
 
     async def on_deadline_breached(self, event: DeadlineBreached) -> None:
         """A breached deadline: whoever must act on it."""
@@ -239,7 +238,7 @@ class Handlers:
                 session,
                 event,
                 modtagere,
-                cause="deadline_breached",
+                grund=domain.Grund(Leveringsgrund.FRIST, frist_art=event.kind),
                 rapport_ref=f"frist:{event.kind}",
             )
             session.commit()
@@ -254,7 +253,8 @@ class Handlers:
             parter = store.institution_parties(session, event.institution_id)
             modtagere = mk.statistik_alert_recipients(parter, due=event.occurred_at)
             ref = f"statistik:{event.institution_id}:{event.period_start}:{event.period_end}"
-            self._plan(session, event, modtagere, cause="statistik_alert", rapport_ref=ref)
+            grund = domain.Grund(Leveringsgrund.STATISTIK_ALARM)
+            self._plan(session, event, modtagere, grund=grund, rapport_ref=ref)
             session.commit()
 
     async def on_delivery_sent(self, event: DeliverySent) -> None:
@@ -287,11 +287,12 @@ class Handlers:
                 if not event.retryable:
                     line.state = store.FAILED
                 session.add(line)
-            if not event.retryable and (line is None or line.cause != ALERT_CAUSE):
+            if not event.retryable and (line is None or line.grund != Leveringsgrund.LEVERINGSFEJL):
                 parter = store.case_parties(session, event.case_id)
                 modtagere = mk.delivery_failed_recipients(parter, due=event.occurred_at)
                 ref = f"levering:{event.channel.value}:{event.role.value}"
-                self._plan(session, event, modtagere, cause=ALERT_CAUSE, rapport_ref=ref)
+                grund = domain.Grund(Leveringsgrund.LEVERINGSFEJL)
+                self._plan(session, event, modtagere, grund=grund, rapport_ref=ref)
             session.commit()
 
     @staticmethod

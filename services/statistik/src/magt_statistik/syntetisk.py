@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from magt_contracts import messages as m
-from magt_contracts.begreber import Driftsform, InstitutionArt, Regime, Socialtilsyn
+from magt_contracts.begreber import Driftsform, Fristart, InstitutionArt, Regime, Socialtilsyn
 from magt_contracts.vaerdier import Indberetningsfakta, TilbudInfo, Udfald, Vurdering
 
 KORRELATION = uuid.UUID("00000000-0000-4000-8000-000000000001")
@@ -111,7 +111,7 @@ def godkendt(
 
 
 def frist(
-    case_id: str, kind: str, due: datetime, *, met_at: datetime | None, breached: bool
+    case_id: str, kind: Fristart, due: datetime, *, met_at: datetime | None, breached: bool
 ) -> list[m.Event]:
     """DeadlineOpened plus Met and/or Breached."""
     out: list[m.Event] = [
@@ -214,7 +214,7 @@ def sag(rng: random.Random, nummer: int, start: datetime, dage: int) -> list[m.E
     late = rng.random() < 0.1
     out += frist(
         case_id,
-        "handlekommune",
+        Fristart.INDBERETNING_HANDLEKOMMUNE,
         due,
         met_at=due + timedelta(hours=3) if late else due - timedelta(hours=5),
         breached=late,
