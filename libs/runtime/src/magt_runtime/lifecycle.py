@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 import structlog
 from faststream.kafka import KafkaBroker
 from sqlalchemy import Engine
 
+from magt_runtime.broker import renew_producer
 from magt_runtime.deadletter import dead_letter_topic
 from magt_runtime.outbox import Publisher, run_relay
 from magt_runtime.readiness import serving
@@ -23,7 +24,11 @@ log = structlog.get_logger(__name__)
 
 @contextlib.asynccontextmanager
 async def relay_running(
-    engine: Engine, publisher: Publisher, settings: ServiceSettings
+    engine: Engine,
+    publisher: Publisher,
+    settings: ServiceSettings,
+    *,
+    renew: Callable[[], Awaitable[None]] | None = None,
 ) -> AsyncIterator[None]:
     """Relay the outbox in the background while the block runs; drain cleanly on exit."""
     stop = asyncio.Event()
@@ -35,6 +40,7 @@ async def relay_running(
             limit=settings.outbox_batch_size,
             stop=stop,
             service=settings.service_name,
+            renew=renew,
         ),
         name=f"{settings.service_name}-outbox-relay",
     )
@@ -86,7 +92,9 @@ async def service_running(
     try:
         with serving(broker, engine, own):
             async with (
-                relay_running(engine, publisher or broker, settings),
+                relay_running(
+                    engine, publisher or broker, settings, renew=lambda: renew_producer(broker)
+                ),
                 retention_running(engine, settings),
             ):
                 yield

@@ -17,11 +17,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import structlog
-from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordTooLargeError
+from aiokafka.errors import (
+    InvalidTopicError,
+    MessageSizeTooLargeError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    RecordTooLargeError,
+)
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Engine, and_, exists
 from sqlalchemy.orm import aliased
@@ -34,6 +41,14 @@ from magt_runtime.deadletter import DeadLetter, dead_letter_topic
 log = structlog.get_logger(__name__)
 
 SEALED_CONTENT_TYPE = "application/vnd.magt.sealed+json"
+
+
+PRODUCER_BROKEN = (OutOfOrderSequenceNumber, ProducerFenced)
+"""Errors after which the producer itself is dead (its sender stopped): it must be renewed."""
+
+
+class ProducerBrokenError(RuntimeError):
+    """The producer can publish nothing more until it is replaced (see `broker.renew_producer`)."""
 
 
 class OutboxStalledError(Exception):
@@ -152,6 +167,7 @@ async def relay_once(
     """
     sent = 0
     failed_keys: set[str] = set()
+    broken: Exception | None = None
     with Session(engine) as session:
         rows = claim(session, limit=limit)
         for row in rows:
@@ -169,6 +185,9 @@ async def relay_once(
                 session.add(row)
                 sent += 1  # the row is settled: the batch made progress
                 continue
+            except PRODUCER_BROKEN as error:
+                broken = error
+                break  # nothing more can go out through this producer; keep what was sent
             except Exception as error:
                 # One unpublishable row (a topic lost in a broker restart, ...) must not hold
                 # back every other case: it stays unsent and is tried again on the next pass.
@@ -181,6 +200,8 @@ async def relay_once(
         session.commit()
     if sent:
         log.debug("outbox.relayed", count=sent)
+    if broken is not None:
+        raise ProducerBrokenError(type(broken).__name__) from broken
     if failed_keys and not sent:
         raise OutboxStalledError(f"{len(failed_keys)} case(s) could not be published")
     return sent
@@ -227,11 +248,25 @@ async def run_relay(
     limit: int,
     stop: asyncio.Event,
     service: str = "outbox",
+    renew: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Relay until `stop` is set; sleep only when there was nothing to send; survive broker errors."""
+    """Relay until `stop` is set; sleep only when there was nothing to send; survive broker errors.
+
+    A dead producer (ProducerBrokenError) is replaced with `renew` and the relay goes on; the rows
+    it could not send are still unsent, so nothing is lost and per-key order holds.
+    """
     while not stop.is_set():
         try:
             sent = await relay_once(engine, publisher, limit=limit, service=service)
+        except ProducerBrokenError as error:
+            log.warning("outbox.producer_broken", error=str(error), renewing=renew is not None)
+            if renew is not None:
+                try:
+                    await renew()
+                except Exception:
+                    log.exception("outbox.producer_renewal_failed")
+            await _sleep_or_stop(stop, max(interval_s, 1.0))
+            continue
         except Exception:
             log.exception("outbox.relay_failed")
             sent = 0
