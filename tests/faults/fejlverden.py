@@ -21,7 +21,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,6 +41,12 @@ from magt_runtime.auth import Principal
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
 
+# The stream's incidents happen now (two hours ago, registered one hour later, approved by the
+# leader half an hour ago), so every deadline of the law and of local policy is met in time, as in
+# a normal day: the fault tests count effects, not overdue reports.
+EPISODE = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+PERIODE = str(EPISODE.year)
+"""The statistics period the stream's incidents fall in."""
 EXAMPLE = Path(__file__).resolve().parents[2] / "contracts" / "examples" / "val_indberetning.json"
 DRIFTSHERRE = "1081"  # every test institution is regional (Region Nordjylland)
 INSTITUTIONS = [f"tilbud-fx-{n:03d}" for n in range(400)]
@@ -346,6 +352,10 @@ class Verden:
         day, month = 1 + seq % 28, 1 + (seq // 28) % 12
         form: dict[str, Any] = copy.deepcopy(json.loads(EXAMPLE.read_text(encoding="utf-8")))
         form.pop("intern", None)
+        form["episode"]["start"] = EPISODE.isoformat()
+        form["episode"]["slut"] = (EPISODE + timedelta(minutes=8)).isoformat()
+        form["registrering"]["registreret_tidspunkt"] = (EPISODE + timedelta(hours=1)).isoformat()
+        form["leder"]["godkendt_tidspunkt"] = (EPISODE + timedelta(minutes=90)).isoformat()
         form["institution"]["institution_id"] = self.cases[case_id]
         form["barn"]["cpr"] = f"{day:02d}{month:02d}12-4{seq % 1000:03d}"  # synthetic, born 2012
         form["barn"]["navn"] = "Testbarn Fejlsen"
@@ -554,7 +564,7 @@ class Verden:
             z.events[case][kind].add(headers.get("event-id", f"@{record.topic}:{record.offset}"))
             z.event_records += 1
 
-        figures = self.get("statistik", "/figurer", operator, {"periode": "2025"})
+        figures = self.get("statistik", "/figurer", operator, {"periode": PERIODE})
         z.statistik_total = int(figures["total"])
         return z
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from fejlverden import (
+    PERIODE,
     Verden,
     Zaehling,
     eventually,
@@ -111,7 +112,7 @@ def _progress(world: Verden, service: str, chunk: list[str], statistik_before: i
         case "bosted":
             return len({a.sag_id for a in world.sandbox.bosted.advis.values()} & set(chunk))
         case "statistik":
-            figures = world.get("statistik", "/figurer", operator, {"periode": "2025"})
+            figures = world.get("statistik", "/figurer", operator, {"periode": PERIODE})
             return int(figures["total"]) - statistik_before
         case "klager":
             return sum(
@@ -136,7 +137,9 @@ def test_kill_9_of_every_service_mid_stream(verden: Verden) -> None:
     for service, chunk in zip(KILL_ORDER, chunks, strict=True):
         before = 0
         if service == "statistik":  # ask it only while it runs: it restarts slowly
-            before = int(world.get("statistik", "/figurer", operator, {"periode": "2025"})["total"])
+            before = int(
+                world.get("statistik", "/figurer", operator, {"periode": PERIODE})["total"]
+            )
         world.submit(chunk)
         done = 0
         if service != "nexus":  # nexus acts on no report of ours: kill it as the stream starts
