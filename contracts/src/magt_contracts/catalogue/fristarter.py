@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from magt_contracts.adgang import Brugerrolle
-from magt_contracts.begreber import Fristart
+from magt_contracts.begreber import Fristart, Rolle
 from magt_contracts.catalogue.model import Fristartregel
 from magt_contracts.catalogue.sel import AFGOERELSE_KILDE
 
@@ -18,6 +18,11 @@ A = Fristart
 LEDER, FAGKONSULENT, KOMMUNE = Brugerrolle.LEDER, Brugerrolle.FAGKONSULENT, Brugerrolle.KOMMUNE
 H = timedelta(hours=1)
 D = timedelta(days=1)
+HANDLEKOMMUNE = frozenset({Rolle.HANDLEKOMMUNE})
+FORAELDRE = frozenset({Rolle.FORAELDREMYNDIGHED})
+PAAROERENDE = frozenset({Rolle.PAAROERENDE})
+# The supervisor's copy: the Socialtilsyn, or the municipality's own (SEL § 148 a, stk. 1).
+TILSYN = frozenset({Rolle.SOCIALTILSYN, Rolle.KOMMUNALT_TILSYN})
 
 FRISTARTER: tuple[Fristartregel, ...] = (
     Fristartregel(A.REGISTRERING, "Registrering", 6 * H, LEDER,
@@ -28,25 +33,28 @@ FRISTARTER: tuple[Fristartregel, ...] = (
                   ("val.leder_godkendelse", "sel.leder_godkendelse")),
     Fristartregel(A.INDBERETNING_HANDLEKOMMUNE, "Indberetning til handlekommunen", 6 * H,
                   FAGKONSULENT, "afsendelse til handlekommunen (DeliverySent)",
-                  ("val.indberetning_handlekommune",)),
+                  ("val.indberetning_handlekommune",), leveret_til=HANDLEKOMMUNE),
     Fristartregel(A.ORIENTERING_FORAELDREMYNDIGHED, "Orientering af forældremyndigheden", 6 * H,
                   FAGKONSULENT, "afsendelse til forældremyndigheden (DeliverySent)",
-                  ("val.orientering_foraeldremyndighed",)),
+                  ("val.orientering_foraeldremyndighed",), leveret_til=FORAELDRE),
     Fristartregel(A.KOPI_SOCIALTILSYN, "Kopi til socialtilsynet", 3 * D, FAGKONSULENT,
                   "afsendelse til socialtilsynet (DeliverySent)",
-                  ("val.kopi_socialtilsyn", "val.indberetning_handlekommune")),
+                  ("val.kopi_socialtilsyn", "val.indberetning_handlekommune"),
+                  leveret_til=TILSYN),
     Fristartregel(A.STRAKS_INDBERETNING_STRAFBART, "Straks-indberetning ved mistanke om strafbart "
                   "forhold", timedelta(0), None, "straks-afsendelsen (routing)",
                   ("val.strafbart_forhold",), spores=False),
     Fristartregel(A.MAANEDLIG_INDBERETNING, "Månedlig indberetning", 5 * D, FAGKONSULENT,
                   "afsendelse til handlekommunen (DeliverySent)",
-                  ("sel.maanedlig_indberetning",)),
+                  ("sel.maanedlig_indberetning",), leveret_til=HANDLEKOMMUNE),
     Fristartregel(A.KVARTALSVIS_INDBERETNING, "Kvartalsvis indberetning", 7 * D, FAGKONSULENT,
                   "afsendelse til socialtilsynet (DeliverySent)",
-                  ("sel.kvartalsvis_indberetning",)),
+                  ("sel.kvartalsvis_indberetning",),
+                  leveret_til=TILSYN),
     Fristartregel(A.PAAROERENDE_ORIENTERING, "Orientering af pårørende", 5 * D, FAGKONSULENT,
                   "afsendelse til en pårørende (DeliverySent) eller lederens notat",
-                  ("sel.paaroerende_orientering",), registreres_af=frozenset({LEDER})),
+                  ("sel.paaroerende_orientering",), leveret_til=PAAROERENDE,
+                  registreres_af=frozenset({LEDER})),
     Fristartregel(A.HANDLEPLAN, "Handleplan (§ 141)", 7 * D, KOMMUNE,
                   "handlekommunens registrering af handleplanen", ("sel.handleplan",),
                   registreres_af=frozenset({KOMMUNE})),

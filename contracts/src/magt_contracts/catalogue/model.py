@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from magt_contracts.adgang import Brugerrolle
-from magt_contracts.begreber import Fristart
+from magt_contracts.begreber import Fristart, Rolle
 
 
 class Aktart(StrEnum):
@@ -167,6 +167,8 @@ class Fristartregel:
     kilde: Kilde | None = None
     registreres_af: frozenset[Brugerrolle] = frozenset()
     spores: bool = True
+    leveret_til: frozenset[Rolle] = frozenset()
+    """The recipients a delivery to whom (DeliverySent) meets this deadline."""
 
 
 @dataclass(frozen=True)

@@ -90,13 +90,11 @@ MET_ON_OPENING: dict[Fristart, Callable[[Indberetningsfakta], datetime | None]] 
     A.LEDER_GODKENDELSE: lambda f: f.godkendt,
 }
 
+# Which deadlines a delivery to each recipient meets: derived from the catalogue's table.
 MET_BY_DELIVERY: dict[Rolle, frozenset[Fristart]] = {
-    Rolle.HANDLEKOMMUNE: frozenset({A.INDBERETNING_HANDLEKOMMUNE, A.MAANEDLIG_INDBERETNING}),
-    Rolle.SOCIALTILSYN: frozenset({A.KOPI_SOCIALTILSYN, A.KVARTALSVIS_INDBERETNING}),
-    # Where the municipality supervises (SEL § 148 a, stk. 1), its supervisor gets the copy.
-    Rolle.KOMMUNALT_TILSYN: frozenset({A.KOPI_SOCIALTILSYN, A.KVARTALSVIS_INDBERETNING}),
-    Rolle.FORAELDREMYNDIGHED: frozenset({A.ORIENTERING_FORAELDREMYNDIGHED}),
-    Rolle.PAAROERENDE: frozenset({A.PAAROERENDE_ORIENTERING}),
+    rolle: frozenset(r.art for r in standard_katalog().fristarter if rolle in r.leveret_til)
+    for rolle in Rolle
+    if any(rolle in r.leveret_til for r in standard_katalog().fristarter)
 }
 FLYTNING = frozenset({"flytning", "flytning_fare"})
 
