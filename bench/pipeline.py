@@ -16,7 +16,10 @@ Prints:
 - each service's output rate, from the Kafka record timestamps of its output topic, and its ratio
   to a bare aiokafka consume→produce loop (acks=all, idempotent) on the same broker, run after the
   platform has stopped (N × k messages of about the size of the platform's events);
-- peak memory (VmHWM) of each service process and its children.
+- peak memory (VmHWM) of each service process and its children, its CPU per incident, and its CPU
+  while idle (`--idle` seconds with no traffic, measured before the load);
+- with `--profile DIR`: py-spy samples of every service process during the load (raw collapsed
+  stacks in DIR) and the top frames per service (self time and inclusive time).
 
 Everything it starts (processes, sandbox, databases, topics, Kafka/PostgreSQL if they were not
 running) it stops or removes at the end.
@@ -31,13 +34,15 @@ import copy
 import json
 import os
 import shutil
+import signal
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +93,20 @@ def _synthetic_cpr(i: int, year: int = 10) -> str:
     return f"{day:02d}{month:02d}{year:02d}-{serial}"
 
 
+def _happened_now(form: dict[str, Any]) -> None:
+    """Date the incident today (as tests/faults/fejlverden.py does): it took place two hours ago and
+    was registered one hour later, so the approval we send now meets every deadline of the law and
+    of local policy (the leader's approval included) and routing sends no breach notices."""
+    episode = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    form["episode"]["start"] = episode.isoformat()
+    form["episode"]["slut"] = (episode + timedelta(minutes=8)).isoformat()
+    form["registrering"]["registreret_tidspunkt"] = (episode + timedelta(hours=1)).isoformat()
+
+
 def _form(base: dict[str, Any], i: int) -> dict[str, Any]:
     form = copy.deepcopy(base)
     form["leder"] = None
+    _happened_now(form)
     form["barn"]["cpr"] = _synthetic_cpr(i)
     form["barn"]["navn"] = f"Testbarn Nr{i} (fiktivt)"
     parent = {"ref": f"part-bench-{i}", "navn": "Forælder Fiktiv", "cpr": _synthetic_cpr(i, 80)}
@@ -324,6 +340,116 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+def _profile_start(
+    processes: dict[str, int], out: Path, rate: int
+) -> list[subprocess.Popen[bytes]]:
+    """One `py-spy record` per service process (raw collapsed stacks, idle frames left out)."""
+    spy_bin = shutil.which("py-spy")
+    if spy_bin is None:
+        raise SystemExit("--profile needs py-spy: uv run --with py-spy python bench/pipeline.py …")
+    out.mkdir(parents=True, exist_ok=True)
+    spies = []
+    for name, pid in processes.items():
+        command = [spy_bin, "record", "--pid", str(pid), "--format", "raw", "--rate", str(rate)]
+        command += ["--output", str(out / f"{name}.txt"), "--nonblocking", "--subprocesses"]
+        spies.append(
+            subprocess.Popen(  # noqa: S603 - fixed argument list built here
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        )
+    return spies
+
+
+def _profile_stop(spies: list[subprocess.Popen[bytes]]) -> None:
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+    for spy in spies:
+        try:
+            spy.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+
+
+def _frame(raw: str) -> str:
+    """`func (path/to/module.py:12)` → `module.py:func`, short enough for a table."""
+    name, _, where = raw.partition(" (")
+    file = where.rstrip(")").rsplit(":", 1)[0]
+    parts = Path(file).parts
+    short = "/".join(parts[-2:]) if len(parts) > 1 else file
+    return f"{short}:{name}"
+
+
+WAITING = (
+    "selectors.py:EpollSelector.select",
+    "threading.py:Condition.wait",
+    "threading.py:Thread.join",
+    "queue.py:Queue.get",
+    "futures/thread.py:_worker",  # an idle worker thread in its queue's (C) get
+)
+"""Leaf frames of a thread that waits (the event loop's select, an idle worker thread)."""
+
+
+def _stacks(file: Path) -> list[tuple[list[str], int]]:
+    """(frames root → leaf, samples) of a py-spy raw file; waiting stacks left out."""
+    stacks = []
+    for line in file.read_text(errors="replace").splitlines():
+        stack, _, count_s = line.rpartition(" ")
+        if not count_s.isdigit():
+            continue
+        frames = [_frame(f) for f in stack.split(";") if f and not f.startswith("process ")]
+        frames = [f for f in frames if not f.startswith("thread ")]
+        if frames and frames[-1] not in WAITING:
+            stacks.append((frames, int(count_s)))
+    return stacks
+
+
+def _report_profile(out: Path, top: int, cpu: dict[str, float] | None, n: int = 0) -> None:
+    """Top frames per service from py-spy's raw files (busy samples only: waits left out).
+
+    Self: the leaf frames. Inclusive: the project's own frames (`magt_*`) with what runs below
+    them. With `cpu`, the share of busy samples under `magt_documents` (PDF rendering) is turned
+    into CPU ms per incident, so rendering can be read apart from the rest.
+    """
+    phase = "during the load" if cpu is not None else "idle"
+    print(f"\n== py-spy top frames per service ({phase}; busy samples; files in {out}) ==")
+    for file in sorted(out.glob("*.txt")):
+        stacks = _stacks(file)
+        own: dict[str, int] = defaultdict(int)
+        inclusive: dict[str, int] = defaultdict(int)
+        rendering = 0
+        for frames, count in stacks:
+            own[frames[-1]] += count
+            for name in set(frames):
+                inclusive[name] += count
+            if any(f.startswith("magt_documents/") for f in frames):
+                rendering += count
+        busy = sum(count for _, count in stacks)
+        line = f"-- {file.stem}: {busy} busy samples"
+        if cpu is not None and n and busy and rendering:
+            share = rendering / busy
+            line += (
+                f"; PDF rendering {100 * share:.0f}%"
+                f" ≈ {1000 * cpu.get(file.stem, 0.0) * share / n:.0f} ms CPU/incident"
+            )
+        print(line)
+        if not busy:
+            continue
+        print("   self:")
+        for name, count in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"   {100 * count / busy:5.1f}%  {name}")
+        print("   inclusive, project frames:")
+        ranked = sorted(
+            (
+                (name, c)
+                for name, c in inclusive.items()
+                if name.startswith("magt_") and "run.py" not in name
+            ),
+            key=lambda kv: -kv[1],
+        )
+        for name, count in ranked[:top]:
+            print(f"   {100 * count / busy:5.1f}%  {name}")
+
+
 async def _drive(
     boot: str, ns: str, secrets: pf.Secrets, args: argparse.Namespace, wait_s: float
 ) -> tuple[Observed, dict[str, datetime], float]:
@@ -386,7 +512,12 @@ def _report_pipeline(seen: Observed, approved: dict[str, datetime]) -> None:
 
 
 def _report_services(
-    seen: Observed, ref: float | None, peaks: dict[str, int], cpu: dict[str, float], n: int
+    seen: Observed,
+    ref: float | None,
+    peaks: dict[str, int],
+    cpu: dict[str, float],
+    idle: dict[str, float],
+    n: int,
 ) -> None:
     print("\n== per-service loop (output-topic record timestamps) vs bare aiokafka loop ==")
     if ref is not None:
@@ -398,14 +529,16 @@ def _report_services(
         ratio = f"{rate / ref:.4f}" if rate and ref else "-"
         print(f"{service:<13}{topic:<40}{count:>8}{rate_s:>9}{ratio:>9}")
     print("\n== peak memory (VmHWM, process + children) and CPU during the load ==")
-    print(f"{'service':<13}{'peak RSS':>12}{'CPU s':>9}{'CPU ms/incident':>17}")
+    print(f"{'service':<13}{'peak RSS':>12}{'CPU s':>9}{'CPU ms/incident':>17}{'idle % core':>13}")
     for name, kib in peaks.items():
         used = cpu.get(name, 0.0)
-        print(f"{name:<13}{kib / 1024:>8.1f} MiB{used:>9.1f}{1000 * used / n:>17.0f}")
+        rest = f"{100 * idle[name]:>13.2f}" if name in idle else f"{'-':>13}"
+        print(f"{name:<13}{kib / 1024:>8.1f} MiB{used:>9.1f}{1000 * used / n:>17.0f}{rest}")
     if peaks:
         used = sum(cpu.values())
         total = sum(peaks.values()) / 1024
-        print(f"{'total':<13}{total:>8.1f} MiB{used:>9.1f}{1000 * used / n:>17.0f}")
+        rest = f"{100 * sum(idle.values()):>13.2f}" if idle else f"{'-':>13}"
+        print(f"{'total':<13}{total:>8.1f} MiB{used:>9.1f}{1000 * used / n:>17.0f}{rest}")
 
 
 def main() -> None:
@@ -430,6 +563,14 @@ def main() -> None:
     parser.add_argument(
         "--keep-logs", action="store_true", help="keep the services' logs (and sandbox) folder"
     )
+    parser.add_argument(
+        "--idle", type=float, default=30.0, help="seconds of CPU measured idle before the load"
+    )
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="py-spy every service during the load into DIR"
+    )
+    parser.add_argument("--profile-rate", type=int, default=50, help="py-spy samples per second")
+    parser.add_argument("--top", type=int, default=8, help="frames per service in the profile")
     args = parser.parse_args()
     names = tuple(s for s in args.services.split(",") if s)
 
@@ -451,6 +592,7 @@ def main() -> None:
     platform: pf.Platform | None = None
     peaks: dict[str, int] = {}
     cpu: dict[str, float] = {}
+    idle: dict[str, float] = {}
     seen: Observed | None = None
     approved: dict[str, datetime] = {}
     ref: float | None = None
@@ -474,6 +616,7 @@ def main() -> None:
             },
             log_dir=tmp / "logs",
             service_env=pf.merge_env(pf.database_env(urls), sb.service_env()),
+            service_tokens=pf.service_tokens(session_issuer()),
         )
         t0 = time.monotonic()
         platform.start_all(names)
@@ -482,8 +625,28 @@ def main() -> None:
             f" (namespace {ns}, {'PostgreSQL' if admin_url else 'SQLite'})",
             flush=True,
         )
+        if args.idle > 0:
+            time.sleep(5)  # let start-up work (first relay passes, rebalances) settle
+            idle_spies = []
+            if args.profile is not None:
+                pids = {p.name: p.pid for p in platform.processes.values()}
+                idle_spies = _profile_start(pids, args.profile / "idle", args.profile_rate)
+            before = {p.name: _cpu_s(p.pid) for p in platform.processes.values()}
+            time.sleep(args.idle)
+            _profile_stop(idle_spies)
+            idle = {
+                p.name: (_cpu_s(p.pid) - before[p.name]) / args.idle
+                for p in platform.processes.values()
+            }
+        spies = []
+        if args.profile is not None:
+            pids = {p.name: p.pid for p in platform.processes.values()}
+            spies = _profile_start(pids, args.profile, args.profile_rate)
         cpu = {p.name: _cpu_s(p.pid) for p in platform.processes.values()}
-        seen, approved, _ = asyncio.run(_drive(boot, ns, secrets, args, args.timeout))
+        try:
+            seen, approved, _ = asyncio.run(_drive(boot, ns, secrets, args, args.timeout))
+        finally:
+            _profile_stop(spies)
         peaks = {p.name: _peak_kib(p.pid) for p in platform.processes.values()}
         cpu = {p.name: _cpu_s(p.pid) - cpu[p.name] for p in platform.processes.values()}
         print(
@@ -509,7 +672,11 @@ def main() -> None:
             {"kafka": kafka.stop, "postgres": postgres.stop}[server]()
     if seen is not None:
         _report_pipeline(seen, approved)
-        _report_services(seen, ref, peaks, cpu, args.incidents)
+        _report_services(seen, ref, peaks, cpu, idle, args.incidents)
+    if args.profile is not None:
+        _report_profile(args.profile, args.top, cpu, args.incidents)
+        if args.idle > 0:
+            _report_profile(args.profile / "idle", args.top, None)
     if ok and not args.keep_logs:
         shutil.rmtree(tmp, ignore_errors=True)
     else:

@@ -18,7 +18,7 @@ import copy
 import json
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,11 @@ def _commands(n: int, settings: Settings) -> list[tuple[str, str, bytes]]:
     cipher = settings.payload_cipher()
     base = json.loads(EXAMPLE.read_text("utf-8"))
     base["leder"] = None
+    # The incident happened two hours ago (registered an hour later), so today's approval is in time.
+    episode = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    base["episode"]["start"] = episode.isoformat()
+    base["episode"]["slut"] = (episode + timedelta(minutes=8)).isoformat()
+    base["registrering"]["registreret_tidspunkt"] = (episode + timedelta(hours=1)).isoformat()
     submits, leaders, approvals = [], [], []
     for i in range(n):
         case_id = f"bosted-bench-{i:06d}"

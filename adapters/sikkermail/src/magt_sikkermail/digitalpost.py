@@ -8,6 +8,8 @@ permanent refusal.
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -17,6 +19,12 @@ from .delivery import DeliveryResult, Failed, Sent, backoff_delay
 
 log = structlog.get_logger(__name__)
 _TRANSIENT_STATUS = {408, 425, 429}
+
+
+@functools.lru_cache(maxsize=1)
+def _tls() -> ssl.SSLContext:
+    """httpx's default verifying context, built once: loading the trust store per memo is costly."""
+    return httpx.create_ssl_context()
 
 
 async def post_memo(
@@ -35,7 +43,7 @@ async def post_memo(
     headers = {"Content-Type": "application/xml; charset=utf-8", "X-Message-UUID": message_uuid}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    async with httpx.AsyncClient(timeout=timeout_s) as client:
+    async with httpx.AsyncClient(timeout=timeout_s, verify=_tls()) as client:
         for attempt in range(1, max_attempts + 1):
             try:
                 response = await client.post(url, content=document, headers=headers)

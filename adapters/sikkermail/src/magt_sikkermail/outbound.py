@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from functools import partial
 
@@ -13,7 +14,7 @@ from .directory import RecipientDirectory
 from .mime import REPORT_TITLE, Addressee, Sender, build_message
 from .settings import SikkermailSettings
 from .smime import PrivateKey
-from .smtp import SmtpConfig, send
+from .smtp import SmtpConfig, SmtpPool, send
 
 
 def load_sender(settings: SikkermailSettings) -> Sender:
@@ -43,10 +44,16 @@ async def send_report(
     already_sent: SentGuard | None = None,
     title: str = REPORT_TITLE,
     document: bytes | None = None,
+    smtp: SmtpPool | None = None,
 ) -> DeliveryResult:
-    """Send one report to the authority (role, id) as signed and encrypted mail, with retries."""
+    """Send one report to the authority (role, id) as signed and encrypted mail, with retries.
+
+    The S/MIME signing and encryption run in a worker thread (CPU-bound, the event loop stays
+    free); with `smtp` the mail goes out on the pool's kept connections.
+    """
     recipient = directory.lookup(role=role, recipient_id=recipient_id)
-    message = build_message(
+    message = await asyncio.to_thread(
+        build_message,
         case_ref=case_ref,
         report=report,
         idempotency_key=idempotency_key,
@@ -60,7 +67,9 @@ async def send_report(
     )
     return await deliver(
         message,
-        send=partial(send, config=SmtpConfig.from_settings(settings)),
+        send=smtp.send
+        if smtp is not None
+        else partial(send, config=SmtpConfig.from_settings(settings)),
         idempotency_key=idempotency_key,
         max_attempts=settings.max_attempts,
         backoff_base_s=settings.backoff_base_s,

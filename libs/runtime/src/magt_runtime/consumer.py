@@ -70,6 +70,7 @@ def subscribe(
         group_id=group,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         title=f"{group}:{topic}",
         description=model.__doc__,
     )

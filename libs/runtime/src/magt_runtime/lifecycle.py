@@ -41,6 +41,7 @@ async def relay_running(
             stop=stop,
             service=settings.service_name,
             renew=renew,
+            idle_max_s=settings.outbox_idle_max_s,
         ),
         name=f"{settings.service_name}-outbox-relay",
     )

@@ -10,16 +10,25 @@ A row the broker can never take (too large, an invalid topic, unserialisable) is
 dead letter without the payload goes to the service's DLQ topic and an error is logged for operators.
 Later rows of the same key then continue (the dead row is visible to operators, and holding the key
 forever would stall the case with no way out); retriable failures hold only their own key.
+
+A batch holds at most one row per key (the oldest unsent), so its rows are published concurrently
+without reordering any case, and the sent ones are marked in one UPDATE. The relay sleeps while
+there is nothing to send: a commit that staged rows wakes it (`Wakeup`, from the session's
+after_commit event), and otherwise its wait doubles up to `idle_max_s`, which bounds how late it
+sees rows staged by another process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
+import threading
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import structlog
 from aiokafka.errors import (
@@ -30,15 +39,18 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Engine, and_, exists
+from sqlalchemy import ColumnElement, Connection, Engine, and_, event, exists, update
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from magt_runtime.broker import message_size
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 SEALED_CONTENT_TYPE = "application/vnd.magt.sealed+json"
 
@@ -134,11 +146,68 @@ def stage(
         raise TooLargeError(size, max_bytes)
     row = OutboxRow(topic=topic, key=key, payload=payload, headers=json.dumps(all_headers))
     session.add(row)
+    session.info[_STAGED] = True  # the commit wakes this database's relay (see Wakeup)
     return row
+
+
+_STAGED = "magt_outbox_staged"
+
+
+class Wakeup:
+    """Wakes one relay when a commit in this process staged rows for its database (thread-safe)."""
+
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _by_database: ClassVar[dict[str, set[Wakeup]]] = {}
+
+    def __init__(self, engine: Engine) -> None:
+        self.database = engine.url.render_as_string()
+        self.event = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+
+    def __enter__(self) -> Wakeup:
+        with self._lock:
+            self._by_database.setdefault(self.database, set()).add(self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self._by_database.get(self.database, set()).discard(self)
+
+    def _signal(self) -> None:
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.event.set)
+
+    @classmethod
+    def committed(cls, session: OrmSession) -> None:
+        """after_commit: wake the relays of the session's database if it staged rows."""
+        if not session.info.pop(_STAGED, False):
+            return
+        bind = session.bind
+        engine = bind.engine if isinstance(bind, Connection) else bind
+        if not isinstance(engine, Engine):
+            return
+        with cls._lock:
+            waiting = list(cls._by_database.get(engine.url.render_as_string(), ()))
+        for wakeup in waiting:
+            wakeup._signal()
+
+
+def _rolled_back(session: OrmSession, _previous: object = None) -> None:
+    session.info.pop(_STAGED, None)  # nothing staged survives a rollback
+
+
+event.listen(OrmSession, "after_commit", Wakeup.committed)
+event.listen(OrmSession, "after_rollback", _rolled_back)
 
 
 def claim(session: Session, *, limit: int) -> list[OutboxRow]:
     """Lock the oldest unsent row of each key (per-key order is kept) that no other relay holds."""
+    return list(session.exec(_claim_statement(limit)))
+
+
+@functools.lru_cache(maxsize=8)
+def _claim_statement(limit: int) -> SelectOfScalar[OutboxRow]:
+    """The claim query, built once per limit (building its alias costs more than running it)."""
     earlier = aliased(OutboxRow)
     blocked = exists().where(
         and_(
@@ -148,14 +217,37 @@ def claim(session: Session, *, limit: int) -> list[OutboxRow]:
             col(earlier.id) < col(OutboxRow.id),
         )
     )
-    statement = (
+    return (
         select(OutboxRow)
         .where(col(OutboxRow.sent_at).is_(None), col(OutboxRow.dead_at).is_(None), ~blocked)
         .order_by(col(OutboxRow.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list(session.exec(statement))
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    row: OutboxRow
+    status: Literal["sent", "dead", "failed", "broken"]
+    error: Exception | None = None
+
+
+async def _publish(publisher: Publisher, row: OutboxRow) -> _Outcome:
+    try:
+        await publisher.publish(
+            row.payload.encode(), row.topic, key=row.key.encode(), headers=json.loads(row.headers)
+        )
+    except PERMANENT_ERRORS as error:
+        return _Outcome(row, "dead", error)
+    except PRODUCER_BROKEN as error:
+        return _Outcome(row, "broken", error)  # nothing more goes out through this producer
+    except Exception as error:
+        # One unpublishable row (a topic lost in a broker restart, ...) must not hold back
+        # every other case: it stays unsent and is tried again on the next pass.
+        log.warning("outbox.publish_failed", topic=row.topic, error=type(error).__name__)
+        return _Outcome(row, "failed", error)
+    return _Outcome(row, "sent")
 
 
 async def relay_once(
@@ -163,48 +255,54 @@ async def relay_once(
 ) -> int:
     """Publish one batch of unsent rows; return how many were settled (published or dead).
 
-    Rows that can never be published are marked dead and reported on `service`'s DLQ topic.
+    The batch has one row per key, so its rows go out concurrently (the producer batches them)
+    and no case is reordered; the sent rows are marked in one UPDATE. Rows that can never be
+    published are marked dead and reported on `service`'s DLQ topic.
     """
-    sent = 0
-    failed_keys: set[str] = set()
-    broken: Exception | None = None
     with Session(engine) as session:
-        rows = claim(session, limit=limit)
-        for row in rows:
-            if row.key in failed_keys:
-                continue  # keep the key's order: its later rows wait for the failed one
-            try:
-                await publisher.publish(
-                    row.payload.encode(),
-                    row.topic,
-                    key=row.key.encode(),
-                    headers=json.loads(row.headers),
-                )
-            except PERMANENT_ERRORS as error:
-                await _dead_letter(publisher, row, error, service=service)
-                session.add(row)
-                sent += 1  # the row is settled: the batch made progress
-                continue
-            except PRODUCER_BROKEN as error:
-                broken = error
-                break  # nothing more can go out through this producer; keep what was sent
-            except Exception as error:
-                # One unpublishable row (a topic lost in a broker restart, ...) must not hold
-                # back every other case: it stays unsent and is tried again on the next pass.
-                log.warning("outbox.publish_failed", topic=row.topic, error=type(error).__name__)
-                failed_keys.add(row.key)
-                continue
-            row.sent_at = datetime.now(UTC)
-            session.add(row)
-            sent += 1
-        session.commit()
-    if sent:
-        log.debug("outbox.relayed", count=sent)
+        rows = await _off_loop(engine, claim, session, limit=limit)
+        if not rows:
+            await _off_loop(engine, session.rollback)
+            return 0
+        outcomes = await asyncio.gather(*(_publish(publisher, row) for row in rows))
+        for outcome in outcomes:
+            if outcome.status == "dead" and outcome.error is not None:
+                await _dead_letter(publisher, outcome.row, outcome.error, service=service)
+                session.add(outcome.row)
+        sent_ids = [o.row.id for o in outcomes if o.status == "sent" and o.row.id is not None]
+        await _off_loop(engine, _mark_sent, session, sent_ids)
+    settled = sum(1 for o in outcomes if o.status in ("sent", "dead"))
+    failed = sum(1 for o in outcomes if o.status == "failed")
+    broken = next((o.error for o in outcomes if o.status == "broken"), None)
+    if settled:
+        log.debug("outbox.relayed", count=settled)
     if broken is not None:
         raise ProducerBrokenError(type(broken).__name__) from broken
-    if failed_keys and not sent:
-        raise OutboxStalledError(f"{len(failed_keys)} case(s) could not be published")
-    return sent
+    if failed and not settled:
+        raise OutboxStalledError(f"{failed} case(s) could not be published")
+    return settled
+
+
+async def _off_loop(engine: Engine, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking database call in a worker thread, keeping the event loop free.
+
+    An in-memory SQLite database lives in one connection per thread, so it is called inline.
+    """
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return call(*args, **kwargs)
+    return await asyncio.to_thread(call, *args, **kwargs)
+
+
+def _mark_sent(session: Session, ids: list[int]) -> None:
+    """One UPDATE for the batch's published rows, then commit (dead rows are flushed with it)."""
+    if ids:
+        session.execute(
+            update(OutboxRow)
+            .where(col(OutboxRow.id).in_(ids))
+            .values(sent_at=datetime.now(UTC))
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
 
 
 async def _dead_letter(
@@ -249,31 +347,53 @@ async def run_relay(
     stop: asyncio.Event,
     service: str = "outbox",
     renew: Callable[[], Awaitable[None]] | None = None,
+    idle_max_s: float | None = None,
 ) -> None:
-    """Relay until `stop` is set; sleep only when there was nothing to send; survive broker errors.
+    """Relay until `stop` is set; wake on work, back off while idle; survive broker errors.
 
-    A dead producer (ProducerBrokenError) is replaced with `renew` and the relay goes on; the rows
-    it could not send are still unsent, so nothing is lost and per-key order holds.
+    After a pass with nothing to send it waits `interval_s`, doubling while idle up to
+    `idle_max_s`; a commit in this process that staged rows ends the wait at once. A dead producer
+    (ProducerBrokenError) is replaced with `renew` and the relay goes on; the rows it could not
+    send are still unsent, so nothing is lost and per-key order holds.
     """
-    while not stop.is_set():
-        try:
-            sent = await relay_once(engine, publisher, limit=limit, service=service)
-        except ProducerBrokenError as error:
-            log.warning("outbox.producer_broken", error=str(error), renewing=renew is not None)
-            if renew is not None:
-                try:
-                    await renew()
-                except Exception:
-                    log.exception("outbox.producer_renewal_failed")
-            await _sleep_or_stop(stop, max(interval_s, 1.0))
-            continue
-        except Exception:
-            log.exception("outbox.relay_failed")
-            sent = 0
-            await _sleep_or_stop(stop, max(interval_s, 1.0))
-            continue
-        if sent == 0:
-            await _sleep_or_stop(stop, interval_s)
+    ceiling = max(interval_s, idle_max_s if idle_max_s is not None else interval_s)
+    wait_s = interval_s
+    with Wakeup(engine) as wakeup:
+        while not stop.is_set():
+            wakeup.event.clear()  # commits from here on are seen by this pass or wake the next
+            try:
+                sent = await relay_once(engine, publisher, limit=limit, service=service)
+            except ProducerBrokenError as error:
+                log.warning("outbox.producer_broken", error=str(error), renewing=renew is not None)
+                if renew is not None:
+                    try:
+                        await renew()
+                    except Exception:
+                        log.exception("outbox.producer_renewal_failed")
+                await _sleep_or_stop(stop, max(interval_s, 1.0))
+                continue
+            except Exception:
+                log.exception("outbox.relay_failed")
+                await _sleep_or_stop(stop, max(interval_s, 1.0))
+                continue
+            if sent:
+                wait_s = interval_s
+                continue
+            if await _wait_for_work(stop, wakeup.event, wait_s):
+                wait_s = interval_s
+            else:
+                wait_s = min(ceiling, wait_s * 2)
+
+
+async def _wait_for_work(stop: asyncio.Event, work: asyncio.Event, seconds: float) -> bool:
+    """Wait until `work` or `stop` is set or `seconds` pass; True if woken by work."""
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(work.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    return work.is_set()
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
