@@ -57,9 +57,14 @@ def test_communication_needs_criminal_placement_seed_000(lav: Any) -> None:
     assert "communication-without-criminal-placement" in _koder(v)
     dom = lav(
         "val_indberetning",
-        {"indgreb": ["kommunikation"], "barn.anbringelsesgrundlag": "strafferetlig_dom"},
+        {
+            "indgreb": ["kommunikation"],
+            "barn.anbringelsesgrundlag": "strafferetlig_dom",
+            "afgoerelse_ref": "afg-0851-2025-007",
+        },
     )
-    assert _koder(_vurder(dom)) == set()
+    afg = parse_form(lav("val_afgoerelse", {"art": "val.19"}))
+    assert _koder(_vurder(dom, decisions=[afg])) == set()
 
 
 def test_oevrig_is_not_allowed_seed_000(lav: Any) -> None:
@@ -77,7 +82,7 @@ def test_child_account_missing_and_no_complaint_guidance_seed_002(lav: Any) -> N
         },
     )
     v = _vurder(data)
-    assert {"child-account-missing", "complaint-guidance-missing"} <= _koder(v)
+    assert {"child-not-offered-account", "complaint-guidance-missing"} <= _koder(v)
     assert v.allowed is Udfald.ALLOWED  # warnings only
 
 
@@ -236,9 +241,13 @@ def test_val_12_13_at_a_delvis_lukket_institution_is_allowed(lav: Any, kode: str
     """VAL §§ 12-13: tilbageholdelse and fastholdelse at a delvis lukket døgninstitution."""
     data = lav(
         "val_indberetning",
-        {"indgreb": [kode], "institution.art": "delvis_lukket_doegninstitution"},
+        {
+            "indgreb": [kode],
+            "institution.art": "delvis_lukket_doegninstitution",
+            "afgoerelse_ref": "afg-0851-2025-007",
+        },
     )
-    v = _vurder(data)
+    v = _vurder(data, decisions=[parse_form(lav("val_afgoerelse"))])
     assert "outside-partly-closed" not in _koder(v)
     assert v.allowed is Udfald.ALLOWED
     assert v.klassifikation is not None

@@ -63,7 +63,7 @@ def test_cli_prints_json() -> None:
     )
     assert res.exit_code == 0, res.output
     data: dict[str, Any] = json.loads(res.output)
-    assert set(data) == {"errors", "assessment", "recipients", "deadlines"}
+    assert set(data) == {"errors", "assessment", "decisions", "recipients", "deadlines"}
 
 
 def test_cli_pretty_prints_a_danish_table() -> None:

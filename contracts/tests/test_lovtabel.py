@@ -30,6 +30,7 @@ def test_every_rule_of_the_catalogue_is_a_row() -> None:
         + len(KAT.specialomraader)
         + len(KAT.tilsynsfordeling)
         + len(KAT.pligter)
+        + len(KAT.afgoerelsesarter)
     )
     rows = raekker()
     assert len(rows) == regler

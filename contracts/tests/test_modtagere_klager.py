@@ -85,6 +85,25 @@ def test_decision_to_citizen_vaerge_leader_caseworker_seed_003() -> None:
     assert ("vaerge", "vaerge-31") not in _set(decision_made_recipients(event))
 
 
+def test_an_indstilling_reaches_familieretshuset_which_decides_on_it() -> None:
+    """SEL § 131, stk. 1: Familieretshuset decides on the municipality's § 129 indstilling."""
+    event = DecisionMade(
+        occurred_at=NU,
+        case_id="sag-afg-129",
+        correlation_id=uuid4(),
+        afgoerelse_id="afg-129",
+        indgreb="flytning",
+        person_ref="p-12345678",
+        kommune="0461",
+        institution_id="tilbud-0450-2",
+        udfald="indstillet",
+        meddelt=NU,
+    )
+    assert ("familieretshuset", "familieretshuset") in _set(decision_made_recipients(event))
+    godkendt = event.model_copy(update={"udfald": "godkendt"})
+    assert "familieretshuset" not in {r for r, _ in _set(decision_made_recipients(godkendt))}
+
+
 def test_forwarded_complaint_to_ankestyrelsen_and_complainant_spec_2() -> None:
     ud = complaint_recipients(Klagehaendelse.FORWARDED, PARTER, due=NU)
     assert _set(ud) == {("ankestyrelsen", "ankestyrelsen"), ("borger", "p-12345678")}

@@ -194,6 +194,8 @@ def _directory(folder: Path, who: Authorities, institutions: list[str]) -> Path:
         add("handlekommune", kode, who.kommune, f"{kommune.navn} Kommune")
         add("beliggenhedskommune", kode, who.kommune, f"{kommune.navn} Kommune")
         add("driftsherre", kode, who.operator, f"{kommune.navn} Kommune (driftsherre)")
+        # The municipality's own supervisor of plejeboliger and dagtilbud (SEL § 148 a, stk. 1).
+        add("kommunalt_tilsyn", kode, who.kommune, f"{kommune.navn} Kommune (kommunalt tilsyn)")
     for region, kode in REGIONSKODER.items():
         add("driftsherre", kode, who.operator, f"Region {region.value}")
     for tilsyn in Socialtilsyn:

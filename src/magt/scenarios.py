@@ -190,6 +190,7 @@ class Forloeb:
     klage_status: str | None = None
     batches: list[tuple[str, str]] = field(default_factory=list)
     noter: list[str] = field(default_factory=list)
+    ikke_leveret: list[Levering] = field(default_factory=list)  # must never reach these
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,11 +206,16 @@ VOKSEN_4 = Person("210672-3319", "Palle Grankjærsvej")
 VOKSEN_5 = Person("150958-6624", "Gunhild Mosetoftby")
 VOKSEN_6 = Person("040461-2295", "Einar Lyngbakkedal")
 VAERGE = Person("010170-9998", "Holger Værgeskovby")
+BARN_8 = Person("140309-5573", "Liva Tjørnekrogen")
+MOR_8 = Person("220779-3358", "Dorthe Tjørnekrogen")
+VOKSEN_9 = Person("030334-7716", "Ingeborg Hvedemarkholm")
+VOKSEN_10 = Person("180865-4429", "Aksel Rønnebærsti")
 
 INTERNT = {
     1: "INTERN-NOTE-7f3a: vi burde have tilbudt skærmet pause før aftensmaden",
     2: "INTERN-NOTE-2c9e: aflastningen mangler en fast voksen om aftenen",
     3: "INTERN-NOTE-b41d: medarbejderen er tilbudt samtale med psykolog",
+    8: "INTERN-NOTE-5e07: afdelingens aftenvagt skal have en ekstra medarbejder",
 }
 
 BOERNEHJEM = {
@@ -238,10 +244,28 @@ BOTILBUD = {
     "driftsform": "offentlig_kommunal",
     "driftsherre_id": "0751",
 }
+DELVIS_LUKKET = {
+    "institution_id": "e2e-delvislukket-0851",
+    "navn": "Skovbrynet, delvis lukket afdeling (fiktivt)",
+    "art": "delvis_lukket_doegninstitution",
+    "beliggenhedskommune": "0851",
+    "driftsform": "offentlig_regional",
+    "driftsherre_id": "1081",
+}
+PLEJECENTER = {
+    "institution_id": "e2e-plejecenter-0751",
+    "navn": "Plejecentret Solbakken (fiktivt)",
+    "art": "plejebolig",
+    "beliggenhedskommune": "0751",
+    "driftsform": "offentlig_kommunal",
+    "driftsherre_id": "0751",
+}
 INSTITUTIONER = [
     str(BOERNEHJEM["institution_id"]),
     str(AFLASTNING["institution_id"]),
     str(BOTILBUD["institution_id"]),
+    str(DELVIS_LUKKET["institution_id"]),
+    str(PLEJECENTER["institution_id"]),
 ]
 
 
@@ -1030,6 +1054,175 @@ def s7_afgoer(ctx: Kontekst, forloeb: Forloeb) -> dict[str, Any]:
     return svar
 
 
+def s8_delvis_lukket_tilbageholdelse(ctx: Kontekst) -> Forloeb:
+    """8. Tilbageholdelse on a delvis lukket døgninstitution (VAL § 12) under the
+    kommunalbestyrelse's combined §§ 12-13 decision for one year (§ 12, stk. 2-5)."""
+    institution_id = str(DELVIS_LUKKET["institution_id"])
+    episode = ctx.now.astimezone(DK) - timedelta(hours=8)
+    form = _val_form(
+        institution=DELVIS_LUKKET,
+        barn=BARN_8,
+        forælder=MOR_8,
+        handlekommune="0851",
+        episode=episode,
+        indgreb=["tilbageholdelse_delvis_lukket"],
+        intern=INTERNT[8],
+    )
+    form["episode"]["beskrivelse"] = (
+        "Afdelingens yderdør var låst i aftentimerne; Liva blev holdt tilbage på afdelingen, da "
+        "hun ville gå."
+    )
+    form["episode"]["begrundelse"] = "Afgørelsen om delvis lukket afdeling gælder for perioden."
+    fra = episode.date() - timedelta(days=30)
+    afg_id = f"afg-e2e-{uuid.uuid4().hex[:8]}"
+    afg_case = _indsend_afgoerelse(
+        ctx,
+        {
+            "form_type": "val_afgoerelse",
+            "form_version": "1",
+            "institution": DELVIS_LUKKET,
+            "barn": {**form["barn"], "anbringelsesgrundlag": "uden_samtykke"},
+            "afgoerelse_id": afg_id,
+            "art": "val.12_13_ramme",
+            "kommune": "0851",
+            "udfald": "godkendt",
+            "gyldig_fra": fra.isoformat(),
+            "gyldig_til": (fra + timedelta(days=300)).isoformat(),
+            "begrundelse": "Det har afgørende betydning for behandlingen, at barnet ikke rømmer "
+            "(VAL § 12, stk. 2, og § 13, stk. 2).",
+            "klagevejledning": "Afgørelsen kan påklages til Ankestyrelsen inden 4 uger.",
+            "meddelt_tidspunkt": dk(fra.year, fra.month, fra.day, 10).isoformat(),
+        },
+    )
+    form["afgoerelse_ref"] = afg_id
+    form["barn"]["anbringelsesgrundlag"] = "uden_samtykke"
+    case_id = _indsend(ctx, form)["case_id"]
+    _godkend(ctx, case_id, institution_id, med_lederdel=True)
+    leveringer = _val_leveringer(
+        case_id, form, driftsherre=True, fagkonsulent=False, beliggenhed=False
+    )
+    leveringer += [
+        Levering(afg_case, "tilbud", institution_id, "sikker_mail"),
+        Levering(afg_case, "handlekommune", "0851", "sikker_mail"),
+    ]
+    return Forloeb(
+        nummer=8,
+        titel="Tilbageholdelse på en delvis lukket afdeling efter kommunalbestyrelsens afgørelse",
+        cases={"afgoerelse": afg_case, "indberetning": case_id},
+        institution_id=institution_id,
+        handlekommune="0851",
+        personer=[BARN_8, MOR_8],
+        interne_tekster=[INTERNT[8]],
+        leveringer=leveringer,
+        # Delvis lukkede institutions have one Socialtilsyn for the whole country.
+        planlagt=[(case_id, "socialtilsyn", "Øst", "by_month_end")],
+        frister_aabnet=[
+            (case_id, "indberetning_handlekommune"),
+            (case_id, "orientering_foraeldremyndighed"),
+            (case_id, "kopi_socialtilsyn"),
+        ],
+        frister_opfyldt=[(case_id, "indberetning_handlekommune")],
+        vurdering={case_id: "allowed"},
+    )
+
+
+def s9_plejecenter_demens(ctx: Kontekst) -> Forloeb:
+    """9. Fastholdelse of a citizen with dementia (SEL § 136 d) in a municipal plejecenter: the
+    municipality's own supervisor (SEL § 148 a, stk. 1) gets the report, no Socialtilsyn does."""
+    institution_id = str(PLEJECENTER["institution_id"])
+    maaned = forrige_maaned(ctx.now, 1)
+    episode = dk(maaned.year, maaned.month, 12, 2)
+    fornavn = VOKSEN_9.navn.split()[0]
+    form: dict[str, Any] = {
+        "form_type": "skema_1b",
+        "form_version": "2025",
+        "institution": PLEJECENTER,
+        "borger": _borger(VOKSEN_9),
+        "indgreb": "fastholdelse_demens",
+        "episode": {
+            "start": episode.isoformat(),
+            "slut": (episode + timedelta(minutes=10)).isoformat(),
+            "sted": "Gangen",
+            "forloeb_foer": f"{fornavn} ville ud af døren om natten og slog ud efter personalet.",
+            "beskrivelse": f"En medarbejder holdt {fornavn} i hånden og førte hende tilbage.",
+            "begrundelse": "Meget grænseoverskridende adfærd og fare for fald i kulden.",
+        },
+        "frivillig_medvirken_forsoegt": True,
+        "andre_tiltag": "Billedstøtte, musik og flere rolige forsøg.",
+        "involverede": [{"medarbejder_ref": "mdb-e2e-9"}],
+        "registrering": {
+            "registreret_af": "mdb-e2e-9",
+            "registreret_tidspunkt": (episode + timedelta(hours=20)).isoformat(),
+        },
+        "klagevejledning_givet": True,
+        "leder": _leder("leder-e2e-plejecenter", episode + timedelta(days=1)),
+    }
+    case_id = _indsend(ctx, form)["case_id"]
+    _godkend(ctx, case_id, institution_id, med_lederdel=False)
+    return Forloeb(
+        nummer=9,
+        titel="Fastholdelse af en borger med demens på et kommunalt plejecenter (kommunalt tilsyn)",
+        cases={"skema_1b": case_id},
+        institution_id=institution_id,
+        handlekommune="0751",
+        personer=[VOKSEN_9, VAERGE],
+        leveringer=[
+            Levering(case_id, "handlekommune", "0751", "sikker_mail"),
+            Levering(case_id, "kommunalt_tilsyn", "0751", "sikker_mail"),
+            Levering(case_id, "driftsherre", "0751", "sikker_mail"),
+            Levering(case_id, "vaerge", _vaerge_ref(VOKSEN_9), "digital_post", VAERGE.cpr),
+        ],
+        ikke_leveret=[Levering(case_id, "socialtilsyn", "Midt", "sikker_mail")],
+        frister_aabnet=[(case_id, "registrering"), (case_id, "maanedlig_indberetning")],
+        frister_opfyldt=[(case_id, "registrering")],
+        vurdering={case_id: "allowed"},
+        batches=[("monthly", maanedsnoegle(maaned))],
+    )
+
+
+def s10_indstilling_til_familieretshuset(ctx: Kontekst) -> Forloeb:
+    """10. The municipality's § 129, stk. 1, indstilling to Familieretshuset, which decides
+    within two weeks of receiving it (SEL § 131, stk. 1)."""
+    meddelt = ctx.now.astimezone(DK) - timedelta(days=2)
+    afg_id = f"afg-e2e-{uuid.uuid4().hex[:8]}"
+    afg_case = _indsend_afgoerelse(
+        ctx,
+        {
+            "form_type": "kommunal_afgoerelse",
+            "form_version": "1",
+            "institution": BOTILBUD,
+            "borger": _borger(VOKSEN_10, kan_selv_klage=False),
+            "afgoerelse_id": afg_id,
+            "kommune": "0751",
+            "indgreb": "flytning",
+            "udfald": "indstillet",
+            "art": "sel.129_stk1_indstilling",
+            "afgjort_af": "kommune",
+            "begrundelse": "Borgeren har behov for omfattende hjælp, som kun kan gives i et "
+            "særligt botilbud; borgeren kan ikke give informeret samtykke (§ 129, stk. 1).",
+            "klagevejledning": "Indstillingen afgøres af Familieretshuset, som du kan henvende "
+            "dig til.",
+            "meddelt_tidspunkt": meddelt.isoformat(),
+        },
+    )
+    return Forloeb(
+        nummer=10,
+        titel="Indstilling efter § 129 til Familieretshuset (afgøres inden 2 uger)",
+        cases={"afgoerelse_indstilling": afg_case},
+        institution_id=str(BOTILBUD["institution_id"]),
+        handlekommune="0751",
+        personer=[VOKSEN_10, VAERGE],
+        leveringer=[
+            Levering(afg_case, "familieretshuset", "familieretshuset", "sikker_mail"),
+            Levering(afg_case, "tilbud", str(BOTILBUD["institution_id"]), "sikker_mail"),
+            Levering(afg_case, "handlekommune", "0751", "sikker_mail"),
+            Levering(afg_case, "borger", "borger", "digital_post", VOKSEN_10.cpr),
+            Levering(afg_case, "vaerge", _vaerge_ref(VOKSEN_10), "digital_post", VAERGE.cpr),
+        ],
+        frister_aabnet=[(afg_case, "familieretshuset_afgoerelse")],
+    )
+
+
 SCENARIER: list[Callable[[Kontekst], Forloeb]] = [
     s1_fysisk_magt_via_bosted,
     s2_aflastning_ikke_tilladt,
@@ -1038,6 +1231,9 @@ SCENARIER: list[Callable[[Kontekst], Forloeb]] = [
     s5_gentaget_hygiejne,
     s6_flytning_uden_samtykke,
     s7_klage_til_ankestyrelsen,
+    s8_delvis_lukket_tilbageholdelse,
+    s9_plejecenter_demens,
+    s10_indstilling_til_familieretshuset,
 ]
 
 
@@ -1086,6 +1282,7 @@ def _identitet(sandbox: Sandbox, address: str) -> Identity | None:
     return {
         "handlekommune": who.kommune,
         "beliggenhedskommune": who.kommune,
+        "kommunalt_tilsyn": who.kommune,
         "driftsherre": who.operator,
         "socialtilsyn": who.tilsyn,
         "ankestyrelsen": who.stat,
@@ -1211,6 +1408,11 @@ def alle_sager(forloeb: Iterable[Forloeb]) -> list[str]:
 def mangler(forloeb: Forloeb, modtaget: Modtaget) -> set[str]:
     """Expected deliveries not yet seen."""
     return forventet_leveret(forloeb) - modtaget.leveret()
+
+
+def forkert_leveret(forloeb: Forloeb, modtaget: Modtaget) -> set[str]:
+    """Deliveries that reached an authority with no role in the case (sensitive data misplaced)."""
+    return {f"{x.case_id}|{x.adresse()}" for x in forloeb.ikke_leveret} & modtaget.leveret()
 
 
 # --------------------------------------------------------------------------------------------
@@ -1390,6 +1592,7 @@ def start_platform(
     names: tuple[str, ...] | None = None,
     routing_scheduler: bool = False,
     prefix: str = "e2e",
+    keycloak: Any = None,
 ) -> tuple[Any, Sandbox, Kontekst]:
     """Start the sandbox and every service (`magt.platform`), healthy; return them and a context.
 
@@ -1404,14 +1607,19 @@ def start_platform(
     namespace = f"{prefix}{uuid.uuid4().hex[:8]}."  # the run's own topics
     secrets = pf.Secrets.generate()
     udsteder = TokenIssuer()  # this run's own signing key
+    tokens = udsteder.env()
+    if keycloak is not None:  # people log in too (the workspace): trust the realm's keys as well
+        udsteder = TokenIssuer(issuer=keycloak.issuer())
+        tokens = pf.trusting_keycloak(udsteder.jwks(), keycloak)
     platform = pf.Platform(
-        env=pf.shared_env(bootstrap, namespace, secrets, udsteder.env()),
+        env=pf.shared_env(bootstrap, namespace, secrets, tokens),
         log_dir=root / "logs",
         service_env=pf.merge_env(
             pf.database_env({n: database_urls[n] for n in wanted}),
             sandbox.service_env(),
             {"routing": {"MAGT_ROUTING_SCHEDULER_ENABLED": str(routing_scheduler).lower()}},
         ),
+        service_tokens=pf.service_tokens(udsteder),  # the run's issuer: no provider runs here
     )
     try:
         platform.start_all(wanted)
@@ -1439,4 +1647,7 @@ def hemmeligheder(forloeb: Iterable[Forloeb]) -> list[str]:
 
 
 def alle_personer() -> list[Person]:
-    return [BARN_1, MOR_1, BARN_2, MOR_2, BARN_3, MOR_3, VOKSEN_4, VOKSEN_5, VOKSEN_6, VAERGE]
+    return [
+        BARN_1, MOR_1, BARN_2, MOR_2, BARN_3, MOR_3, VOKSEN_4, VOKSEN_5, VOKSEN_6, VAERGE,
+        BARN_8, MOR_8, VOKSEN_9, VOKSEN_10,
+    ]  # fmt: skip

@@ -44,13 +44,15 @@ def test_no_batch_or_run_error(koersel: Koersel) -> None:
     assert sum(koersel.batches.values()) > 0, koersel.batches
 
 
-@pytest.mark.parametrize("nummer", range(1, 8))
+@pytest.mark.parametrize("nummer", range(1, len(scenarios.SCENARIER) + 1))
 def test_scenario_recipients_deadlines_assessment(
     koerende_platform: KoerendePlatform, koersel: Koersel, nummer: int
 ) -> None:
     forloeb = _forloeb(koersel, nummer)
     missing = scenarios.mangler(forloeb, koersel.modtaget)
     assert not missing, f"{forloeb.titel}: ikke modtaget: {sorted(missing)}"
+    wrong = scenarios.forkert_leveret(forloeb, koersel.modtaget)
+    assert not wrong, f"{forloeb.titel}: sendt til en myndighed uden rolle: {sorted(wrong)}"
     rows = koersel.frister[nummer]
     for case_id, kind in forloeb.frister_aabnet:
         _frist(rows, case_id, kind)
@@ -196,3 +198,27 @@ def test_no_personal_data_anywhere(
         for secret in [*people, *internal]:
             assert secret not in entry.tekst
             assert secret not in entry.titel
+
+
+def test_the_new_settings_reach_their_own_authorities(
+    koerende_platform: KoerendePlatform, koersel: Koersel
+) -> None:
+    """VAL § 12 under the §§ 12-13 decision; a plejecenter's report to det kommunale tilsyn
+    (SEL § 148 a, stk. 1), never a Socialtilsyn; a § 129 indstilling to Familieretshuset."""
+    delvis, pleje, indstilling = (_forloeb(koersel, n) for n in (8, 9, 10))
+    leveret = koersel.modtaget.leveret()
+    skema = pleje.cases["skema_1b"]
+    assert f"{skema}|kommunalt_tilsyn.0751@sandbox.example" in leveret
+    assert not {x for x in leveret if x.startswith(f"{skema}|socialtilsyn.")}
+    afg = indstilling.cases["afgoerelse_indstilling"]
+    assert f"{afg}|familieretshuset.familieretshuset@sandbox.example" in leveret
+    _frist(koersel.frister[10], afg, "familieretshuset_afgoerelse")
+    rapport = scenarios.sag(
+        koerende_platform.ctx, delvis.cases["indberetning"], delvis.institution_id
+    )
+    [kontrol] = rapport["vurdering"]["afgoerelser"]
+    assert (kontrol["art"], kontrol["fundet"], kontrol["overholdt"]) == (
+        "val.12_13_ramme",
+        True,
+        True,
+    ), kontrol

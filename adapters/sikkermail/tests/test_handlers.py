@@ -145,7 +145,10 @@ EMNE = {
     Leveringsgrund.MISTANKE: ("Mistanke om strafbart forhold", {}),
     Leveringsgrund.AFGOERELSE: ("Afgørelse om magtanvendelse", {}),
     Leveringsgrund.KLAGE: ("Klage over magtanvendelse", {"klage_art": "decided"}),
-    Leveringsgrund.FRIST: ("Overskredet frist", {"frist_art": "forhaandsgodkendelse_udloeb"}),
+    Leveringsgrund.FRIST: (
+        "Overskredet lovbestemt frist",
+        {"frist_art": "forhaandsgodkendelse_udloeb"},
+    ),
     Leveringsgrund.STATISTIK_ALARM: ("Usædvanligt mange magtanvendelser", {}),
     Leveringsgrund.LEVERINGSFEJL: ("Levering af indberetning mislykkedes", {}),
 }
@@ -168,3 +171,48 @@ async def test_the_notice_title_comes_from_the_typed_reason_not_the_reference(
     resume = json.loads(opened.attachments[attachment_name("sag-2025-0077")])
     assert (resume["emne"], resume["grund"]) == (titel, grund.value)
     assert resume["reference"] == "ref-uden-betydning"
+
+
+@pytest.mark.parametrize(
+    ("detalje", "titel", "lovbestemt"),
+    [
+        (
+            {"frist_art": "leder_godkendelse", "frist_lovbestemt": False},
+            "Overskredet lokal frist",
+            False,
+        ),
+        # From before routing said so: the catalogue knows no act sets the leader's deadline.
+        ({"frist_art": "leder_godkendelse"}, "Overskredet lokal frist", False),
+        (
+            {"frist_art": "registrering", "frist_lovbestemt": True},
+            "Overskredet lovbestemt frist",
+            True,
+        ),
+    ],
+)
+async def test_an_overdue_local_deadline_is_called_a_local_deadline_never_a_breach_of_law(
+    setup: Any,
+    smtp_server: Any,
+    pki: Any,
+    detalje: dict[str, Any],
+    titel: str,
+    lovbestemt: bool,
+) -> None:
+    """A deadline no act sets is local policy: the mail says "lokal frist", not a breach of law."""
+    handlers, _, _ = setup
+    event = _event(None, rapport_ref="frist:x", grund=Leveringsgrund.FRIST, **detalje)
+    await handlers.on_report_addressed(event)
+    [envelope] = smtp_server.recorder.messages
+    opened = open_message(
+        envelope.original_content, certificate=pki.kommune.certificate, key=pki.kommune.key
+    )
+    assert opened.text.splitlines()[0] == titel
+    resume = json.loads(opened.attachments[attachment_name("sag-2025-0077")])
+    frist = resume["overskredet_frist"]
+    assert (resume["emne"], frist["art"], frist["lovbestemt"]) == (
+        titel,
+        detalje["frist_art"],
+        lovbestemt,
+    )
+    assert ("ikke et brud på loven" in frist["bemaerkning"]) is not lovbestemt
+    assert ("lovbestemt" in opened.text) is lovbestemt

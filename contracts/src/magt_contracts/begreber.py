@@ -58,6 +58,20 @@ class InstitutionArt(StrEnum):
     PLEJEBOLIG = "plejebolig"
 
 
+class Stedsart(StrEnum):
+    """The precise kind of anbringelsessted or afdeling, where the tilbud's kind is not enough.
+
+    A refinement of `InstitutionArt` (an optional field, so v1 readers keep working): a
+    plejefamilie, a delvis lukket afdeling on an open døgninstitution, a særligt sikret afdeling
+    on a sikret døgninstitution (voksenansvarsbekendtgørelsen § 1, stk. 2).
+    """
+
+    PLEJEFAMILIE = "plejefamilie"
+    """An almen, forstærket or specialiseret plejefamilie (not a netværksplejefamilie)."""
+    DELVIS_LUKKET_AFDELING = "delvis_lukket_afdeling"
+    SAERLIGT_SIKRET_AFDELING = "saerligt_sikret_afdeling"
+
+
 class Driftsform(StrEnum):
     """Who runs the institution."""
 

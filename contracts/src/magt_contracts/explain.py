@@ -14,9 +14,11 @@ from magt_contracts.forms import (
     FORM_TYPES,
     AnyForm,
     KommunalAfgoerelse,
+    ValAfgoerelse,
     ValIndberetning,
     parse_form,
 )
+from magt_contracts.rules.afgoerelser import Afgoerelse
 from magt_contracts.rules.assess import assess
 from magt_contracts.rules.deadlines import deadlines
 from magt_contracts.rules.fakta import fakta
@@ -28,19 +30,47 @@ _LOKAL_HEMMELIGHED = b"magt-explain-local"
 
 
 def explain_form(data: Any, *, now: datetime) -> dict[str, Any]:
-    """Validate and explain one form; the result is JSON-ready."""
+    """Validate and explain one form; the result is JSON-ready.
+
+    A report may carry the decisions it rests on beside it, as `afgoerelser` (decision forms):
+    the assessment then checks the use against them (existence, period, the act's limits).
+    """
+    afgoerelser: list[Afgoerelse] | None = None
+    if isinstance(data, dict) and "afgoerelser" in data:
+        data = dict(data)
+        try:
+            afgoerelser = _afgoerelser(data.pop("afgoerelser"))
+        except ValidationError as exc:
+            fejl = som_dicts(danske_fejl(exc, tags=frozenset(FORM_TYPES)))
+            return tom_forklaring([{**f, "field": f"afgoerelser.{f['field']}"} for f in fejl])
     try:
         form = parse_form(data)
     except ValidationError as exc:
         return tom_forklaring(som_dicts(danske_fejl(exc, tags=frozenset(FORM_TYPES))))
-    vurdering = assess(form, now=now)
+    vurdering = assess(form, now=now, decisions=afgoerelser)
     modtagere, frister = _modtagere_og_frister(form, now)
     return {
         "errors": [],
         "assessment": vurdering.model_dump(mode="json"),
+        "decisions": [k.konklusion for k in vurdering.afgoerelser],
         "recipients": [m.model_dump(mode="json") for m in modtagere],
         "deadlines": [_frist(f) for f in frister],
     }
+
+
+def _afgoerelser(data: Any) -> list[Afgoerelse]:
+    """The decision forms given beside a report (anything else is an error)."""
+    ud: list[Afgoerelse] = []
+    for d in data if isinstance(data, list) else [data]:
+        a = parse_form(d)
+        if not isinstance(a, KommunalAfgoerelse | ValAfgoerelse):
+            raise ValidationError.from_exception_data(
+                "afgoerelser",
+                [{"type": "value_error", "loc": ("form_type",), "input": a.form_type,
+                  "ctx": {"error": "Kun afgørelser kan angives som afgørelser."}}],
+            )  # fmt: skip
+        ud.append(a)
+    return ud
 
 
 def tom_forklaring(errors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -48,6 +78,7 @@ def tom_forklaring(errors: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "errors": errors,
         "assessment": {"allowed": None, "flags": []},
+        "decisions": [],
         "recipients": [],
         "deadlines": [],
     }
@@ -59,8 +90,10 @@ def _frist(f: Frist) -> dict[str, Any]:
 
 
 def _modtagere_og_frister(form: AnyForm, now: datetime) -> tuple[list[Modtager], list[Frist]]:
-    cpr = form.barn.cpr if isinstance(form, ValIndberetning) else form.borger.cpr
+    cpr = form.barn.cpr if isinstance(form, ValIndberetning | ValAfgoerelse) else form.borger.cpr
     ref = person_ref(cpr, _LOKAL_HEMMELIGHED)
+    if isinstance(form, ValAfgoerelse):
+        return decision_recipients(form, person_ref=ref), []
     if isinstance(form, KommunalAfgoerelse):
         return decision_recipients(form, person_ref=ref), deadlines(form, now=now)
     f = fakta(form, person_ref=ref)

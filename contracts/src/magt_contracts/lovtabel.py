@@ -14,6 +14,7 @@ from magt_contracts.begreber import Tilsynsmyndighed
 from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.catalogue.model import (
     FOER_KILDERNE,
+    Afgoerelsesart,
     Begraensning,
     Enhed,
     Formversion,
@@ -89,6 +90,20 @@ def _form(r: Formversion) -> Raekke:
     return Raekke(r.kilde, goer, f"form:{r.form_type}.{r.version}", r.valid_from, r.valid_to)
 
 
+def _afgoerelse(r: Afgoerelsesart) -> Raekke:
+    goer = f"decision '{r.titel}' by {r.myndighed.value}, covering {', '.join(sorted(r.indgreb))}"
+    if r.max_periode is not None:
+        goer += f"; at most {r.max_periode.antal} {_ENHED[r.max_periode.enhed]}"
+    if r.indstilling:
+        goer += "; an indstilling: Familieretshuset decides"
+    if r.advokat:
+        goer += "; the person has a lawyer"
+    if r.godkendes_af:
+        goer += f"; preliminary, to be approved by a {r.godkendes_af} decision"
+    goer += "; uses that name it are checked for existence, period and limits"
+    return Raekke(r.kilde, goer, f"afgoerelse:{r.kode}", r.valid_from, r.valid_to)
+
+
 def _pligt(r: Pligt) -> Raekke:
     return Raekke(r.kilde, r.goer, f"pligt:{r.noegle}", r.valid_from, r.valid_to)
 
@@ -124,6 +139,7 @@ def raekker(kat: Katalog | None = None) -> list[Raekke]:
         *(_tal(r) for r in k.tal),
         *(_form(r) for r in k.formversioner),
         *(_pligt(r) for r in k.pligter),
+        *(_afgoerelse(r) for r in k.afgoerelsesarter),
         *(_tilsyn(r) for r in tilsyn),
     ]
     return sorted(ud, key=lambda r: (*_orden(r.kilde), r.regel, r.valid_from))

@@ -23,9 +23,13 @@ FORM_CORRECTED = "magt.registrering.form-corrected.v1"
 CRIME_SUSPECTED = "magt.registrering.crime-suspected.v1"
 DECISION_MADE = "magt.registrering.decision-made.v1"
 HYGIENE_REPEAT = "magt.registrering.hygiene-repeat.v1"
+TILBAGEMELDING_GIVET = "magt.registrering.tilbagemelding-givet.v1"
+BEMAERKNINGER_SENDT = "magt.registrering.bemaerkninger-sendt.v1"
+HANDLEPLAN_OPDATERET = "magt.registrering.handleplan-opdateret.v1"
 REPORT_ADDRESSED = "magt.routing.report-addressed.v1"
 DELIVERY_SENT = "magt.levering.delivery-sent.v1"
 DELIVERY_FAILED = "magt.levering.delivery-failed.v1"
+REPORT_JOURNALISED = "magt.journal.report-journalised.v1"
 DEADLINE_OPENED = "magt.frister.deadline-opened.v1"
 DEADLINE_WARNING = "magt.frister.deadline-warning.v1"
 DEADLINE_BREACHED = "magt.frister.deadline-breached.v1"
@@ -55,9 +59,13 @@ TOPIC_FOR: dict[type[m.Message], str] = {
     m.CrimeSuspected: CRIME_SUSPECTED,
     m.DecisionMade: DECISION_MADE,
     m.HygieneRepeat: HYGIENE_REPEAT,
+    m.TilbagemeldingGivet: TILBAGEMELDING_GIVET,
+    m.BemaerkningerSendt: BEMAERKNINGER_SENDT,
+    m.HandleplanOpdateret: HANDLEPLAN_OPDATERET,
     m.ReportAddressed: REPORT_ADDRESSED,
     m.DeliverySent: DELIVERY_SENT,
     m.DeliveryFailed: DELIVERY_FAILED,
+    m.ReportJournalised: REPORT_JOURNALISED,
     m.DeadlineOpened: DEADLINE_OPENED,
     m.DeadlineWarning: DEADLINE_WARNING,
     m.DeadlineBreached: DEADLINE_BREACHED,

@@ -16,6 +16,7 @@ from magt_contracts.begreber import (
     Regime,
     Rolle,
     Socialtilsyn,
+    Stedsart,
 )
 from magt_contracts.graenser import FRITEKST_MAX, REF_MAX
 
@@ -69,6 +70,10 @@ class Flag(Part):
     severity: Alvor
     message: str = Field(description="Forklaring på dansk.")
     source: str = Field(default="", description="Reglens kilde.")
+    lovbrud: bool = Field(
+        default=False,
+        description="Fundet dokumenterer et brud på en pligt i loven, ikke blot en mangel.",
+    )
 
 
 class Udfald(StrEnum):
@@ -87,6 +92,32 @@ class Klassifikation(Part):
     kilde: str = Field(default="", description="Reglen bag en ændret klassifikation.")
 
 
+class Afgoerelseskontrol(Part):
+    """How a use was checked against the decision it rests on: existence, period and limits."""
+
+    indgreb: str = Field(
+        description="Indgrebet, der hviler på en afgørelse.", examples=["tilbageholdelse"]
+    )
+    afgoerelse_ref: str | None = Field(
+        default=None, description="Afgørelsen, som skemaet henviser til."
+    )
+    fundet: bool | None = Field(
+        default=None, description="Afgørelsen findes og er gældende (None: ikke slået op)."
+    )
+    art: str | None = Field(
+        default=None, description="Afgørelsens art i kataloget.", examples=["val.12_13_ramme"]
+    )
+    kilde: str = Field(default="", description="Hjemlen for afgørelsen (lov, paragraf, stk.).")
+    gyldig_fra: date | None = None
+    gyldig_til: date | None = None
+    dage_i_traek: int | None = Field(default=None, description="Sammenhængende dage med brug.")
+    dage_paa_et_aar: int | None = Field(default=None, description="Dage med brug på 1 år.")
+    overholdt: bool = Field(description="Brugen holder sig inden for afgørelsen og lovens grænser.")
+    konklusion: str = Field(
+        description="Konklusionen på dansk med den overskredne grænse og dens kilde."
+    )
+
+
 class Vurdering(Part):
     """The assessment: allowed / not allowed / needs a decision, with flags. Never a refusal."""
 
@@ -94,6 +125,9 @@ class Vurdering(Part):
     flags: list[Flag] = Field(default_factory=list)
     klassifikation: Klassifikation | None = Field(
         default=None, description="Børneskemaets indgreb, som loven klassificerer dem."
+    )
+    afgoerelser: list[Afgoerelseskontrol] = Field(
+        default_factory=list, description="Kontrollen af de afgørelser, indgrebene hviler på."
     )
 
 
@@ -110,6 +144,9 @@ class TilbudInfo(Part):
     kopi_til_socialtilsyn_straks: bool = False
     fagkonsulent_ref: str | None = None
     har_intern_skole: bool = False
+    stedsart: Stedsart | None = Field(
+        default=None, description="Den nærmere art af anbringelsessted eller afdeling."
+    )
 
 
 class Indberetningsfakta(Part):
@@ -140,6 +177,20 @@ class Indberetningsfakta(Part):
     borger_kan_selv_klage: bool = True
     afgoerelse_ref: str | None = None
     barnets_redegoerelse_indgaar: bool | None = None
+    barnet_tilbudt_redegoerelse: bool | None = Field(
+        default=None,
+        description=(
+            "Barnet fik tilbudt at give sin redegørelse (False: brud på VAL § 21, stk. 2; "
+            "None: ikke et børneskema eller ikke oplyst)."
+        ),
+    )
+    borger_klageevne_ukendt: bool = Field(
+        default=False,
+        description=(
+            "Skemaet oplyser ikke, om borgeren selv kan klage: pårørende og værge orienteres, "
+            "til det er oplyst."
+        ),
+    )
     klagevejledning_givet: bool | None = None
     flytning_dato: date | None = None
     bilag_periode_start: date | None = None

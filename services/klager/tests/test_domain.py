@@ -22,6 +22,7 @@ from magt_klager.domain import (
     OVERGANGE,
     SLUTSTATUS,
     Afvist,
+    Grundlag,
     Handling,
     Klage,
     Kommando,
@@ -188,3 +189,27 @@ def test_classification_of_submissions_and_decisions() -> None:
     assert afgoerelse_handling(None, "familieretshuset", "medhold") is (
         Handling.AFGOERELSE_FAMILIERETSHUSET
     )
+
+
+def test_the_case_decides_whether_a_use_was_pre_approved_not_the_complainant() -> None:
+    """SEL § 137: a use under an approved decision is complained of through that decision."""
+    from magt_klager.domain import Sagsgrundlag, brugens_afgoerelse, grundlag
+
+    assert grundlag(
+        Sagsgrundlag("afg-1", "godkendt"), angivet_ref=None, angivet_forhaand=False
+    ) == (Grundlag("afg-1", True, fra_sagen=True))
+    assert grundlag(
+        Sagsgrundlag("afg-1"), angivet_ref="x", angivet_forhaand=False
+    ).afgoerelse_ref == ("afg-1")
+    assert not grundlag(
+        Sagsgrundlag("afg-1", "afslag"), angivet_ref=None, angivet_forhaand=True
+    ).forhaandsgodkendt
+    assert not grundlag(
+        Sagsgrundlag(None), angivet_ref=None, angivet_forhaand=True
+    ).forhaandsgodkendt
+    assert grundlag(None, angivet_ref="afg-2", angivet_forhaand=True) == Grundlag(
+        "afg-2", True, fra_sagen=False
+    )
+    assert brugens_afgoerelse("afg-3", [("afg-4", True)]) == "afg-3"
+    assert brugens_afgoerelse(None, [("afg-5", False), ("afg-4", True)]) == "afg-4"
+    assert brugens_afgoerelse(None, [(None, None)]) is None

@@ -322,3 +322,87 @@ def test_date_only_notification_without_a_known_decision(
     sen = indgivelse(afgoerelse_meddelt=date(2025, 2, 2), modtaget=T0)
     koer(engine, klager_settings, behandling.indgiv, sen)
     assert klage_row(engine, sen.klage_id).rettidig is False
+
+
+@pytest.mark.broker
+async def test_a_complaint_about_a_pre_approved_use_goes_to_its_decision_by_itself(
+    engine: Engine, klager_settings: Settings, indgivelse: Any
+) -> None:
+    """SEL § 137: force under a pre-approval is complained of through the decision — klager
+    knows the decision from the approved report, whatever the complainant ticked."""
+    h = Handlers(engine, klager_settings)
+    meddelt = T0 - timedelta(days=10)
+    afg = f"afg-{uuid4().hex[:8]}"
+    await h.on_decision_made(
+        DecisionMade(
+            occurred_at=meddelt,
+            case_id=f"sag-{afg}",
+            correlation_id=uuid4(),
+            afgoerelse_id=afg,
+            indgreb="stofseler",
+            person_ref="p-testperson01",
+            kommune="0851",
+            institution_id="inst-0851-01",
+            udfald="godkendt",
+            meddelt=meddelt,
+        )
+    )
+    under = f"sag-{uuid4().hex[:8]}"
+    await h.on_report_approved(rapport(under, indgreb=["stofseler"], afgoerelse_ref=afg))
+    k = indgivelse(case_id=under, klagetype="akut_magt", under_forhaandsgodkendelse=False)
+    svar = koer(engine, klager_settings, behandling.indgiv, k)
+    assert svar.status is Status.AFVENTER_GENVURDERING
+    row = klage_row(engine, k.klage_id)
+    assert (row.omdirigeret, row.afgoerelse_ref, row.under_forhaandsgodkendelse) == (
+        True,
+        afg,
+        True,
+    )
+    # The complaint window runs from the decision's notification (announced by DecisionMade).
+    assert tid.utc_or_none(row.afgoerelse_meddelt) == tid.utc(meddelt)
+    events = udgaaende(engine, k.klage_id)
+    assert [e["type"] for e in events] == ["ComplaintRedirected", "ComplaintReceived"]
+    received = ComplaintReceived.model_validate(events[1])
+    assert (received.klagetype, received.afgoerelse_ref) == ("afgoerelse", afg)
+
+    # A case whose report rests on no decision: a ticked flag does not invent a pre-approval.
+    uden = f"sag-{uuid4().hex[:8]}"
+    await h.on_report_approved(rapport(uden))
+    flag = indgivelse(case_id=uden, klagetype="akut_magt", under_forhaandsgodkendelse=True)
+    assert (
+        koer(engine, klager_settings, behandling.indgiv, flag).status is Status.AFVENTER_UDTALELSE
+    )
+    assert klage_row(engine, flag.klage_id).omdirigeret is False
+
+    # A case klager has not seen: the complaint's own statement still counts.
+    ukendt = indgivelse(klagetype="akut_magt", under_forhaandsgodkendelse=True)
+    svar = koer(engine, klager_settings, behandling.indgiv, ukendt)
+    assert svar.status is Status.AFVENTER_GENVURDERING
+
+
+@pytest.mark.broker
+async def test_a_use_whose_decision_was_refused_is_not_redirected(
+    engine: Engine, klager_settings: Settings, indgivelse: Any
+) -> None:
+    """Only an approved decision makes a use pre-approved: after a refusal the force was the
+    staff's own, and the kommunalbestyrelse states whether it was lawful (SEL § 137)."""
+    h = Handlers(engine, klager_settings)
+    afg = f"afg-{uuid4().hex[:8]}"
+    await h.on_decision_made(
+        DecisionMade(
+            occurred_at=T0,
+            case_id=f"sag-{afg}",
+            correlation_id=uuid4(),
+            afgoerelse_id=afg,
+            indgreb="stofseler",
+            person_ref="p-testperson01",
+            kommune="0851",
+            institution_id="inst-0851-01",
+            udfald="afslag",
+            meddelt=T0,
+        )
+    )
+    case = f"sag-{uuid4().hex[:8]}"
+    await h.on_report_approved(rapport(case, afgoerelse_ref=afg))
+    k = indgivelse(case_id=case, klagetype="akut_magt")
+    assert koer(engine, klager_settings, behandling.indgiv, k).status is Status.AFVENTER_UDTALELSE

@@ -381,3 +381,41 @@ async def test_breach_on_a_case_not_yet_approved_goes_to_the_escalation_target(
     await handlers.on_deadline_breached(breach)
     assert ("tilbud", "tilbud-0450-002") in _lines(engine, "sag-ukendt")
     assert _grunde(engine, "sag-ukendt") == {(Leveringsgrund.FRIST, None, "bilag1_periode")}
+
+
+@pytest.mark.parametrize(
+    ("kind", "lovbestemt", "ventet", "cause"),
+    [
+        ("leder_godkendelse", False, False, "local_deadline_overdue"),
+        ("registrering", True, True, "deadline_breached"),
+        # An event from before frister sent `lovbestemt`: the catalogue says which kind is law.
+        ("leder_godkendelse", None, False, "local_deadline_overdue"),
+        ("registrering", None, True, "deadline_breached"),
+    ],
+)
+async def test_an_overdue_local_deadline_is_addressed_as_such_never_as_a_breach_of_law(
+    sqlite_url: str, kind: str, lovbestemt: bool | None, ventet: bool, cause: str
+) -> None:
+    """No act sets the leader's approval deadline: it is "overskredet lokal frist", not a breach."""
+    from magt_contracts.messages import DeadlineBreached
+
+    engine, _, handlers = _setup(sqlite_url)
+    case_id = f"sag-{uuid4().hex[:8]}"
+    breach = DeadlineBreached(
+        occurred_at=NU,
+        case_id=case_id,
+        correlation_id=uuid4(),
+        kind=kind,
+        due=NU,
+        escalate_to="leder",
+        escalate_to_id="tilbud-0450-002",
+        lovbestemt=lovbestemt,
+    )
+    await handlers.on_deadline_breached(breach)
+    [line] = _lines(engine, case_id).values()
+    assert (line.cause, line.frist_lovbestemt) == (cause, ventet)
+    addressed = [e for t, e in _outbox(engine) if e.case_id == case_id]
+    assert addressed
+    assert {(e.grund, e.frist_art, e.frist_lovbestemt) for e in addressed} == {
+        (Leveringsgrund.FRIST, kind, ventet)
+    }

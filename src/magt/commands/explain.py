@@ -84,6 +84,12 @@ def _vis(resultat: dict[str, Any]) -> None:
         )
     flag = [(f["code"], f["severity"], f["message"], f["source"]) for f in vurdering["flags"]]
     console.print(_tabel("Bemærkninger", ("Kode", "Alvor", "Forklaring", "Kilde"), flag))
+    afgoerelser = [
+        (k["indgreb"], k.get("afgoerelse_ref") or "—", k["konklusion"])
+        for k in vurdering.get("afgoerelser", [])
+    ]
+    if afgoerelser:
+        console.print(_tabel("Afgørelser", ("Indgreb", "Afgørelse", "Konklusion"), afgoerelser))
     modtagere = [
         (m["role"], m["id"], m["when"]["kind"], m["when"]["due"]) for m in resultat["recipients"]
     ]

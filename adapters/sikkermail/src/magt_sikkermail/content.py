@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from magt_contracts.begreber import Leveringsgrund, Rolle
+from magt_contracts.begreber import Fristart, Leveringsgrund, Rolle
+from magt_contracts.catalogue import standard_katalog
 from magt_contracts.cpr import normaliser_cpr
 from magt_contracts.messages.routing import ReportAddressed
 
@@ -21,15 +22,58 @@ EMNER: dict[Leveringsgrund, str] = {
     Leveringsgrund.MISTANKE: "Mistanke om strafbart forhold",
     Leveringsgrund.AFGOERELSE: "Afgørelse om magtanvendelse",
     Leveringsgrund.KLAGE: "Klage over magtanvendelse",
-    Leveringsgrund.FRIST: "Overskredet frist",
+    Leveringsgrund.FRIST: "Overskredet lovbestemt frist",
     Leveringsgrund.STATISTIK_ALARM: "Usædvanligt mange magtanvendelser",
     Leveringsgrund.LEVERINGSFEJL: "Levering af indberetning mislykkedes",
 }
 
 
+LOKAL_FRIST_EMNE = "Overskredet lokal frist"
+FRIST_BEMAERKNING = {
+    True: "Fristen er fastsat ved lov. Overskridelsen er et brud på loven og skal følges op.",
+    False: "Fristen er en lokal frist: kommunens egen praksis, som ingen lov fastsætter. "
+    "Overskridelsen er ikke et brud på loven, men sagen venter på et skridt.",
+}
+
+
+def lovbestemt_frist(event: ReportAddressed) -> bool | None:
+    """For a deadline notice: whether an act sets the deadline (None: not a deadline notice).
+
+    Routing says so on the event; an event from before that field asks the catalogue by kind.
+    """
+    if event.grund is not Leveringsgrund.FRIST:
+        return None
+    if event.frist_lovbestemt is not None:
+        return event.frist_lovbestemt
+    try:
+        return standard_katalog().lovbestemt(Fristart(event.frist_art or ""))
+    except (ValueError, LookupError):
+        return True  # an unknown kind is not silently downgraded to local policy
+
+
 def emne(event: ReportAddressed) -> str:
     """The Danish subject of what is delivered, from the event's typed reason."""
+    if lovbestemt_frist(event) is False:
+        return LOKAL_FRIST_EMNE
     return EMNER[event.grund]
+
+
+def _frist(event: ReportAddressed) -> dict[str, Any]:
+    lovbestemt = lovbestemt_frist(event)
+    if lovbestemt is None:
+        return {}
+    try:
+        titel: str | None = standard_katalog().fristart(Fristart(event.frist_art or "")).titel
+    except (ValueError, LookupError):
+        titel = None
+    return {
+        "overskredet_frist": {
+            "art": event.frist_art,
+            "titel": titel,
+            "lovbestemt": lovbestemt,
+            "bemaerkning": FRIST_BEMAERKNING[lovbestemt],
+        }
+    }
 
 
 def summary(event: ReportAddressed) -> bytes:
@@ -42,6 +86,7 @@ def summary(event: ReportAddressed) -> bytes:
         "modtager": {"rolle": event.role.value, "id": event.recipient_id},
         "frist": {"art": event.when.kind.value, "senest": event.when.due.isoformat()},
         "haendelse_id": str(event.event_id),
+        **_frist(event),
         "bemaerkning": "Der er ingen rapport vedhæftet. Kontakt afsenderen med sagsreferencen "
         "for at få sagens oplysninger.",
     }
@@ -55,9 +100,12 @@ def letter(event: ReportAddressed, *, sender_label: str, with_report: bool) -> s
         if with_report
         else "Der er vedhæftet et resumé med sagens referencer."
     )
+    lovbestemt = lovbestemt_frist(event)
+    frist = "" if lovbestemt is None else f"{FRIST_BEMAERKNING[lovbestemt]}\n\n"
     return (
         f"{emne(event)}\n\n"
         "Du modtager dette brev, fordi du efter reglerne skal orienteres om sagen.\n\n"
+        f"{frist}"
         f"Sagsreference: {event.case_id}\n"
         f"Afsender: {sender_label}\n\n"
         f"{vedhaeftet}\n\n"

@@ -12,8 +12,18 @@ from functools import cache
 from typing import TypeVar
 
 from magt_contracts.begreber import Fristart, InstitutionArt
-from magt_contracts.catalogue import fristarter, klager, sel, socialtilsyn, val
+from magt_contracts.catalogue import (
+    afgoerelser,
+    fristarter,
+    institutioner,
+    klager,
+    sel,
+    socialtilsyn,
+    val,
+)
 from magt_contracts.catalogue.model import (
+    Afgoerelsesart,
+    Begraensning,
     Formversion,
     Fristartregel,
     Fristregel,
@@ -25,6 +35,8 @@ from magt_contracts.catalogue.model import (
 )
 
 R = TypeVar("R")
+_STEDSGRAENSER = frozenset({Begraensning.KUN_SIKRET, Begraensning.KUN_DELVIS_LUKKET})
+"""The limits that depend on the kind of place (the others on the person or a decision)."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +53,42 @@ class Katalog:
     tilsynsfordeling: tuple[socialtilsyn.Tilsynsfordeling, ...] = ()
     fristarter: tuple[Fristartregel, ...] = ()
     lokale_frister: tuple[LokalFrist, ...] = ()
+    afgoerelsesarter: tuple[Afgoerelsesart, ...] = ()
+    steder: tuple[institutioner.Stedsregel, ...] = ()
 
-    def tilsyn_for(self, art: InstitutionArt, paa: date) -> socialtilsyn.Tilsynsfordeling:
+    def sted(self, kode: institutioner.Sted, paa: date) -> institutioner.Stedsregel | None:
+        """The rule for the kind of place `kode` in force on `paa`, if the catalogue has one."""
+        fundne = gaeldende((s for s in self.steder if s.kode is kode), paa)
+        return fundne[0] if fundne else None
+
+    def tilladte_indgreb(self, kode: institutioner.Sted, paa: date) -> frozenset[str]:
+        """The interventions of the place's regime the act permits at a place of kind `kode`."""
+        sted = self.sted(kode, paa)
+        if sted is None or sted.uden_for_loven:
+            return frozenset()
+        ud = set()
+        for typ in gaeldende((t for t in self.indgreb if t.regime == sted.regime), paa):
+            graenser = typ.begraensninger & _STEDSGRAENSER
+            if Begraensning.IKKE_TILLADT in typ.begraensninger or not graenser <= sted.opfylder:
+                continue
+            if sted.kun_indgreb is None or typ.kode in sted.kun_indgreb:
+                ud.add(typ.kode)
+        return frozenset(ud)
+
+    def afgoerelsesart(self, kode: str, paa: date) -> Afgoerelsesart | None:
+        """The decision kind `kode` in force on `paa`, if any."""
+        fundne = gaeldende((a for a in self.afgoerelsesarter if a.kode == kode), paa)
+        return fundne[0] if fundne else None
+
+    def afgoerelsesarter_for(self, regime: str, indgreb: str, paa: date) -> list[Afgoerelsesart]:
+        """The decision kinds in force on `paa` that a use of `indgreb` may rest on."""
+        return gaeldende(
+            (a for a in self.afgoerelsesarter if a.regime == regime and indgreb in a.indgreb), paa
+        )
+
+    def tilsyn_for(
+        self, art: InstitutionArt | institutioner.Sted, paa: date
+    ) -> socialtilsyn.Tilsynsfordeling:
         """Who supervises a tilbud of kind `art` on `paa` (a Socialtilsyn or the municipality)."""
         fundne = (r for r in self.tilsynsfordeling if r.art is art)
         return _en(gaeldende(fundne, paa), f"tilsyn.{art.value}", paa)
@@ -153,6 +199,8 @@ def byg_katalog() -> Katalog:
         pligter=(*val.PLIGTER, *sel.PLIGTER),
         tilsynsfordeling=socialtilsyn.TILSYNSFORDELING,
         fristarter=fristarter.FRISTARTER,
+        afgoerelsesarter=afgoerelser.AFGOERELSESARTER,
+        steder=institutioner.STEDER,
     )
 
 

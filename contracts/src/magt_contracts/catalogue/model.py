@@ -247,6 +247,39 @@ class Pligt:
     valid_to: date | None = None
 
 
+class Afgoerelsesmyndighed(StrEnum):
+    """Who makes a decision that interventions rest on."""
+
+    BOERNE_OG_UNGEUDVALGET = "boerne_og_ungeudvalget"
+    KOMMUNALBESTYRELSEN = "kommunalbestyrelsen"
+    LEDER_FORELOEBIG = "leder_foreloebig"
+    FAMILIERETSHUSET = "familieretshuset"
+
+
+@dataclass(frozen=True)
+class Afgoerelsesart:
+    """A kind of decision an intervention rests on: who makes it, what it covers, for how long.
+
+    `indgreb` are the intervention codes a use under it may have; `max_periode` the longest
+    period the act lets one decision run (None: the act sets none); `indstilling` True when the
+    municipality only recommends and Familieretshuset decides; `advokat` whether the person must
+    have a lawyer; `godkendes_af` the kind that must approve a preliminary decision.
+    """
+
+    kode: str
+    regime: str
+    titel: str
+    myndighed: Afgoerelsesmyndighed
+    indgreb: frozenset[str]
+    kilde: Kilde
+    max_periode: Varighed | None = None
+    indstilling: bool = False
+    advokat: bool = False
+    godkendes_af: str | None = None
+    valid_from: date = date(2000, 1, 1)
+    valid_to: date | None = None
+
+
 @dataclass(frozen=True)
 class Formversion:
     """A version of an official form and when it may be used."""

@@ -34,6 +34,10 @@ from magt_contracts.catalogue.model import (
     Varighed,
 )
 
+SEL_SKEMA_2020_FRA = date(2020, 1, 1)
+"""The forms this schema models (Skema 1 a, 1 b, Bilag 1, Skema 2 flytning, Skema 3 ansøgning)
+were issued for the rules in force on 1 January 2020 and mandatory from that day; no form set of
+2022 exists. The wire label "2022" is kept so that accepted input keeps parsing."""
 SEL_SKEMA_2025_FRA = date(2025, 1, 1)
 S1A, S1B, B1, S2 = "skema_1a", "skema_1b", "bilag_1", "skema_2"
 B = Begraensning
@@ -50,9 +54,12 @@ FRIVILLIG_MEDVIRKEN_KILDE = _kilde("124 b", "1")
 KLAGEVEJLEDNING_KILDE = _kilde("136", "1")
 HYGIEJNE_GENTAGELSE_KILDE = _kilde("136 a", "2")
 FORM_KILDE = REGISTRERING_KILDE
-ADVOKAT_KILDE = _kilde("129")
+ADVOKAT_KILDE = _kilde("132", "1")
+"""A lawyer for the person in a move under § 129, stk. 1, or § 129 a (nr. 2); not § 129, stk. 2."""
 AFGOERELSE_KILDE = _kilde("136", "1")
 """A municipal decision is registered and reported with the uses under it."""
+HANDLEPLAN_KILDE = _kilde("141", "2")
+"""The municipality must offer a handleplan for people with considerably reduced function."""
 
 
 def _sel(
@@ -161,7 +168,7 @@ FORMVERSIONER: tuple[Formversion, ...] = tuple(
     fv
     for form_type in (S1A, S1B, B1, S2, "skema_3")
     for fv in (
-        Formversion(form_type, "2022", FORM_KILDE, FOER_KILDERNE,
+        Formversion(form_type, "2022", FORM_KILDE, SEL_SKEMA_2020_FRA,
                     SEL_SKEMA_2025_FRA - timedelta(days=1)),
         Formversion(form_type, "2025", FORM_KILDE, SEL_SKEMA_2025_FRA),
     )
@@ -171,6 +178,13 @@ AFGOERELSE_VERSIONER: tuple[Formversion, ...] = (
 )
 
 PLIGTER: tuple[Pligt, ...] = (
+    Pligt(
+        "sel.klageevne_oplyses",
+        REGISTRERING_KILDE,
+        "a report that does not state whether the citizen can complain is flagged, and the "
+        "relatives and værge are told as if the citizen cannot (the orientation is never "
+        "waived by a default)",
+    ),
     Pligt(
         "sel.frivillig_medvirken",
         FRIVILLIG_MEDVIRKEN_KILDE,
@@ -185,11 +199,31 @@ PLIGTER: tuple[Pligt, ...] = (
     Pligt(
         "sel.advokat_ved_flytning",
         ADVOKAT_KILDE,
-        "flags a § 129 move where no lawyer was appointed",
+        "flags a move under § 129, stk. 1, or § 129 a where no lawyer was appointed; a move "
+        "the municipality decided under § 129, stk. 2 needs none",
+    ),
+    Pligt(
+        "sel.indstilling_familieretshuset",
+        _kilde("131", "1"),
+        "the municipality's indstilling (§ 129, stk. 1, § 129 a) is recorded as a decision with "
+        "outcome 'indstillet'; it opens Familieretshuset's two weeks (`sel.familieretshuset_afgoerelse`), "
+        "and Familieretshuset's decision is recorded with its own outcome",
+    ),
+    Pligt(
+        "sel.kommunal_flytteafgoerelse",
+        _kilde("136 f"),
+        "a move the municipality decides itself (§ 136 f, § 129, stk. 2) is a valid municipal "
+        "decision; a § 129, stk. 1 or § 129 a move decided by the municipality is flagged",
     ),
     Pligt(
         "sel.forhaandsgodkendelse",
         AFGOERELSE_KILDE,
         "a use under a pre-approval is checked against the decision's existence and period",
+    ),
+    Pligt(
+        "sel.handleplan",
+        HANDLEPLAN_KILDE,
+        "the handlekommune records the handleplan made or revised after force, with its content "
+        "(stk. 3: purpose, effort, expected duration, other circumstances); only it may record it",
     ),
 )

@@ -17,7 +17,8 @@ Which Socialtilsyn (lov om socialtilsyn § 2; VAERTSKOMMUNER, SPECIALOMRAADER):
 - a host municipality's own institutions (operated by it, in its region) go to a partner tilsyn:
   Syd takes Frederiksberg's, Hovedstaden Holbæk's, Øst Hjørring's, Nord Silkeborg's and Midt
   Faaborg-Midtfyn's;
-- national specialities: secured and partly closed døgninstitutioner go to Øst;
+- national specialities: secured and partly closed døgninstitutioner go to Øst, and so do the
+  refinements of those kinds (a delvis lukket afdeling, a særligt sikret afdeling);
 - an explicit override on the institution wins over all of the above.
 Interpretation: the host exception is applied after the speciality, so an institution that the
 speciality sends to Øst but that Holbæk (Øst's host) runs goes to Hovedstaden, as a host's own
@@ -29,7 +30,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from magt_contracts.begreber import InstitutionArt, Region, Socialtilsyn, Tilsynsmyndighed
+from magt_contracts.begreber import (
+    InstitutionArt,
+    Region,
+    Socialtilsyn,
+    Stedsart,
+    Tilsynsmyndighed,
+)
 from magt_contracts.catalogue.model import SEL, SOCIALTILSYNSLOVEN, Kilde
 
 SOCIALTILSYN_FRA = date(2014, 1, 1)  # lov om socialtilsyn in force
@@ -55,7 +62,7 @@ class Vaertskommune:
 class Specialomraade:
     """A kind of institution supervised nationally by one Socialtilsyn."""
 
-    art: InstitutionArt
+    art: InstitutionArt | Stedsart
     tilsyn: Socialtilsyn
     kilde: Kilde = _KILDE
     valid_from: date = SOCIALTILSYN_FRA
@@ -73,6 +80,8 @@ VAERTSKOMMUNER: tuple[Vaertskommune, ...] = (
 SPECIALOMRAADER: tuple[Specialomraade, ...] = (
     Specialomraade(InstitutionArt.SIKRET, Socialtilsyn.OEST),
     Specialomraade(InstitutionArt.DELVIS_LUKKET, Socialtilsyn.OEST),
+    Specialomraade(Stedsart.DELVIS_LUKKET_AFDELING, Socialtilsyn.OEST),
+    Specialomraade(Stedsart.SAERLIGT_SIKRET_AFDELING, Socialtilsyn.OEST),
 )
 
 
@@ -80,7 +89,7 @@ SPECIALOMRAADER: tuple[Specialomraade, ...] = (
 class Tilsynsfordeling:
     """Which authority runs the driftsorienterede tilsyn with one kind of tilbud, and why."""
 
-    art: InstitutionArt
+    art: InstitutionArt | Stedsart
     tilsyn: Tilsynsmyndighed
     kilde: Kilde
     note: str
@@ -97,6 +106,15 @@ TILSYNSFORDELING: tuple[Tilsynsfordeling, ...] = (
     Tilsynsfordeling(InstitutionArt.OPHOLDSSTED, _ST, _OMFATTET, _DOEGN),
     Tilsynsfordeling(InstitutionArt.DELVIS_LUKKET, _ST, _OMFATTET, _DOEGN),
     Tilsynsfordeling(InstitutionArt.SIKRET, _ST, _OMFATTET, _DOEGN),
+    Tilsynsfordeling(Stedsart.DELVIS_LUKKET_AFDELING, _ST, _OMFATTET, _DOEGN),
+    Tilsynsfordeling(Stedsart.SAERLIGT_SIKRET_AFDELING, _ST, _OMFATTET, _DOEGN),
+    Tilsynsfordeling(
+        Stedsart.PLEJEFAMILIE,
+        _ST,
+        _OMFATTET,
+        "nr. 1: almene, forstærkede og specialiserede plejefamilier (barnets lov § 43, stk. 1, "
+        "nr. 1-3); a netværksplejefamilie is not listed and is not modelled",
+    ),
     Tilsynsfordeling(InstitutionArt.INTERN_SKOLE, _ST, _OMFATTET, _DOEGN),
     Tilsynsfordeling(
         InstitutionArt.AFLASTNING, _ST, _OMFATTET, "nr. 1-2: plejefamilier and døgntilbud"

@@ -12,6 +12,9 @@ Rules and sources (the consolidated act; the executive order under § 21, stk. 5
   Socialtilsyn, the parent told, a suspected crime at once (§ 21, stk. 1 and 5, and the executive
   order). No act dates a change of the 24 hours: a change is a new rule with the amending act's
   date (see `Katalog.lovaendring`);
+- uses resting on a decision (§ 11, §§ 12-13, § 19, § 20) name it and are checked against it
+  (`catalogue.afgoerelser`): § 12, stk. 3's 5 consecutive days and 30 days in 1 year are numeric
+  rules here, as are § 14, stk. 2's 2 hours (sikret) and 4 hours (særligt sikret afdeling);
 - the child is told of the report and may give an account (§ 21, stk. 2);
 - a placed child of 12 may complain (§ 23, stk. 1); complaint to Ankestyrelsen within 4 weeks of
   notification (§ 23, stk. 4).
@@ -38,6 +41,8 @@ from magt_contracts.catalogue.model import (
 )
 
 VAL_SKEMA = "val_indberetning"
+VAL_AFGOERELSE = "val_afgoerelse"
+"""The record of a decision VAL interventions rest on (§§ 11, 12-13, 19, 20)."""
 OEVRIG = "oevrig"
 """The code of magtanvendelse i øvrigt (VAL § 21, stk. 1)."""
 BEK = VOKSENANSVARSBEKENDTGOERELSEN
@@ -163,6 +168,34 @@ FRISTER: tuple[Fristregel, ...] = (
 
 TAL: tuple[Talregel, ...] = (
     Talregel(
+        "val.tilbageholdelse_dage_i_traek",
+        5,
+        _kilde("12", "3"),
+        FOER_KILDERNE,
+        note="Tilbageholdelse på delvis lukket institution højst 5 sammenhængende dage.",
+    ),
+    Talregel(
+        "val.tilbageholdelse_dage_pr_aar",
+        30,
+        _kilde("12", "3"),
+        FOER_KILDERNE,
+        note="Tilbageholdelse på delvis lukket institution højst 30 dage i alt på 1 år.",
+    ),
+    Talregel(
+        "val.isolation_max_timer_sikret",
+        2,
+        _kilde("14", "2"),
+        FOER_KILDERNE,
+        note="Isolation højst 2 timer på en sikret døgninstitution.",
+    ),
+    Talregel(
+        "val.isolation_max_timer_saerligt_sikret",
+        4,
+        _kilde("14", "2"),
+        FOER_KILDERNE,
+        note="Isolation højst 4 timer på en særligt sikret afdeling.",
+    ),
+    Talregel(
         "val.klagealder",
         12,
         KLAGEALDER_KILDE,
@@ -179,6 +212,7 @@ FORMVERSIONER: tuple[Formversion, ...] = (
         VAL_SKEMA, "2019", FORM_KILDE, FOER_KILDERNE, VAL_SKEMA_2024_FRA - timedelta(days=1)
     ),
     Formversion(VAL_SKEMA, "2024", FORM_KILDE, VAL_SKEMA_2024_FRA),
+    Formversion(VAL_AFGOERELSE, "1", _kilde("12", "5"), FOER_KILDERNE),
 )
 
 PLIGTER: tuple[Pligt, ...] = (
@@ -186,8 +220,34 @@ PLIGTER: tuple[Pligt, ...] = (
         "val.delvis_lukket_ramme",
         _kilde("12", "2-5"),
         "tilbageholdelse and fastholdelse (§§ 12-13) are accepted only at a delvis lukket "
-        "institution or afdeling; the kommunalbestyrelse's one-year frame decision and its day "
-        "limits are not yet checked against the report",
+        "institution or afdeling and under the kommunalbestyrelse's combined decision for at "
+        "most 1 year (§ 12, stk. 5); the report names the decision, and the assessment checks "
+        "that it exists, covers the days used and keeps the day limits (`val.tilbageholdelse_*`)",
+    ),
+    Pligt(
+        "val.tilbageholdelse_afgoerelse",
+        _kilde("11", "1-2 og 5"),
+        "a § 11 tilbageholdelse names børne- og ungeudvalget's decision (or the "
+        "kommunalbestyrelse's extension); without one it is flagged not allowed, and a use "
+        "outside the decision's period (at most 14 days) is flagged",
+    ),
+    Pligt(
+        "val.kommunikation_afgoerelse",
+        _kilde("19", "1"),
+        "a § 19 intervention names kommunalbestyrelsen's decision or the leader's preliminary "
+        "decision (§ 20, stk. 1); without one it is flagged not allowed",
+    ),
+    Pligt(
+        "val.foreloebig_afgoerelse_forelaegges",
+        _kilde("20", "2"),
+        "a use under the leader's preliminary decision is flagged while no decision of "
+        "kommunalbestyrelsen approves it; the act says 'snarest muligt', so no day count is set",
+    ),
+    Pligt(
+        "val.isolation_varighed",
+        _kilde("14", "2"),
+        "an isolation longer than the act's maximum (`val.isolation_max_timer_*`) is flagged "
+        "not allowed",
     ),
     Pligt(
         "val.aflastning_er_oevrig",
@@ -201,7 +261,22 @@ PLIGTER: tuple[Pligt, ...] = (
     Pligt(
         "val.barnets_redegoerelse",
         REDEGOERELSE_KILDE,
-        "flags a report where the child's account is not included",
+        "flags a report where the child's account is not included; a child not offered to "
+        "give it is a breach of the law (`Flag.lovbrud`, `barnet_tilbudt_redegoerelse` False "
+        "on the report of record), not a mere gap",
+    ),
+    Pligt(
+        "val.intern_skole",
+        _kilde("2", "4"),
+        "at an intern skole only §§ 6, 8 and 9 apply: any other intervention there is flagged "
+        "not allowed (`catalogue.institutioner`)",
+    ),
+    Pligt(
+        "val.stedsart",
+        Kilde(VAL, "2", "1", BEK),
+        "each kind of anbringelsessted (the executive order's § 1, stk. 2: open, delvis lukket, "
+        "sikret, særligt sikret afdeling; plejefamilie) permits its own interventions and has "
+        "its supervisor as data (`catalogue.institutioner`, `catalogue.socialtilsyn`)",
     ),
     Pligt("val.klagevejledning", KLAGEVEJLEDNING_KILDE, "flags missing complaint guidance"),
     Pligt(

@@ -16,10 +16,17 @@ from magt_contracts.forms.sel import (
     Skema2,
     Skema3,
 )
-from magt_contracts.forms.val import SupplerendeOplysninger, ValIndberetning
+from magt_contracts.forms.val import SupplerendeOplysninger, ValAfgoerelse, ValIndberetning
 
 AnyForm = Annotated[
-    ValIndberetning | Skema1a | Skema1b | Bilag1 | Skema2 | Skema3 | KommunalAfgoerelse,
+    ValIndberetning
+    | Skema1a
+    | Skema1b
+    | Bilag1
+    | Skema2
+    | Skema3
+    | KommunalAfgoerelse
+    | ValAfgoerelse,
     Field(discriminator="form_type"),
 ]
 FORM_TYPES: tuple[str, ...] = (
@@ -30,6 +37,7 @@ FORM_TYPES: tuple[str, ...] = (
     "skema_2",
     "skema_3",
     "kommunal_afgoerelse",
+    "val_afgoerelse",
 )
 
 
@@ -57,6 +65,7 @@ __all__ = [
     "Skema2",
     "Skema3",
     "SupplerendeOplysninger",
+    "ValAfgoerelse",
     "ValIndberetning",
     "parse_form",
 ]

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from magt_contracts.begreber import Cpr, Driftsform, InstitutionArt, Socialtilsyn
+from magt_contracts.begreber import Cpr, Driftsform, InstitutionArt, Socialtilsyn, Stedsart
 from magt_contracts.catalogue import standard_katalog
 from magt_contracts.catalogue.kommuner import REGIONSKODER, KommuneKode, kommune_findes
 from magt_contracts.graenser import (
@@ -70,9 +70,22 @@ class Institution(Skemadel):
         default=None, description="Driftsherrens fagkonsulent, der får advis."
     )
     har_intern_skole: bool = Field(default=False, description="Tilbuddet har en intern skole.")
+    stedsart: Stedsart | None = Field(
+        default=None,
+        description=(
+            "Den nærmere art af anbringelsessted eller afdeling, når tilbudstypen ikke er nok "
+            "(plejefamilie, delvis lukket afdeling, særligt sikret afdeling)."
+        ),
+        examples=["saerligt_sikret_afdeling"],
+    )
 
     @model_validator(mode="after")
     def _driftsherre_passer(self) -> Self:
+        if (
+            self.stedsart is Stedsart.SAERLIGT_SIKRET_AFDELING
+            and self.art is not InstitutionArt.SIKRET
+        ):
+            raise ValueError("En særligt sikret afdeling ligger på en sikret døgninstitution.")
         kode = self.driftsherre_id
         if self.driftsform is Driftsform.KOMMUNAL and not (kode and kommune_findes(kode)):
             raise ValueError("Et kommunalt tilbud skal have driftskommunens kommunekode.")
@@ -115,7 +128,11 @@ class LederDel(Skemadel):
     kommentarer: Tekst = Field(description="Lederens kommentarer.")
     vurdering: Tekst = Field(description="Lederens vurdering af episoden og indgrebet.")
     opfoelgning_i_medarbejdergruppe: bool = Field(
-        default=False, description="Lederen har besluttet opfølgning i medarbejdergruppen."
+        default=False,
+        description=(
+            "Lederen har besluttet opfølgning i medarbejdergruppen (udeladt: ikke oplyst, "
+            "hvilket markeres)."
+        ),
     )
     godkendt: bool = Field(description="Lederen har godkendt indberetningen.")
     godkendt_tidspunkt: Godkendelsestidspunkt | None = Field(
@@ -127,6 +144,12 @@ class LederDel(Skemadel):
         if self.godkendt and self.godkendt_tidspunkt is None:
             raise ValueError("En godkendt indberetning skal have tidspunktet for godkendelsen.")
         return self
+
+    @property
+    def opfoelgning_oplyst(self) -> bool | None:
+        """Whether the leader decided follow-up in the staff group; None when the form is silent."""
+        felt = "opfoelgning_i_medarbejdergruppe"
+        return self.opfoelgning_i_medarbejdergruppe if felt in self.model_fields_set else None
 
 
 class Episode(Skemadel):
@@ -162,8 +185,17 @@ class Borger(Skemadel):
         default_factory=list, max_length=PARTER_MAX, description="Pårørende."
     )
     kan_selv_klage: bool = Field(
-        default=True, description="Borgeren kan selv klage (ellers orienteres pårørende/værge)."
+        default=True,
+        description=(
+            "Borgeren kan selv klage (ellers orienteres pårørende/værge). Udeladt: ikke oplyst; "
+            "det markeres, og pårørende/værge orienteres, til det er oplyst."
+        ),
     )
+
+    @property
+    def kan_selv_klage_oplyst(self) -> bool | None:
+        """Whether the citizen can complain as the form says it; None when it does not say."""
+        return self.kan_selv_klage if "kan_selv_klage" in self.model_fields_set else None
 
 
 def tjek_forloeb(episode: Episode, registrering: Registrering, leder: LederDel | None) -> None:

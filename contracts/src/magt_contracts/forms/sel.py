@@ -212,16 +212,27 @@ class Udfald(StrEnum):
 
     GODKENDT = "godkendt"
     AFSLAG = "afslag"
+    INDSTILLET = "indstillet"
+    """The municipality's indstilling to Familieretshuset (§ 129, stk. 1, § 129 a)."""
 
 
 class KommunalAfgoerelse(SelSkema):
-    """The municipality's decision on a pre-approval (with validity and klagevejledning)."""
+    """A decision on an intervention: the municipality's, its indstilling, or Familieretshuset's."""
 
     form_type: Literal["kommunal_afgoerelse"] = "kommunal_afgoerelse"
     afgoerelse_id: Ref = Field(description="Afgørelsens id.", examples=["afg-0450-2025-031"])
-    kommune: KommuneKode = Field(description="Kommunen, der traf afgørelsen.")
+    kommune: KommuneKode = Field(description="Kommunen, der traf afgørelsen eller indstillede.")
     indgreb: Kode = Field(description="Indgrebstypen.", examples=["stofseler"])
     udfald: Udfald
+    art: Kode | None = Field(
+        default=None,
+        description="Afgørelsens art i kataloget, fx sel.129_stk2 (tom: kommunens afgørelse "
+        "om indgrebet).",
+        examples=["sel.129_stk1_indstilling"],
+    )
+    afgjort_af: Literal["kommune", "familieretshuset"] = Field(
+        default="kommune", description="Hvem traf afgørelsen."
+    )
     gyldig_fra: Annotated[date, dag_i_vinduet("Gyldig fra", planlagt=True)] | None = Field(
         default=None, description="Tilladelsen gælder fra."
     )
@@ -237,9 +248,29 @@ class KommunalAfgoerelse(SelSkema):
     @model_validator(mode="after")
     def _periode(self) -> Self:
         kendt_indgreb("sel", self.indgreb)
+        self._art_passer()
         if self.udfald is Udfald.GODKENDT:
             if self.gyldig_fra is None or self.gyldig_til is None:
                 raise ValueError("En tilladelse skal angive, hvor længe den gælder (fra og til).")
             if self.gyldig_til < self.gyldig_fra:
                 raise ValueError("Tilladelsens periode slutter før den begynder.")
         return self
+
+    def _art_passer(self) -> None:
+        arter = {a.kode: a for a in standard_katalog().afgoerelsesarter if a.regime == "sel"}
+        if self.art is not None:
+            art = arter.get(self.art)
+            if art is None:
+                raise ValueError(f"Ukendt afgørelsesart. Tilladte: {', '.join(sorted(arter))}.")
+            if self.indgreb not in art.indgreb:
+                raise ValueError(
+                    f"Afgørelsesarten '{self.art}' gælder ikke indgrebet '{self.indgreb}'."
+                )
+            if (art.myndighed.value == "familieretshuset") != (
+                self.afgjort_af == "familieretshuset"
+            ):
+                raise ValueError(f"Afgørelsesarten '{self.art}' træffes ikke af {self.afgjort_af}.")
+            if self.udfald is Udfald.INDSTILLET and not art.indstilling:
+                raise ValueError(f"Afgørelsesarten '{self.art}' er ikke en indstilling.")
+        elif self.udfald is Udfald.INDSTILLET and self.indgreb not in ("flytning", "flytning_fare"):
+            raise ValueError("Kun flytning efter § 129, stk. 1, og § 129 a kan indstilles.")

@@ -6,10 +6,11 @@ seed 002 (the child's account with a reason when missing; "Har barnet modtaget k
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from magt_contracts.begreber import Cpr
 from magt_contracts.catalogue import standard_katalog
@@ -20,6 +21,7 @@ from magt_contracts.forms.common import (
     Involveret,
     LederDel,
     Part,
+    Ref,
     Registrering,
     Skemadel,
     Tekst,
@@ -33,6 +35,8 @@ from magt_contracts.graenser import (
     Kode,
     Navn,
     ValgfriFritekst,
+    dag_i_vinduet,
+    i_vinduet,
 )
 
 
@@ -125,6 +129,11 @@ class ValIndberetning(Skemadel):
     mistanke_om_strafbart_forhold: bool = Field(
         default=False, description="Begrundet mistanke om en handling undergivet påtale."
     )
+    afgoerelse_ref: Ref | None = Field(
+        default=None,
+        description="Afgørelsen, indgrebet hviler på (VAL §§ 11, 12-13, 19 og 20), afgørelse-id.",
+        examples=["afg-0851-2025-007"],
+    )
     leder: LederDel | None = Field(default=None, description="Lederens del (når udfyldt).")
     intern: SupplerendeOplysninger | None = Field(
         default=None,
@@ -151,3 +160,57 @@ class ValIndberetning(Skemadel):
     @classmethod
     def _kendt_version(cls, version: str) -> str:
         return kendt_formversion("val_indberetning", version)
+
+
+class ValUdfald(StrEnum):
+    """The outcome of a VAL decision."""
+
+    GODKENDT = "godkendt"
+    AFSLAG = "afslag"
+
+
+class ValAfgoerelse(Skemadel):
+    """A decision a VAL intervention rests on (§§ 11, 12-13, 19, or the leader's § 20 decision)."""
+
+    form_type: Literal["val_afgoerelse"] = "val_afgoerelse"
+    form_version: Kode = Field(default="1", description="Skemaets version.", examples=["1"])
+    institution: Institution
+    barn: Barn
+    afgoerelse_id: Ref = Field(description="Afgørelsens id.", examples=["afg-0851-2025-007"])
+    art: Kode = Field(
+        description="Afgørelsens art (katalogets VAL-afgørelser).", examples=["val.12_13_ramme"]
+    )
+    kommune: KommuneKode = Field(description="Kommunen, hvis udvalg eller bestyrelse traf den.")
+    udfald: ValUdfald
+    gyldig_fra: Annotated[date, dag_i_vinduet("Gyldig fra", planlagt=True)] | None = Field(
+        default=None, description="Afgørelsen gælder fra."
+    )
+    gyldig_til: Annotated[date, dag_i_vinduet("Gyldig til", planlagt=True)] | None = Field(
+        default=None, description="Afgørelsen gælder til (inklusive)."
+    )
+    foreloebig_ref: Ref | None = Field(
+        default=None, description="Lederens foreløbige afgørelse (§ 20), som denne godkender."
+    )
+    begrundelse: Tekst
+    klagevejledning: Tekst = Field(description="Klagevejledning.")
+    meddelt_tidspunkt: Annotated[AwareDatetime, i_vinduet("Meddelelsestidspunktet")] = Field(
+        description="Hvornår afgørelsen blev meddelt."
+    )
+
+    @field_validator("art")
+    @classmethod
+    def _kendt_art(cls, art: str) -> str:
+        kendte = sorted(a.kode for a in standard_katalog().afgoerelsesarter if a.regime == "val")
+        if art not in kendte:
+            raise ValueError(f"Ukendt afgørelsesart. Tilladte: {', '.join(kendte)}.")
+        return art
+
+    @model_validator(mode="after")
+    def _periode(self) -> Self:
+        kendt_formversion("val_afgoerelse", self.form_version)
+        if self.udfald is ValUdfald.GODKENDT:
+            if self.gyldig_fra is None or self.gyldig_til is None:
+                raise ValueError("En afgørelse skal angive, hvor længe den gælder (fra og til).")
+            if self.gyldig_til < self.gyldig_fra:
+                raise ValueError("Afgørelsens periode slutter før den begynder.")
+        return self

@@ -18,6 +18,7 @@ from magt_contracts.messages.frister import (
     DeadlineOpened,
     DeadlineWarning,
 )
+from magt_contracts.messages.journal import ReportJournalised
 from magt_contracts.messages.klager import (
     ComplaintDecided,
     ComplaintDismissed,
@@ -26,6 +27,11 @@ from magt_contracts.messages.klager import (
     ComplaintReconsidered,
     ComplaintRedirected,
     ComplaintStatementIssued,
+)
+from magt_contracts.messages.opfoelgning import (
+    BemaerkningerSendt,
+    HandleplanOpdateret,
+    TilbagemeldingGivet,
 )
 from magt_contracts.messages.registrering import (
     CrimeSuspected,
@@ -42,6 +48,7 @@ from magt_contracts.messages.statistik import StatistikAlert
 
 __all__ = [
     "ApproveReport",
+    "BemaerkningerSendt",
     "Command",
     "ComplaintDecided",
     "ComplaintDismissed",
@@ -63,6 +70,7 @@ __all__ = [
     "Event",
     "FeltFejl",
     "FormCorrected",
+    "HandleplanOpdateret",
     "HygieneRepeat",
     "IncidentRegistered",
     "LeaderPartCompleted",
@@ -72,7 +80,9 @@ __all__ = [
     "RegistrationRejected",
     "ReportAddressed",
     "ReportApproved",
+    "ReportJournalised",
     "StatistikAlert",
     "SubmitComplaint",
     "SubmitForm",
+    "TilbagemeldingGivet",
 ]

@@ -71,7 +71,12 @@ class CrimeSuspected(Event):
 
 
 class DecisionMade(Event):
-    """A municipal decision on a pre-approval (type, citizen reference, validity)."""
+    """A decision an intervention rests on (type, citizen reference, validity).
+
+    A municipal pre-approval or move decision (SEL), an indstilling to Familieretshuset
+    (udfald "indstillet") or Familieretshuset's decision, or a VAL decision (§§ 11, 12-13, 19
+    and the leader's preliminary § 20 decision); `art` names its kind in the catalogue.
+    """
 
     afgoerelse_id: str
     regime: Regime = Regime.SEL
@@ -90,6 +95,21 @@ class DecisionMade(Event):
         default=None,
         description="Afgørelsen (skemaet med CPR og navne) forseglet med platformens nøgle til "
         "personoplysninger: borger og værge får den med Digital Post.",
+    )
+    art: str | None = Field(
+        default=None,
+        description="Afgørelsens art i kataloget (None: den kommunale afgørelse for indgrebet).",
+        examples=["val.12_13_ramme"],
+    )
+    afgjort_af: str | None = Field(
+        default=None,
+        description="Hvem traf afgørelsen (kommune, familieretshuset, boerne_og_ungeudvalget, "
+        "leder_foreloebig).",
+        examples=["kommune"],
+    )
+    foreloebig_ref: str | None = Field(
+        default=None,
+        description="Den foreløbige afgørelse (VAL § 20), som denne afgørelse godkender.",
     )
 
 

@@ -42,6 +42,13 @@ class ReportAddressed(Event):
         description="Fristens art, når grunden er frist.",
         examples=[None, "forhaandsgodkendelse_udloeb"],
     )
+    frist_lovbestemt: bool | None = Field(
+        default=None,
+        description="Når grunden er frist: om en lov sætter fristen. Nej: en overskredet lokal "
+        "frist (kommunens egen praksis), aldrig et brud på loven. Mangler feltet (hændelser fra "
+        "før feltet fandtes), afgør fristens art det.",
+        examples=[None, False],
+    )
     topic: str = Field(description="Modtagerens emne.", examples=["magt.til.kommune.0851.v1"])
     rapport_sealed: str | None = Field(
         default=None,
@@ -65,6 +72,10 @@ class ReportAddressed(Event):
         if (self.frist_art is not None) != (self.grund is Leveringsgrund.FRIST):
             raise ValueError(
                 "Fristens art (frist_art) skal angives, når og kun når grunden er frist."
+            )
+        if self.frist_lovbestemt is not None and self.grund is not Leveringsgrund.FRIST:
+            raise ValueError(
+                "Om fristen er lovbestemt (frist_lovbestemt) angives kun for en frist."
             )
         return self
 

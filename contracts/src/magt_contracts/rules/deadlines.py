@@ -164,6 +164,12 @@ def _godkendelse(f: Indberetningsfakta, noegle: str, kat: Katalog) -> Frist:
 
 def _afgoerelse(a: KommunalAfgoerelse | DecisionMade, kat: Katalog) -> list[Frist]:
     meddelt = a.meddelt_tidspunkt if isinstance(a, KommunalAfgoerelse) else a.meddelt
+    if a.udfald == "indstillet":
+        # An indstilling is no decision to complain about: Familieretshuset decides within two
+        # weeks of receiving it (SEL § 131, stk. 1, § 131 a, stk. 1).
+        return [
+            frist(A.FAMILIERETSHUSET_AFGOERELSE, meddelt, "sel.familieretshuset_afgoerelse", kat)
+        ]
     ud = [frist(A.KLAGEFRIST, meddelt, "klage.klagefrist_afgoerelse", kat)]
     if a.udfald == "godkendt" and a.gyldig_til is not None:
         ud.append(

@@ -17,6 +17,7 @@ from magt_contracts.forms import (
     ValIndberetning,
 )
 from magt_contracts.forms.common import LederDel
+from magt_contracts.forms.val import IkkeRedegoerelseAarsag
 from magt_contracts.rules.klassifikation import klassifikation
 from magt_contracts.rules.socialtilsyn import supervising_socialtilsyn
 from magt_contracts.tid import dansk_dato
@@ -69,7 +70,10 @@ def _val(form: ValIndberetning) -> dict[str, object]:
         "paa_intern_skole": form.paa_intern_skole,
         "foraeldremyndighed": [p.ref for p in form.barn.foraeldremyndighed],
         "barnets_redegoerelse_indgaar": form.barnets_redegoerelse.indgaar,
+        "barnet_tilbudt_redegoerelse": form.barnets_redegoerelse.aarsag
+        is not IkkeRedegoerelseAarsag.IKKE_TILBUDT,
         "klagevejledning_givet": form.klagevejledning_givet,
+        "afgoerelse_ref": form.afgoerelse_ref,
     }
 
 
@@ -80,7 +84,9 @@ def _sel(form: Skema1 | Bilag1 | Skema2 | Skema3) -> dict[str, object]:
         "handlekommune": borger.handlekommune,
         "vaerge_ref": borger.vaerge.ref if borger.vaerge else None,
         "paaroerende": [p.ref for p in borger.paaroerende],
-        "borger_kan_selv_klage": borger.kan_selv_klage,
+        # Unknown is never "can complain": the relatives' orientation is not waived (SEL § 136).
+        "borger_kan_selv_klage": borger.kan_selv_klage_oplyst is True,
+        "borger_klageevne_ukendt": borger.kan_selv_klage_oplyst is None,
     }
     if isinstance(form, Skema1):
         data |= {

@@ -32,6 +32,7 @@ from magt_contracts.messages.registrering import CrimeSuspected, DecisionMade
 from magt_contracts.vaerdier import Modtager, Naar, NaarArt
 
 ANKESTYRELSEN_ID = "ankestyrelsen"
+FAMILIERETSHUSET_ID = "familieretshuset"
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,17 @@ def crime_recipients(event: CrimeSuspected) -> list[Modtager]:
 def decision_made_recipients(
     event: DecisionMade, *, vaerge_ref: str | None = None
 ) -> list[Modtager]:
-    """A decision: the citizen, the værge (when known), the leader and the caseworker, at once."""
+    """A decision: the citizen, the værge (when known), the leader and the caseworker, at once;
+    an indstilling also to Familieretshuset, which decides on it (SEL § 131, stk. 1, § 131 a,
+    stk. 1), as `rules.recipients.decision_recipients` addresses the form."""
     due = event.meddelt
+    indstillet = event.udfald == "indstillet"
     return _unikke(
         _straks(Rolle.BORGER, event.person_ref, due)
         + _straks(Rolle.VAERGE, vaerge_ref, due)
         + _straks(Rolle.TILBUD, event.institution_id, due)
         + _straks(Rolle.HANDLEKOMMUNE, event.kommune, due)
+        + _straks(Rolle.FAMILIERETSHUSET, FAMILIERETSHUSET_ID if indstillet else None, due)
     )
 
 

@@ -21,7 +21,8 @@ from datetime import datetime
 
 from magt_contracts.begreber import Driftsform, Kanal, Regime, Rolle, Tilsynsmyndighed
 from magt_contracts.catalogue import Katalog, standard_katalog
-from magt_contracts.forms import KommunalAfgoerelse
+from magt_contracts.catalogue.institutioner import sted_af
+from magt_contracts.forms import KommunalAfgoerelse, ValAfgoerelse
 from magt_contracts.messages.registrering import ReportApproved
 from magt_contracts.rules.tidsregning import udloeb
 from magt_contracts.tid import dansk_dato, ved_dag_slut
@@ -70,7 +71,7 @@ def tilsynsmyndighed(
     kat = katalog or standard_katalog()
     inst = fakta.institution
     dag = dansk_dato(fakta.episode_start or fakta.registreret)
-    kommunalt = kat.tilsyn_for(inst.art, dag).tilsyn is Tilsynsmyndighed.KOMMUNALT_TILSYN
+    kommunalt = kat.tilsyn_for(sted_af(inst), dag).tilsyn is Tilsynsmyndighed.KOMMUNALT_TILSYN
     if not kommunalt or inst.socialtilsyn_override is not None:
         return Rolle.SOCIALTILSYN, fakta.socialtilsyn.value
     if inst.driftsform is Driftsform.KOMMUNAL and inst.driftsherre_id:
@@ -142,16 +143,29 @@ def _skema2(fakta: Indberetningsfakta, kat: Katalog) -> list[Modtager]:
     return [_tilsyn(fakta, kat, NaarArt.QUARTERLY_BATCH, due)]
 
 
-def decision_recipients(afgoerelse: KommunalAfgoerelse, *, person_ref: str) -> list[Modtager]:
-    """A decision goes to the citizen, the værge, the leader and the caseworker at once."""
+def decision_recipients(
+    afgoerelse: KommunalAfgoerelse | ValAfgoerelse, *, person_ref: str
+) -> list[Modtager]:
+    """A decision goes at once to the citizen (or child), the institution's leader and the
+    caseworker; an adult's værge, a child's forældremyndighedsindehavere; an indstilling also
+    to Familieretshuset, which decides on it (SEL § 131, stk. 1, § 131 a, stk. 1)."""
     due, straks = afgoerelse.meddelt_tidspunkt, NaarArt.IMMEDIATELY
     ud = [
         _m(Rolle.BORGER, person_ref, straks, due),
         _m(Rolle.TILBUD, afgoerelse.institution.institution_id, straks, due),
-        _m(Rolle.HANDLEKOMMUNE, afgoerelse.borger.handlekommune, straks, due),
     ]
+    if isinstance(afgoerelse, ValAfgoerelse):
+        ud.append(_m(Rolle.HANDLEKOMMUNE, afgoerelse.barn.handlekommune, straks, due))
+        ud += [
+            _m(Rolle.FORAELDREMYNDIGHED, p.ref, straks, due)
+            for p in afgoerelse.barn.foraeldremyndighed
+        ]
+        return _unikke(ud)
+    ud.append(_m(Rolle.HANDLEKOMMUNE, afgoerelse.borger.handlekommune, straks, due))
     if afgoerelse.borger.vaerge is not None:
         ud.append(_m(Rolle.VAERGE, afgoerelse.borger.vaerge.ref, straks, due))
+    if afgoerelse.udfald == "indstillet":
+        ud.append(_m(Rolle.FAMILIERETSHUSET, "familieretshuset", straks, due))
     return _unikke(ud)
 
 

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from magt_contracts.begreber import Driftsform, InstitutionArt, Socialtilsyn
 from magt_contracts.catalogue import Katalog, standard_katalog
+from magt_contracts.catalogue.institutioner import sted_af
 from magt_contracts.catalogue.kommuner import kommune
 from magt_contracts.catalogue.model import gaeldende
 
@@ -34,7 +35,8 @@ def supervising_socialtilsyn(
         return institution.socialtilsyn_override
     kat = katalog or standard_katalog()
     vaerter = gaeldende(kat.vaertskommuner, on)
-    special = [s for s in gaeldende(kat.specialomraader, on) if s.art is institution.art]
+    sted = sted_af(institution)
+    special = [s for s in gaeldende(kat.specialomraader, on) if s.art in (sted, institution.art)]
     region = kommune(institution.beliggenhedskommune).region
     kandidat = (
         special[0].tilsyn if special else next(v.tilsyn for v in vaerter if v.region is region)

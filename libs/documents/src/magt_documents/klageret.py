@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.catalogue.model import Begraensning
-from magt_contracts.forms import AnyForm, KommunalAfgoerelse, ValIndberetning
+from magt_contracts.forms import AnyForm, KommunalAfgoerelse, ValAfgoerelse, ValIndberetning
 from magt_contracts.rules import klageadgang as ka
 from magt_contracts.rules.klagevejledning import RET_OG_ADVOKAT, kommunenavn, vejledning
 
@@ -56,7 +56,8 @@ def for_skema(form: AnyForm, paa: date, *, katalog: Katalog | None = None) -> Kl
             katalog=kat,
         ).afsnit_tekster()
 
-    if isinstance(form, ValIndberetning):
+    if isinstance(form, ValIndberetning | ValAfgoerelse):
+        # A VAL decision's complaint rules are the children's (VAL § 23), not serviceloven's.
         return Klageret(ka.Spor.VAL, tekst(ka.Spor.VAL, form.institution.beliggenhedskommune))
     if isinstance(form, KommunalAfgoerelse):
         spor = ka.Spor.AFGOERELSE

@@ -25,6 +25,7 @@ from magt_contracts.topics import TOPIC_FOR
 from magt_klager import store
 from magt_klager.domain import (
     Afvist,
+    Grundlag,
     Handling,
     Klage,
     Kommando,
@@ -33,6 +34,7 @@ from magt_klager.domain import (
     afgoerelse_handling,
     afvisning,
     anvend,
+    grundlag,
     indgiv_handling,
     udtalelse_lovlig,
 )
@@ -71,19 +73,24 @@ def indgiv(
         status = Status(findes.status)
         return _afvis(session, cmd.klage_id, status, kommando, "Klagen er allerede modtaget.")
     sag = store.sag(session, case_id=cmd.case_id)
-    meddelt = _meddelt(session, cmd)
+    paa = grundlag(
+        store.sagsgrundlag(session, case_id=cmd.case_id),
+        angivet_ref=cmd.afgoerelse_ref,
+        angivet_forhaand=cmd.under_forhaandsgodkendelse,
+    )
+    meddelt = _meddelt(session, cmd, paa.afgoerelse_ref)
     vurdering = ka.vurder_klage(
         klagetype=cmd.klagetype,
         klager_rolle=cmd.klager_rolle,
         modtaget=cmd.modtaget,
         klager_alder=cmd.klager_alder,
         afgoerelse_meddelt=meddelt,
-        under_forhaandsgodkendelse=cmd.under_forhaandsgodkendelse,
+        under_forhaandsgodkendelse=paa.forhaandsgodkendt,
         borger_kan_selv_klage=store.kan_selv_klage(session, person_ref=cmd.person_ref),
         katalog=katalog,
     )
     row = _ny_klage(
-        cmd, vurdering, meddelt, institution_id or (sag.institution_id if sag else None)
+        cmd, vurdering, meddelt, institution_id or (sag.institution_id if sag else None), paa
     )
     kommando = Kommando(
         indgiv_handling(vurdering), cmd.event_id, cmd.modtaget, hvem, vurdering.grund
@@ -200,12 +207,14 @@ def _gentaget(session: Session, klage_id: str) -> Svar:
     return Svar(klage_id, status, False, "Kommandoen er allerede behandlet.", gentaget=True)
 
 
-def _meddelt(session: Session, cmd: SubmitComplaint) -> datetime | date | None:
-    if cmd.afgoerelse_ref is not None:
-        kendt = store.afgoerelse(session, afgoerelse_id=cmd.afgoerelse_ref)
+def _meddelt(
+    session: Session, cmd: SubmitComplaint, afgoerelse_ref: str | None
+) -> datetime | date | None:
+    if afgoerelse_ref is not None:
+        kendt = store.afgoerelse(session, afgoerelse_id=afgoerelse_ref)
         if kendt is not None and kendt.meddelt is not None:
             return tid.utc_or_none(kendt.meddelt)
-    return cmd.afgoerelse_meddelt
+    return cmd.afgoerelse_meddelt if afgoerelse_ref == cmd.afgoerelse_ref else None
 
 
 def _ny_klage(
@@ -213,6 +222,7 @@ def _ny_klage(
     vurdering: ka.Klagevurdering,
     meddelt: datetime | date | None,
     institution_id: str | None,
+    paa: Grundlag,
 ) -> store.KlageRow:
     kommune = KOMMUNER.get(cmd.handlekommune)
     return store.KlageRow(
@@ -226,9 +236,9 @@ def _ny_klage(
         handlekommune=cmd.handlekommune,
         region=kommune.region.value if kommune is not None else None,
         institution_id=institution_id,
-        afgoerelse_ref=cmd.afgoerelse_ref,
+        afgoerelse_ref=paa.afgoerelse_ref,
         afgoerelse_meddelt=tid.utc(meddelt) if isinstance(meddelt, datetime) else None,
-        under_forhaandsgodkendelse=cmd.under_forhaandsgodkendelse,
+        under_forhaandsgodkendelse=paa.forhaandsgodkendt,
         klager_alder=cmd.klager_alder,
         status=Status.NY.value,
         rettidig=vurdering.rettidig,

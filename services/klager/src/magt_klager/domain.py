@@ -6,7 +6,9 @@ Rules enforced (the law itself lives in `magt_contracts.rules.klageadgang`, whic
   forwarded to Ankestyrelsen → decided; changed → decided with medhold by the municipality
   (seed 003, "Klageprocedure ...", pkt. 1-5); a late complaint is kept, flagged `rettidig=False`;
 - staff's acute force: the kommunalbestyrelse issues a statement on lawfulness (pkt. 4-7);
-  force under a pre-approval: redirected, and goes on as a complaint about the decision;
+  force under a pre-approval: redirected, and goes on as a complaint about the decision (SEL
+  § 137); klager knows from the case's approved report which decision a use rests on and
+  redirects by itself (`grundlag`), the complainant's flag counts only for a case it has not seen;
 - a child's complaint (VAL): the opholdskommune's kommunalbestyrelse decides; its decision may be
   brought before Ankestyrelsen (seed 000 "Klager");
 - a spouse's complaint about a refused § 129 recommendation: forwarded to Familieretshuset, which
@@ -22,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from magt_contracts.forms.sel import Udfald
 from magt_contracts.messages import (
     ComplaintDecided,
     ComplaintDismissed,
@@ -187,6 +190,49 @@ def afgoerelse_handling(spor: Spor | None, afgjort_af: str, udfald: str) -> Hand
 def udtalelse_lovlig(udfald: str) -> bool:
     """A statement via RecordComplaintDecision: no medhold means the force was lawful."""
     return udfald == "ikke_medhold"
+
+
+@dataclass(frozen=True)
+class Sagsgrundlag:
+    """What klager learned from the case's events about the decision its use rests on."""
+
+    afgoerelse_ref: str | None
+    afgoerelse_udfald: str | None = None
+    """The decision's outcome from DecisionMade (None: the decision is not announced yet)."""
+
+
+@dataclass(frozen=True)
+class Grundlag:
+    """The decision a complaint is about, and whether the use was made under a pre-approval."""
+
+    afgoerelse_ref: str | None
+    forhaandsgodkendt: bool
+    fra_sagen: bool
+    """True when the case's own events said so (not the complainant's flag)."""
+
+
+def brugens_afgoerelse(
+    fakta_ref: str | None, kontroller: list[tuple[str | None, bool | None]]
+) -> str | None:
+    """The decision a report's use rests on: the one the form names, else the one the assessment
+    found for an intervention (each control as (afgoerelse_ref, fundet))."""
+    if fakta_ref is not None:
+        return fakta_ref
+    return next((ref for ref, fundet in kontroller if ref is not None and fundet), None)
+
+
+def grundlag(
+    sag: Sagsgrundlag | None, *, angivet_ref: str | None, angivet_forhaand: bool
+) -> Grundlag:
+    """A use the case's report says rests on an approved decision was pre-approved, whatever the
+    complainant ticked (SEL § 137: the complaint is about that decision); a case klager has not
+    seen falls back on what the complaint says."""
+    if sag is None:
+        return Grundlag(angivet_ref, angivet_forhaand, fra_sagen=False)
+    godkendt = sag.afgoerelse_ref is not None and sag.afgoerelse_udfald in (None, Udfald.GODKENDT)
+    if godkendt:
+        return Grundlag(sag.afgoerelse_ref, True, fra_sagen=True)
+    return Grundlag(angivet_ref, False, fra_sagen=True)
 
 
 @dataclass(frozen=True)

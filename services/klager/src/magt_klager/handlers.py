@@ -17,6 +17,7 @@ from magt_contracts.messages import (
 )
 from magt_klager import store
 from magt_klager.behandling import afgoer, foerste_gang, genvurder, indgiv
+from magt_klager.domain import brugens_afgoerelse
 from magt_klager.settings import Settings
 from magt_runtime import tid
 
@@ -55,7 +56,8 @@ class Handlers:
         log.info("klage.afgoerelse", klage_id=svar.klage_id, status=svar.status)
 
     async def on_report_approved(self, event: ReportApproved) -> None:
-        """Keep the case's facts and whether klagevejledning was given."""
+        """Keep the case's facts: the decision its use rests on, whether klagevejledning was
+        given."""
         with Session(self._engine) as session:
             if foerste_gang(session, "report_approved", event.event_id):
                 _gem_sag(session, event)
@@ -75,7 +77,8 @@ class Handlers:
             session.commit()
 
     async def on_decision_made(self, event: DecisionMade) -> None:
-        """Keep when a decision was notified (the complaint window runs from it)."""
+        """Keep a decision: when it was notified (the complaint window runs from it) and its
+        outcome (a use under an approved decision is complained of through the decision)."""
         with Session(self._engine) as session:
             if foerste_gang(session, "decision_made", event.event_id):
                 session.merge(
@@ -104,6 +107,11 @@ def _gem_sag(session: Session, event: ReportApproved) -> None:
     sag.person_ref = f.person_ref
     sag.indgreb = ",".join(f.indgreb)
     sag.borger_kan_selv_klage = f.borger_kan_selv_klage
+    # Which decision the use was made under: a later complaint about it goes to that decision.
+    sag.afgoerelse_ref = brugens_afgoerelse(
+        f.afgoerelse_ref, [(k.afgoerelse_ref, k.fundet) for k in event.vurdering.afgoerelser]
+    )
+    sag.grundlag_kendt = True
     sag.opdateret = tid.utc(event.occurred_at)
     if f.klagevejledning_givet is not None and sag.vejledning_kilde != "registreret":
         sag.klagevejledning_givet = f.klagevejledning_givet

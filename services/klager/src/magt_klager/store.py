@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy import DateTime
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from magt_klager.domain import Sagsgrundlag
+
 
 def _tid(*, index: bool = False, nullable: bool = True) -> datetime | None:
     return Field(default=None, sa_type=DateTime(timezone=True), index=index, nullable=nullable)  # type: ignore[no-any-return]
@@ -102,6 +104,14 @@ class SagRow(SQLModel, table=True):
     person_ref: str | None = Field(default=None, index=True)
     indgreb: str = ""
     borger_kan_selv_klage: bool | None = None
+    grundlag_kendt: bool = Field(
+        default=False,
+        description="The approved report said whether its use rests on a decision (rows from "
+        "before this was kept: unknown, the complaint's own statement counts).",
+    )
+    afgoerelse_ref: str | None = Field(
+        default=None, description="The decision the case's use rests on (None: none)."
+    )
     klagevejledning_givet: bool | None = None
     vejledning_kilde: str | None = None
     vejledning_hvem: str | None = None
@@ -205,6 +215,16 @@ def sager(session: Session, *, handlekommune: str | None = None) -> Sequence[Sag
     if handlekommune is not None:
         statement = statement.where(SagRow.handlekommune == handlekommune)
     return session.exec(statement.order_by(col(SagRow.case_id))).all()
+
+
+def sagsgrundlag(session: Session, *, case_id: str) -> Sagsgrundlag | None:
+    """The decision the case's use rests on, when the approved report told klager (else None)."""
+    sag_ = session.get(SagRow, case_id)
+    if sag_ is None or not sag_.grundlag_kendt:
+        return None
+    ref = sag_.afgoerelse_ref
+    afg = session.get(AfgoerelseRow, ref) if ref is not None else None
+    return Sagsgrundlag(ref, afg.udfald if afg is not None else None)
 
 
 def afgoerelse(session: Session, *, afgoerelse_id: str) -> AfgoerelseRow | None:

@@ -32,8 +32,10 @@ from magt_contracts.forms import (
     Skema1,
     Skema3,
     SupplerendeOplysninger,
+    ValAfgoerelse,
     ValIndberetning,
 )
+from magt_contracts.rules.afgoerelser import Brug
 from magt_contracts.rules.deadlines import hygiejne_gentagelse
 from magt_contracts.rules.tidsregning import udloeb
 from magt_contracts.tid import dansk_dato
@@ -76,9 +78,29 @@ def event_id(cause: object, what: str) -> UUID:
     return uuid5(NAMESPACE, f"{cause}:{what}")
 
 
+Afgoerelsesskema = KommunalAfgoerelse | ValAfgoerelse
+"""A decision's form of record: the municipality's (SEL) or a VAL decision."""
+
+
 def cpr(form: AnyForm) -> str:
     """The CPR number of the child or citizen the form is about (never leaves this service)."""
-    return form.barn.cpr if isinstance(form, ValIndberetning) else form.borger.cpr
+    return form.barn.cpr if isinstance(form, ValIndberetning | ValAfgoerelse) else form.borger.cpr
+
+
+def afgoerelse_indgreb(form: Afgoerelsesskema, *, katalog: Katalog | None = None) -> str:
+    """The intervention a decision is about (a VAL decision: the first its kind covers)."""
+    if isinstance(form, KommunalAfgoerelse):
+        return form.indgreb
+    kat = katalog or standard_katalog()
+    art = kat.afgoerelsesart(form.art, dansk_dato(form.meddelt_tidspunkt))
+    return sorted(art.indgreb)[0] if art is not None else form.art
+
+
+def brug(form: AnyForm, case_id: str) -> list[Brug]:
+    """The uses of a VAL report under the decision it names (for the day limits)."""
+    if not isinstance(form, ValIndberetning) or form.afgoerelse_ref is None:
+        return []
+    return [Brug(case_id, kode, form.episode.start, form.episode.slut) for kode in form.indgreb]
 
 
 def har_lederdel(form: AnyForm) -> bool:
@@ -88,7 +110,7 @@ def har_lederdel(form: AnyForm) -> bool:
 
 def status_efter_indsendelse(form: AnyForm) -> Status:
     """The state of a newly registered form."""
-    if isinstance(form, KommunalAfgoerelse):
+    if isinstance(form, KommunalAfgoerelse | ValAfgoerelse):
         return Status.AFGOERELSE
     if isinstance(form, ValIndberetning | Skema1 | Bilag1) and form.leder is not None:
         return Status.LEDER_UDFYLDT
@@ -219,6 +241,8 @@ def indgrebskoder(form: AnyForm) -> list[str]:
         return list(form.indgreb)
     if isinstance(form, KommunalAfgoerelse):
         return [form.indgreb]
+    if isinstance(form, ValAfgoerelse):
+        return [afgoerelse_indgreb(form)]
     if isinstance(form, Skema3):
         return [form.ansoegt_indgreb]
     return [form.indgreb]

@@ -9,5 +9,7 @@ once, batch lines (by month end, monthly, quarterly) by the scheduler or `batche
 
 Publishes ReportAddressed, one per recipient and moment, on `magt.routing.report-addressed.v1` and
 on the recipient's own topic `magt.til.<role>.<id>.v1` (created on first use; a person reached by
-Digital Post has no topic of its own).
+Digital Post has no topic of its own). A passed deadline no act sets (local policy, such as the
+leader's approval) is addressed as "overskredet lokal frist" (`frist_lovbestemt=False`), never as a
+breach of the law.
 """

@@ -59,6 +59,7 @@ def store_plan(
             grund=grund.grund.value,
             klage_art=grund.klage_art.value if grund.klage_art else None,
             frist_art=grund.frist_art,
+            frist_lovbestemt=grund.frist_lovbestemt,
             rapport_sealed=rapport_sealed,
             addressed_event_id=str(linje.addressed_event_id),
         )
@@ -109,6 +110,7 @@ def grund_of(row: store.PlanLine) -> domain.Grund:
         grund=Leveringsgrund(row.grund),
         klage_art=Klagehaendelse(row.klage_art) if row.klage_art else None,
         frist_art=row.frist_art,
+        frist_lovbestemt=row.frist_lovbestemt,
     )
 
 

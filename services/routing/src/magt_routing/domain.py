@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from magt_contracts import topics
-from magt_contracts.begreber import Kanal, Klagehaendelse, Leveringsgrund
+from magt_contracts.begreber import Fristart, Kanal, Klagehaendelse, Leveringsgrund
+from magt_contracts.catalogue import Katalog
 from magt_contracts.messages.routing import ReportAddressed
 from magt_contracts.rules.recipients import kanal
 from magt_contracts.tid import lokal, ved_dag_start
@@ -34,6 +35,7 @@ _CAUSE = {
     Leveringsgrund.STATISTIK_ALARM: "statistik_alert",
     Leveringsgrund.LEVERINGSFEJL: "delivery_failed",
 }
+LOCAL_OVERDUE = "local_deadline_overdue"
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,29 @@ class Grund:
     grund: Leveringsgrund
     klage_art: Klagehaendelse | None = None
     frist_art: str | None = None
+    frist_lovbestemt: bool | None = None
+    """For a deadline: whether an act sets it (False: an overdue local deadline)."""
 
     @property
     def cause(self) -> str:
         """The plan line's label of its cause event (report, crime, complaint_decided, ...)."""
         if self.klage_art is not None:
             return f"complaint_{self.klage_art.value}"
+        if self.lokal_frist:
+            return LOCAL_OVERDUE
         return _CAUSE.get(self.grund, self.grund.value)
+
+    @property
+    def lokal_frist(self) -> bool:
+        """An overdue local deadline ("overskredet lokal frist"), never a breach of the law."""
+        return self.grund is Leveringsgrund.FRIST and self.frist_lovbestemt is False
+
+
+def frist_grund(kind: Fristart, *, lovbestemt: bool | None, katalog: Katalog) -> Grund:
+    """The reason of a passed deadline: a breach of the law, or an overdue local deadline when no
+    act sets it (`lovbestemt` from frister; an event from before that field asks the catalogue)."""
+    sat_ved_lov = katalog.lovbestemt(kind) if lovbestemt is None else lovbestemt
+    return Grund(Leveringsgrund.FRIST, frist_art=kind.value, frist_lovbestemt=sat_ved_lov)
 
 
 @dataclass(frozen=True)
@@ -205,6 +223,7 @@ def addressed_event(
         grund=grund.grund,
         klage_art=grund.klage_art,
         frist_art=grund.frist_art,
+        frist_lovbestemt=grund.frist_lovbestemt,
         topic=recipient_topic_name(role, recipient_id),
         rapport_sealed=rapport_sealed,
     )

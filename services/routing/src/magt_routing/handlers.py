@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from magt_contracts.begreber import Klagehaendelse, Leveringsgrund
+from magt_contracts.catalogue import standard_katalog
 from magt_contracts.messages.base import Event
 from magt_contracts.messages.frister import DeadlineBreached
 from magt_contracts.messages.klager import (
@@ -67,7 +68,7 @@ class Handlers:
             settings=self.settings,
             now=self.clock(),
         )
-        log.info("routing.planned", grund=grund.grund.value, lines=len(rows))
+        log.info("routing.planned", grund=grund.grund.value, cause=grund.cause, lines=len(rows))
 
     async def on_report_approved(self, event: ReportApproved) -> None:
         """An approved report: every recipient of recipients(), immediate ones at once."""
@@ -226,7 +227,8 @@ class Handlers:
         await self._complaint(event, event.klage_id, Klagehaendelse.REDIRECTED)
 
     async def on_deadline_breached(self, event: DeadlineBreached) -> None:
-        """A breached deadline: whoever must act on it."""
+        """A passed deadline: whoever must act on it, told whether it is a breach of the law or
+        an overdue local deadline (no act sets it: never escalated as a breach of law)."""
         with Session(self.engine) as session:
             if not inbox.first_time(
                 session, consumer="routing.deadline_breached", event_id=str(event.event_id)
@@ -234,13 +236,10 @@ class Handlers:
                 return
             parter = _with_escalation(store.case_parties(session, event.case_id), event)
             modtagere = mk.deadline_breached_recipients(event.kind, parter, due=event.occurred_at)
-            self._plan(
-                session,
-                event,
-                modtagere,
-                grund=domain.Grund(Leveringsgrund.FRIST, frist_art=event.kind),
-                rapport_ref=f"frist:{event.kind}",
+            grund = domain.frist_grund(
+                event.kind, lovbestemt=event.lovbestemt, katalog=standard_katalog()
             )
+            self._plan(session, event, modtagere, grund=grund, rapport_ref=f"frist:{event.kind}")
             session.commit()
 
     async def on_statistik_alert(self, event: StatistikAlert) -> None:

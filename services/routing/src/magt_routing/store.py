@@ -94,6 +94,9 @@ class PlanLine(SQLModel, table=True):
     grund: str = Field(default="indberetning", max_length=20, description="Leveringsgrund.")
     klage_art: str | None = Field(default=None, max_length=20, description="Klagehaendelse.")
     frist_art: str | None = Field(default=None, max_length=80, description="The deadline kind.")
+    frist_lovbestemt: bool | None = Field(
+        default=None, description="A deadline set by an act (False: an overdue local deadline)."
+    )
     rapport_sealed: str | None = Field(default=None, description="Sealed as received (Fernet).")
     addressed_event_id: str = Field(max_length=40, index=True)
     addressed_at: datetime | None = Field(default=None, sa_type=_tid())  # type: ignore[call-overload]
