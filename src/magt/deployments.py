@@ -14,6 +14,7 @@ from magt.flows import (
     relatives_orientation_reminders,
     yearly_report,
 )
+from magt.opbevaring import retention_flow
 
 TIMEZONE = "Europe/Copenhagen"
 
@@ -69,6 +70,16 @@ def _specs(bootstrap_servers: str) -> list[tuple[Any, dict[str, Any]]]:
                 "schedules": [_cron("0 7 1 * *")],
                 "description": "Påmindelse om den månedlige orientering af pårørende og værge.",
                 "tags": ["frister"],
+            },
+        ),
+        (
+            retention_flow,
+            {
+                "name": "retention",
+                "schedules": [_cron("30 1 * * *")],
+                "description": "Opbevaringsreglerne: sletter udløbne sager (nøgle og indberetning) "
+                "og gamle outbox- og inbox-rækker (hver nat kl. 01.30).",
+                "tags": ["drift", "opbevaring"],
             },
         ),
         (

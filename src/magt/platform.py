@@ -8,17 +8,20 @@ per process so a test can read every line that was written.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from magt.infra.common import LOOPBACK, InfraError, free_port, pid_alive, spawn, terminate
+from magt_runtime.auth import DEFAULT_MAX_LIFETIME, Principal
 
 ALL = ("registrering", "routing", "frister", "klager", "statistik", "bosted", "nexus", "sikkermail")
 START_TIMEOUT_S = 90.0
@@ -46,6 +49,8 @@ class Platform:
     env: Mapping[str, str]
     log_dir: Path
     service_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    service_tokens: Mapping[str, str] = field(default_factory=dict)
+    """Bearer tokens of the services that open sealed reports (see `service_tokens`)."""
     processes: dict[tuple[str, int], Process] = field(default_factory=dict)
 
     def start(self, name: str, replica: int = 0, *, wait: bool = True) -> Process:
@@ -56,6 +61,7 @@ class Platform:
             **os.environ,
             **self.env,
             **self.service_env.get(name, {}),
+            **self._key_service_env(name),
             "MAGT_HTTP_HOST": LOOPBACK,
             "MAGT_HTTP_PORT": str(port),
         }
@@ -68,7 +74,18 @@ class Platform:
             self.wait_healthy(process)
         return process
 
+    def _key_service_env(self, name: str) -> dict[str, str]:
+        """Where a service that opens reports fetches case keys: registrering's first replica."""
+        token = self.service_tokens.get(name)
+        registrering = self.processes.get(("registrering", 0))
+        if token is None or registrering is None:
+            return {}
+        return {"MAGT_KEY_SERVICE_URL": registrering.url, "MAGT_SERVICE_TOKEN": token}
+
     def start_all(self, names: tuple[str, ...] = ALL, replicas: int = 1) -> None:
+        names = tuple(
+            sorted(names, key=lambda n: n != "registrering")
+        )  # its URL is the key service
         for name in names:
             for replica in range(replicas):
                 self.start(name, replica, wait=False)
@@ -161,6 +178,29 @@ def shared_env(
     }
 
 
+KEY_OPENERS = ("sikkermail", "bosted", "nexus")
+"""The services that open sealed reports and so fetch case keys from registrering."""
+SERVICE_TOKEN_TTL = DEFAULT_MAX_LIFETIME  # the longest a service accepts (magt_runtime.auth)
+
+
+def service_tokens(issuer: Any, names: Iterable[str] = KEY_OPENERS) -> dict[str, str]:
+    """A bearer token per service (role `tjeneste`, organisation = the service) from `issuer`.
+
+    The local stack has no identity provider: the run's own issuer (`magt.testing.tokens`), which
+    signs the people's tokens of the scenarios and whose keys every service trusts, mints the
+    services' tokens the same way, valid for the longest lifetime a service accepts (12 h): a
+    local stack kept running longer must be restarted. In
+    production each service gets its Keycloak service account instead (client credentials).
+    """
+    return {
+        name: issuer.token(
+            Principal(subject=f"svc-{name}", role="tjeneste", organisation=name),
+            ttl=SERVICE_TOKEN_TTL,
+        )
+        for name in names
+    }
+
+
 def database_env(urls: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """Each service its own database: `MAGT_<SERVICE>_DATABASE_URL`, which the service migrates
     itself at start (the platform's databases are made for the run, PostgreSQL ones too)."""
@@ -171,6 +211,41 @@ def database_env(urls: Mapping[str, str]) -> dict[str, dict[str, str]]:
         }
         for name, url in urls.items()
     }
+
+
+WORKSPACE = "arbejdsrum"
+"""The workspace people log in to; started beside the services when a Keycloak runs (demo)."""
+
+
+def trusting_keycloak(own_keys: Mapping[str, Any], kc: Any) -> dict[str, str]:
+    """Token settings trusting a run's own signing key and the realm's published keys at once.
+
+    Both sign with the realm's issuer, so the scenarios' tokens and the people who log in at
+    Keycloak (the workspace) are accepted by the same services in one run.
+    """
+    published = httpx.get(kc.jwks_url(), timeout=10).json().get("keys", [])
+    signing = [k for k in published if k.get("use", "sig") == "sig" and k.get("alg") == "RS256"]
+    return {
+        "MAGT_TOKEN_ISSUER": kc.issuer(),
+        "MAGT_TOKEN_AUDIENCE": "magt",
+        "MAGT_TOKEN_JWKS": json.dumps({"keys": [*own_keys["keys"], *signing]}),
+    }
+
+
+def workspace_env(urls: Mapping[str, str], *, issuer: str, database_url: str) -> dict[str, str]:
+    """The workspace's environment: the services' addresses and the realm to log in at."""
+    prefix = "MAGT_ARBEJDSRUM_"
+    env = {f"{prefix}{name.upper()}_URL": url for name, url in urls.items()}
+    env.update(
+        {
+            f"{prefix}OIDC_ISSUER": issuer,
+            f"{prefix}DATABASE_URL": database_url,
+            f"{prefix}DB_AUTO_UPGRADE": "true",
+        }
+    )
+    if "statistik" in urls:
+        env[f"{prefix}STATISTIK_URL"] = f"{urls['statistik']}/dashboard"
+    return env
 
 
 def merge_env(*parts: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:

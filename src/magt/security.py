@@ -42,7 +42,13 @@ _INTAKE_WRITES = (t.SUBMIT_FORM, t.CORRECT_FORM, t.SUBMIT_COMPLAINT)
 
 SERVICE_ACCESS: dict[str, Access] = {
     "registrering": Access(
-        reads=(t.SUBMIT_FORM, t.COMPLETE_LEADER_PART, t.APPROVE_REPORT, t.CORRECT_FORM),
+        reads=(
+            t.SUBMIT_FORM,
+            t.COMPLETE_LEADER_PART,
+            t.APPROVE_REPORT,
+            t.CORRECT_FORM,
+            t.REPORT_JOURNALISED,
+        ),
         write_prefixes=("magt.registrering.",),
     ),
     "routing": Access(
@@ -76,11 +82,24 @@ SERVICE_ACCESS: dict[str, Access] = {
     ),
     "statistik": Access(reads=EVENTS, write_prefixes=("magt.statistik.",)),
     "bosted": Access(
-        reads=(t.REGISTRATION_REJECTED, t.DELIVERY_SENT, t.REPORT_ADDRESSED),
+        reads=(
+            t.REGISTRATION_REJECTED,
+            t.DELIVERY_SENT,
+            t.REPORT_ADDRESSED,
+            t.TILBAGEMELDING_GIVET,
+        ),
         # Bosted is also a delivery channel (the journal): it reports its own deliveries.
-        write_topics=(*_INTAKE_WRITES, t.DELIVERY_SENT, t.DELIVERY_FAILED),
+        write_topics=(*_INTAKE_WRITES, t.DELIVERY_SENT, t.DELIVERY_FAILED, t.REPORT_JOURNALISED),
     ),
-    "nexus": Access(reads=(t.REGISTRATION_REJECTED, t.DELIVERY_SENT), write_topics=_INTAKE_WRITES),
+    "nexus": Access(
+        reads=(
+            t.REGISTRATION_REJECTED,
+            t.DELIVERY_SENT,
+            t.TILBAGEMELDING_GIVET,
+            t.BEMAERKNINGER_SENDT,
+        ),
+        write_topics=(*_INTAKE_WRITES, t.REPORT_JOURNALISED),
+    ),
     "sikkermail": Access(reads=(t.REPORT_ADDRESSED,), write_prefixes=("magt.levering.",)),
 }
 

@@ -255,6 +255,7 @@ class Verden:
             },
             log_dir=root / "logs",
             service_env=pf.merge_env(pf.database_env(urls), box.service_env()),
+            service_tokens=pf.service_tokens(session_issuer()),
         )
         world = Verden(root, box, platform, namespace, bootstrap, urls, secrets)
         try:

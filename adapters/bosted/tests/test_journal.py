@@ -19,10 +19,12 @@ from magt_bosted.handlers import Handlers
 from magt_bosted.mapping import til_skema
 from magt_bosted.settings import Settings
 from magt_bosted.store import Dokument, Forsendelse
+from magt_contracts import topics
 from magt_contracts.forms import ValIndberetning
-from magt_contracts.messages import ReportAddressed
+from magt_contracts.messages import ReportAddressed, ReportJournalised
 from magt_contracts.vaerdier import Naar
 from magt_documents.testing import i_raekkefoelge, officielle_tekster, pdf_metadata, pdf_tekst
+from magt_runtime.outbox import OutboxRow
 
 pytestmark = pytest.mark.integration
 NU = datetime(2025, 3, 15, 14, tzinfo=UTC)
@@ -67,6 +69,14 @@ def _adresseret(case_id: str, sealed: str | None, channel: str = "sikker_mail") 
 def _forsendelser(engine: Engine) -> list[Forsendelse]:
     with Session(engine) as session:
         return list(session.exec(select(Forsendelse)))
+
+
+def _journaliseret(engine: Engine, settings: Settings) -> list[ReportJournalised]:
+    """The ReportJournalised events staged in the adapter's outbox."""
+    topic = settings.topic(topics.REPORT_JOURNALISED)
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxRow).where(OutboxRow.topic == topic))
+        return [ReportJournalised.model_validate_json(r.payload) for r in rows]
 
 
 async def test_the_report_is_journalised_once_as_the_official_form_pdf(
@@ -115,6 +125,12 @@ async def test_the_report_is_journalised_once_as_the_official_form_pdf(
     [row] = _forsendelser(engine)
     assert row.status == "sendt"
     assert journal.RAPPORT not in json.loads(row.body)  # no copy of the report is kept
+    [journaliseret] = _journaliseret(engine, settings)  # staged with the acceptance, once
+    assert (journaliseret.case_id, journaliseret.system) == (case_id, "bosted")
+    assert journaliseret.journal_ref == row.id
+    async with journal.klient(settings) as client:
+        assert await journal.send_forfaldne(engine, settings, client) == 0
+    assert len(_journaliseret(engine, settings)) == 1
 
 
 async def test_a_report_that_cannot_be_opened_is_given_up_not_retried(
@@ -134,6 +150,7 @@ async def test_a_report_that_cannot_be_opened_is_given_up_not_retried(
     assert row.status == "opgivet"
     assert "kan ikke åbnes" in (row.sidste_fejl or "")
     assert bosted.state.journal == {}
+    assert _journaliseret(engine, settings) == []  # not journalised: retention does not start
 
 
 async def test_bosted_refuses_a_journal_document_that_is_not_a_pdf(bosted: Any) -> None:

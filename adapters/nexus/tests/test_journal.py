@@ -8,9 +8,10 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from magt_contracts.messages import DeliverySent
+from magt_contracts import topics
+from magt_contracts.messages import DeliverySent, ReportJournalised
 from magt_documents.testing import i_raekkefoelge, officielle_tekster, pdf_metadata, pdf_tekst
 from magt_nexus import store
 from magt_nexus.client import NexusClient
@@ -19,6 +20,7 @@ from magt_nexus.journal import NoteWriter
 from magt_nexus.mapping import Mapped, map_form
 from magt_nexus.poller import Poller
 from magt_runtime.db import create_tables, make_engine
+from magt_runtime.outbox import OutboxRow
 
 pytestmark = pytest.mark.integration
 
@@ -46,6 +48,14 @@ def _case_of(engine: Any, form_id: int) -> str:
         record = store.form(session, form_id=str(form_id))
     assert record is not None
     return record.case_id
+
+
+def _journalised(engine: Any) -> list[ReportJournalised]:
+    """The ReportJournalised events staged in the adapter's outbox."""
+    topic = f"t-journal.{topics.REPORT_JOURNALISED}"
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxRow).where(OutboxRow.topic == topic))
+        return [ReportJournalised.model_validate_json(r.payload) for r in rows]
 
 
 def _delivered(case_id: str) -> DeliverySent:
@@ -76,7 +86,12 @@ async def test_a_delivered_form_is_journalised_as_its_official_pdf(
     assert (await poller.poll_once()).submitted == 1
     case_id = _case_of(engine, created.id)
     await handlers.on_delivery_sent(_delivered(case_id))
+    assert _journalised(engine) == []  # queued, not yet in Nexus
     assert await writer.send_due() == 1
+    [journalised] = _journalised(engine)  # staged with the note marked written
+    assert (journalised.case_id, journalised.system) == (case_id, "nexus")
+    assert await writer.send_due() == 0
+    assert len(_journalised(engine)) == 1
 
     [document] = emulator.state.documents_for(9)
     assert document.content_type == "application/pdf"

@@ -17,7 +17,9 @@ payload cipher's ciphertext, never plaintext at rest). When it is sent the repor
 official form rendered as PDF/A by `magt_documents` in a worker thread, and the call carries it as
 `dokument` (`filnavn` `magtanvendelse-<case>.pdf`, `mimetype` `application/pdf`, `indhold` base64)
 beside the entry's structured fields; once Bosted accepted it the sealed report is dropped from
-the row. A report that cannot be opened or is not a valid form is given up (not retried).
+the row, and a ReportJournalised is staged in the same transaction (registrering starts the
+retention's grace period from it). A report that cannot be opened or is not a valid form is given
+up (not retried).
 """
 
 from __future__ import annotations
@@ -34,21 +36,30 @@ import structlog
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from magt_bosted.domain import afledt_id, ventetid
+from magt_bosted.domain import afledt_id, korrelation_id, ventetid
 from magt_bosted.settings import Settings
 from magt_bosted.store import Forsendelse, forfaldne_forsendelser, tilfoej_forsendelse
 from magt_contracts import topics
 from magt_contracts.forms import parse_form
-from magt_contracts.messages import DeliveryFailed, DeliverySent
+from magt_contracts.messages import DeliveryFailed, DeliverySent, ReportJournalised
 from magt_documents import PDF_MIMETYPE, i_traad, journal_filnavn, skema_pdf
 from magt_runtime import outbox
 from magt_runtime.crypto import CipherError
+from magt_runtime.noegler import (
+    SLETTET,
+    KeyShreddedError,
+    KeyUnavailableError,
+    Opener,
+    payload_opener,
+)
 from magt_runtime.tid import utc
 
 log = structlog.get_logger(__name__)
 RETRYABLE_STATUS = frozenset({408, 425, 429})
 RAPPORT = "rapport_sealed"
 """Key of the sealed report in a queued journal entry's body (never sent to Bosted)."""
+TEKST = "tekst_sealed"
+"""Key of a sealed free text (feedback) in a queued journal entry: opened into `tekst` when sent."""
 
 
 class BostedAfvisteError(Exception):
@@ -101,14 +112,22 @@ async def post(client: httpx.AsyncClient, art: str, body: str) -> None:
         raise httpx.HTTPStatusError(f"HTTP {code}", request=response.request, response=response)
 
 
-async def til_bosted(settings: Settings, row: Forsendelse) -> str:
-    """The body Bosted receives: a sealed report becomes its form's PDF document."""
+async def til_bosted(settings: Settings, row: Forsendelse, opener: Opener | None = None) -> str:
+    """The body Bosted receives: a sealed report becomes its form's PDF document.
+
+    A report whose case key was shredded (retention ended) is refused for good, not retried.
+    """
     body: dict[str, Any] = json.loads(row.body)
+    if TEKST in body:
+        return await _med_tekst(settings, row, body, opener)
     sealed = body.pop(RAPPORT, None)
     if sealed is None:
         return row.body
+    aabner = opener or payload_opener(settings)
     try:
-        form = parse_form(json.loads(settings.payload_cipher().decrypt(str(sealed))))
+        form = parse_form(json.loads(await aabner.open(row.case_id, str(sealed))))
+    except KeyShreddedError as error:
+        raise BostedAfvisteError(SLETTET) from error
     except (CipherError, ValueError) as error:
         raise BostedAfvisteError(
             "Den forseglede rapport kan ikke åbnes som et gyldigt skema."
@@ -122,8 +141,28 @@ async def til_bosted(settings: Settings, row: Forsendelse) -> str:
     return json.dumps(body, ensure_ascii=False)
 
 
+async def _med_tekst(
+    settings: Settings, row: Forsendelse, body: dict[str, Any], opener: Opener | None
+) -> str:
+    """A journal entry whose text (feedback) waits sealed: opened into `tekst` as it is sent."""
+    aabner = opener or payload_opener(settings)
+    try:
+        tekst = await aabner.open(row.case_id, str(body.pop(TEKST)))
+    except KeyShreddedError as error:
+        raise BostedAfvisteError(SLETTET) from error
+    except CipherError as error:
+        raise BostedAfvisteError("Den forseglede tekst kan ikke åbnes.") from error
+    body["tekst"] = f"{body.get('tekst', '')}{tekst}"
+    return json.dumps(body, ensure_ascii=False)
+
+
 async def send_forfaldne(
-    engine: Engine, settings: Settings, client: httpx.AsyncClient, *, nu: datetime | None = None
+    engine: Engine,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    *,
+    nu: datetime | None = None,
+    opener: Opener | None = None,
 ) -> int:
     """Send the calls that are due; return how many Bosted accepted."""
     tid = nu or datetime.now(UTC)
@@ -131,10 +170,12 @@ async def send_forfaldne(
     with Session(engine) as session:
         for row in forfaldne_forsendelser(session, nu=tid, limit=settings.send_batch_size):
             try:
-                await post(client, row.art, await til_bosted(settings, row))
+                if opener is None and (RAPPORT in row.body or TEKST in row.body):
+                    opener = payload_opener(settings)
+                await post(client, row.art, await til_bosted(settings, row, opener))
             except BostedAfvisteError as error:
                 _opgiv(session, settings, row, str(error))
-            except httpx.HTTPError as error:
+            except (httpx.HTTPError, KeyUnavailableError) as error:
                 _vent(session, settings, row, tid, f"{type(error).__name__}: {error}"[:500])
             else:
                 _sendt(session, settings, row, tid)
@@ -158,6 +199,8 @@ async def run_sender(engine: Engine, settings: Settings, stop: asyncio.Event) ->
 
 
 def _sendt(session: Session, settings: Settings, row: Forsendelse, tid: datetime) -> None:
+    if row.art == "journal" and RAPPORT in row.body:
+        _journaliseret(session, settings, row, tid)
     row.status, row.sendt, row.forsoeg = "sendt", utc(tid), row.forsoeg + 1
     row.body = _uden_rapport(row.body)
     session.add(row)
@@ -167,6 +210,22 @@ def _sendt(session: Session, settings: Settings, row: Forsendelse, tid: datetime
             session, topic=settings.topic(topics.DELIVERY_SENT), key=event.case_id, event=event
         )
     log.info("bosted.call_sent", art=row.art, call_id=row.id, case_id=row.case_id)
+
+
+def _journaliseret(session: Session, settings: Settings, row: Forsendelse, tid: datetime) -> None:
+    """Bosted accepted the report's journal entry: say so (in the transaction that records it)."""
+    correlation = korrelation_id(row.case_id)
+    event = ReportJournalised(
+        event_id=afledt_id(correlation, f"journaliseret:{row.id}"),
+        occurred_at=utc(tid),
+        case_id=row.case_id,
+        correlation_id=correlation,
+        system="bosted",
+        journal_ref=row.id,
+    )
+    outbox.stage(
+        session, topic=settings.topic(topics.REPORT_JOURNALISED), key=event.case_id, event=event
+    )
 
 
 def _vent(session: Session, settings: Settings, row: Forsendelse, tid: datetime, fejl: str) -> None:
@@ -186,7 +245,8 @@ def _vent(session: Session, settings: Settings, row: Forsendelse, tid: datetime,
 def _uden_rapport(body: str) -> str:
     """The queued body without the sealed report: delivered or given up, no copy is kept."""
     data: dict[str, Any] = json.loads(body)
-    return body if data.pop(RAPPORT, None) is None else json.dumps(data, ensure_ascii=False)
+    fjernet = [data.pop(k, None) for k in (RAPPORT, TEKST)]
+    return body if fjernet == [None, None] else json.dumps(data, ensure_ascii=False)
 
 
 def _opgiv(session: Session, settings: Settings, row: Forsendelse, fejl: str) -> None:

@@ -9,7 +9,9 @@ A delivery note (key `levering:…`) journalises the report itself too: the form
 mapped to the contract, is rendered as the official form's PDF/A (`magt_documents`, in a worker
 thread) and created as a document on the form's pathway (`documentPrototype` → `create` →
 `upload`), named `magtanvendelse-<case>.pdf` (no CPR number or name), its notes carrying the same
-marker so a retry does not upload it twice.
+marker so a retry does not upload it twice. When that note is recorded written, a
+ReportJournalised is staged in the same transaction (registrering starts the retention's grace
+period from it).
 """
 
 from __future__ import annotations
@@ -18,19 +20,29 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from uuid import uuid5
 
 import structlog
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from magt_contracts import topics
+from magt_contracts.messages import ReportJournalised
 from magt_documents import PDF_MIMETYPE, i_traad, journal_filnavn, skema_pdf
 from magt_nexus import domain, navigation, store
 from magt_nexus.client import NexusClient, NexusError, Resource
 from magt_nexus.mapping import Mapped, Mappings, citizen_cpr, map_form
 from magt_nexus.settings import NexusSettings
+from magt_runtime import outbox
+from magt_runtime.crypto import CipherError
+from magt_runtime.noegler import KeyUnavailableError, Opener, payload_opener
 
 log = structlog.get_logger(__name__)
 DELIVERY_NOTE = "levering:"  # the key prefix of a delivery's note (handlers.on_delivery_sent)
+TILBAGEMELDING_NOTE = "tilbagemelding:"  # feedback (handlers.on_tilbagemelding_givet)
+BEMAERKNING_NOTE = "bemaerkning:"  # the Magtanvendelsesudvalg's remarks
+SEALED_NOTES = (TILBAGEMELDING_NOTE, BEMAERKNING_NOTE)
+"""Notes whose text is queued sealed (it may hold personal data) and opened only when written."""
 DOCUMENT_NAME = "Indberetning om magtanvendelse"
 
 
@@ -45,7 +57,9 @@ class NoteWriter:
         mappings: Mappings,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        opener: Opener | None = None,
     ) -> None:
+        self._opener = opener
         self._engine = engine
         self._settings = settings
         self._client = client
@@ -80,6 +94,8 @@ class NoteWriter:
                 else:
                     note.sent_at = now
                     written += 1
+                    if record is not None and note.key.startswith(DELIVERY_NOTE):
+                        self._journalised(session, note, record.case_id, now)
                     log.info("nexus.note_written", form_id=note.form_id)
                 session.add(note)
             session.commit()
@@ -107,9 +123,23 @@ class NoteWriter:
             action=settings.note_action,
             values={
                 settings.note_title_label: note.title,
-                settings.note_text_label: domain.with_marker(note.text, note.key),
+                settings.note_text_label: domain.with_marker(
+                    await self._text(note, case_id), note.key
+                ),
             },
         )
+
+    async def _text(self, note: store.NexusNote, case_id: str) -> str:
+        """The note's text; a sealed one (feedback, remarks) opened with the case's key."""
+        if not note.key.startswith(SEALED_NOTES):
+            return note.text
+        self._opener = self._opener or payload_opener(self._settings)
+        try:
+            return await self._opener.open(case_id, note.text)
+        except (CipherError, KeyUnavailableError) as error:
+            raise NexusError(
+                f"the sealed note text cannot be opened: {type(error).__name__}"
+            ) from error
 
     async def _journalise_document(
         self, form: Resource, tree: list[Resource], note: store.NexusNote, case_id: str
@@ -139,6 +169,26 @@ class NoteWriter:
             received=now,
         )
         log.info("nexus.document_written", form_id=note.form_id)
+
+    def _journalised(
+        self, session: Session, note: store.NexusNote, case_id: str, now: datetime
+    ) -> None:
+        """Nexus holds the report's PDF: say so, in the transaction that marks the note sent."""
+        correlation = domain.correlation_id(case_id)
+        event = ReportJournalised(
+            event_id=uuid5(correlation, f"journalised:{note.key}"),
+            occurred_at=now,
+            case_id=case_id,
+            correlation_id=correlation,
+            system="nexus",
+            journal_ref=note.key,
+        )
+        outbox.stage(
+            session,
+            topic=self._settings.topic(topics.REPORT_JOURNALISED),
+            key=case_id,
+            event=event,
+        )
 
     def _failed(self, note: store.NexusNote, error: NexusError, now: datetime) -> None:
         note.attempts += 1

@@ -36,6 +36,7 @@ from magt_runtime.crypto import CipherError
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic, encode
 from magt_runtime.inbox import InboxRow
 from magt_runtime.logging import mask_text
+from magt_runtime.noegler import SLETTET, KeyShreddedError, Opener, payload_opener
 
 from . import content, memo, store
 from .delivery import AlreadySent, DeliveryResult, Failed, Sent
@@ -45,6 +46,7 @@ from .metrics import DeliveryMetrics
 from .mime import REPORT_TITLE, Sender
 from .outbound import send_report
 from .settings import SikkermailSettings
+from .smtp import SmtpConfig, SmtpPool
 
 log = structlog.get_logger(__name__)
 
@@ -83,6 +85,7 @@ class Handlers:
         sender: Sender | None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         metrics: DeliveryMetrics | None = None,
+        opener: Opener | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -94,6 +97,17 @@ class Handlers:
         # the same document: render it once. Only a speed-up: a replica without the entry
         # renders it again, so nothing relies on this process being the only one.
         self._pdfs: LRUCache[str, bytes] = LRUCache(maxsize=settings.document_cache_size)
+        # SMTP connections kept open between mails (one per concurrent consumer at most).
+        self.smtp = SmtpPool(SmtpConfig.from_settings(settings), max_idle=settings.consumers)
+        # Each case's key comes from registrering, kept in memory for a short TTL only.
+        self._opener = opener
+
+    @property
+    def opener(self) -> Opener:
+        """Opens sealed reports (made at first use: a summary-only adapter needs no key)."""
+        if self._opener is None:
+            self._opener = payload_opener(self.settings)
+        return self._opener
 
     async def on_report_addressed(self, event: ReportAddressed) -> None:
         """Deliver a secure-mail or Digital Post line once; other channels are not ours."""
@@ -117,8 +131,10 @@ class Handlers:
         if event.rapport_sealed is None:
             return _Payload(content.summary(event), False, None)
         try:
-            text = self.settings.payload_cipher().decrypt(event.rapport_sealed)
+            text = await self.opener.open(event.case_id, event.rapport_sealed)
             opened = json.loads(text)
+        except KeyShreddedError as error:
+            raise PermanentError(SLETTET) from error
         except (CipherError, ValueError) as error:
             raise PermanentError("Den forseglede rapport kan ikke åbnes.") from error
         if not isinstance(opened, dict):
@@ -160,6 +176,7 @@ class Handlers:
                 already_sent=self._already_sent,
                 title=content.emne(event) if not payload.is_report else REPORT_TITLE,
                 document=payload.pdf,
+                smtp=self.smtp,
             )
         except UnknownRecipientError as error:
             raise PermanentError("Modtageren findes ikke i modtagerkataloget.") from error

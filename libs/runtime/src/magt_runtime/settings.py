@@ -64,7 +64,25 @@ class ServiceSettings(BaseSettings):
     topic_replication_factor: int = Field(default=1, ge=1)
     consumer_max_attempts: int = Field(default=5, ge=1, description="Tries before a dead letter.")
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
-    outbox_poll_interval_s: float = Field(default=0.2, gt=0)
+    consumer_fetch_max_wait_ms: int = Field(
+        default=2000,
+        ge=1,
+        le=30000,
+        description="How long the broker holds an idle consumer's fetch open (long poll). A new "
+        "record ends the wait at once, so it adds no latency; longer means fewer idle requests.",
+    )
+    outbox_poll_interval_s: float = Field(
+        default=0.2,
+        gt=0,
+        description="The relay's first wait when it found nothing; it doubles while idle up to "
+        "`outbox_idle_max_s`. A commit that staged rows in this process wakes it at once.",
+    )
+    outbox_idle_max_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="The longest the idle relay sleeps: how late it sees rows staged by another "
+        "process (a CLI, a replica's scheduler) that cannot wake it.",
+    )
     outbox_batch_size: int = Field(default=100, ge=1)
     outbox_stale_after_s: float = Field(
         default=60.0, gt=0, description="An unsent outbox row older than this makes /ready 503."
@@ -92,6 +110,31 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("payload_keys", "MAGT_PAYLOAD_KEYS"),
         description="Comma-separated Fernet keys sealing payloads with personal data on Kafka; "
         "the first seals, all open (rotation). Shared by registrering and the adapters.",
+        repr=False,
+    )
+    key_service_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("key_service_url", "MAGT_KEY_SERVICE_URL"),
+        description="Base URL of registrering, whose GET /noegler/{case_id} serves each case's "
+        "wrapped data key to the services that open sealed reports (magt_runtime.noegler).",
+    )
+    key_cache_ttl_s: float = Field(
+        default=300.0, gt=0, description="How long a fetched case key is kept in memory only."
+    )
+    service_token_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("service_token_url", "MAGT_SERVICE_TOKEN_URL"),
+        description="The identity provider's token endpoint for this service's client-credentials "
+        "grant (its service account, role `tjeneste`).",
+    )
+    service_client_id: str = Field(default="", description="This service's OAuth client id.")
+    service_client_secret: str = Field(default="", repr=False)
+    service_token: str = Field(
+        default="",
+        validation_alias=AliasChoices("service_token", "MAGT_SERVICE_TOKEN"),
+        description="A bearer token of this service given directly, used when no token URL is "
+        "set: the local stack (demo, e2e and fault runs) has no identity provider and its own "
+        "issuer mints one per service (magt.platform.service_tokens).",
         repr=False,
     )
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
+from magt_contracts.catalogue.opbevaring import FORM_EFTER_JOURNALISERING
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.settings import ServiceSettings
 
@@ -26,6 +29,19 @@ class Settings(ServiceSettings):
         validation_alias=AliasChoices("person_ref_secret", "MAGT_PERSON_REF_SECRET"),
         description="Secret of the HMAC that turns a CPR number into the events' person_ref.",
         repr=False,
+    )
+    sagsnoegler: bool = Field(
+        default=True,
+        description="Seal reports under each case's own data key (crypto-shredding). Every "
+        "service that opens reports needs MAGT_KEY_SERVICE_URL and a service token (the local "
+        "stack gives both, magt.platform); off seals under the platform key as before. Reports "
+        "sealed before still open with the platform key.",
+    )
+    opbevaring_efter_journalisering: timedelta = Field(
+        default=FORM_EFTER_JOURNALISERING,
+        gt=timedelta(0),
+        description="Policy, not law (magt_contracts.catalogue.opbevaring): how long a case's "
+        "form of record and data key are kept after the source system confirmed it journalised.",
     )
 
     def storage_cipher(self) -> FieldCipher:
