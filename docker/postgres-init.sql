@@ -7,3 +7,4 @@ CREATE DATABASE statistik;
 CREATE DATABASE bosted;
 CREATE DATABASE nexus;
 CREATE DATABASE sikkermail;
+CREATE DATABASE arbejdsrum;

@@ -115,9 +115,21 @@ def godkende(r: str, o: str) -> bool:
     return adgang.maa_godkende(r, o, EGEN.institution_id)
 
 
-def kendt_rolle(r: str, _o: str) -> bool:
-    """Any role of the platform (general, case-free information and aggregated figures)."""
+def opfoelge(regel: Callable[[str, str, SagensParter], bool]) -> Dom:
+    """May take a follow-up step on our own approved report (feedback, remarks, handleplan)."""
+    p = parter(EGEN, godkendt=True)
+    return lambda r, o: regel(r, o, p)
+
+
+def enhver_rolle(r: str, _o: str) -> bool:
+    """Any role of the platform, service accounts included (general, case-free guidance)."""
     return adgang.rolle(r) is not None
+
+
+def kendt_rolle(r: str, _o: str) -> bool:
+    """Any person's role (general, case-free information and aggregated figures); a service
+    account (`tjeneste`, which only fetches case keys) reads no figures."""
+    return adgang.rolle(r) not in (None, Brugerrolle.TJENESTE)
 
 
 def operatoer(r: str, _o: str) -> bool:
@@ -173,6 +185,30 @@ def ny_registrering(sti: str, json: Any = None, *, leder: bool) -> Forbered:
         return Kald(sti.format(case_id=case_id), json)
 
     return _kald
+
+
+def ny_noegle() -> Forbered:
+    """A case with its data key (made at its first sealing), for the key endpoint."""
+
+    async def _kald(t: Tjeneste) -> Kald:
+        from sqlmodel import Session
+
+        from magt_registrering.noegler import Forsegler
+
+        case_id = f"reg-noegle-{uuid4().hex[:10]}"
+        with Session(t.engine) as session:
+            Forsegler(t.settings.payload_cipher()).seal(
+                session, case_id, "{}", now=datetime.now(UTC)
+            )
+            session.commit()
+        return Kald(f"/noegler/{case_id}")
+
+    return _kald
+
+
+def noegle_modtager(r: str, o: str) -> bool:
+    """A platform service that opens sealed reports (the case key endpoint)."""
+    return adgang.maa_hente_noegle(r, o)
 
 
 def ny_klage(tilstand: str, handling: str, json: Any) -> Forbered:
@@ -234,6 +270,7 @@ INST_PROBE = SagensParter(
 KOMMUNE_PROBE = SagensParter("", EGEN.kommune, "", godkendt=True)
 TILSYN_PROBE = SagensParter("", "", EGEN.socialtilsyn, godkendt=True)
 NEXUS_PROBE = SagensParter("", "", "", driftsherre_id=EGEN.driftsherre_id)
+DRIFTSHERRE_PROBE = SagensParter("", "", "", driftsherre_id=EGEN.driftsherre_id, godkendt=True)
 
 
 def _regler() -> list[Regel]:
@@ -246,6 +283,7 @@ def _regler() -> list[Regel]:
           fast("/sager", val_form(EGEN, med_leder=False))),
         r("registrering", "GET", "/sager/{case_id}", "sag", se(godkendt=True), 200,
           fast("/sager/reg-egen-godkendt"), ser=se(godkendt=True)),
+        r("registrering", "GET", "/noegler/{case_id}", "sag", noegle_modtager, 200, ny_noegle()),
         r("registrering", "POST", "/sager/{case_id}/lederdel", "sag", godkende, 200,
           ny_registrering("/sager/{case_id}/lederdel", LEDERDEL, leder=False),
           ser=se(godkendt=False)),
@@ -264,9 +302,28 @@ def _regler() -> list[Regel]:
         r("registrering", "GET", "/kommuner/{kode}/rapporter", "liste",
           se_probe(KOMMUNE_PROBE), 200, fast(f"/kommuner/{EGEN.kommune}/rapporter"),
           egen="egen-godkendt"),
+        r("registrering", "GET", "/driftsherrer/{driftsherre_id}/rapporter", "liste",
+          se_probe(DRIFTSHERRE_PROBE), 200, fast(f"/driftsherrer/{EGEN.driftsherre_id}/rapporter"),
+          egen="egen-godkendt"),
         r("registrering", "GET", "/socialtilsyn/{navn}/rapporter", "liste",
           se_probe(TILSYN_PROBE), 200, fast(f"/socialtilsyn/{EGEN.socialtilsyn}/rapporter"),
           egen="egen-godkendt"),
+        # registrering: follow-up on an approved report (feedback, remarks, handleplan)
+        r("registrering", "POST", "/sager/{case_id}/tilbagemeldinger", "sag",
+          opfoelge(adgang.maa_give_tilbagemelding), 201,
+          fast("/sager/reg-egen-godkendt/tilbagemeldinger", {"tekst": "Tak for indberetningen."}),
+          ser=se(godkendt=True)),
+        r("registrering", "POST", "/sager/{case_id}/bemaerkninger", "sag",
+          opfoelge(adgang.maa_sende_bemaerkninger), 201,
+          fast("/sager/reg-egen-godkendt/bemaerkninger",
+               {"tekst": "I orden.", "afgoerelse_i_orden": True}), ser=se(godkendt=True)),
+        r("registrering", "POST", "/sager/{case_id}/handleplan", "sag",
+          opfoelge(adgang.maa_opdatere_handleplan), 201,
+          fast("/sager/reg-egen-godkendt/handleplan",
+               {"indhold": "Ny plan.", "revideret": False, "dato": "2025-06-01"}),
+          ser=se(godkendt=True)),
+        r("registrering", "GET", "/sager/{case_id}/opfoelgning", "sag", se(godkendt=True), 200,
+          fast("/sager/reg-egen-godkendt/opfoelgning"), ser=se(godkendt=True)),
         # routing
         r("routing", "GET", "/cases/{case_id}/plan", "sag", se(godkendt=True), 200,
           fast("/cases/rut-egen/plan"), ser=se(godkendt=True)),
@@ -296,7 +353,7 @@ def _regler() -> list[Regel]:
                    {"lovlig": True, "begrundelse": "Indgrebet var lovligt."}), ser=se_klage),
         r("klager", "POST", "/klager/{klage_id}/anke", "sag", behandle_klage, 201,
           ny_klage("afgjort_af_kommunen", "anke", {}), ser=se_klage),
-        r("klager", "GET", "/klagevejledning", "sag", kendt_rolle, 200,
+        r("klager", "GET", "/klagevejledning", "sag", enhver_rolle, 200,
           fast(f"/klagevejledning?klagetype=afgoerelse&handlekommune={EGEN.kommune}")),
         r("klager", "GET", "/sager/{case_id}/klagevejledning", "sag", se_klage, 200,
           fast("/sager/kla-egen/klagevejledning"), ser=se_klage),
@@ -352,7 +409,9 @@ ORGANISATIONER: dict[str, tuple[str, str]] = {
     "operatoer": (EGEN.driftsherre_id, ANDEN.driftsherre_id),
     "kommune": (EGEN.kommune, ANDEN.kommune),
     "socialtilsyn": (EGEN.socialtilsyn, ANDEN.socialtilsyn),
+    "magtanvendelsesudvalg": (EGEN.kommune, ANDEN.kommune),
     "national": ("boerneraadet", "ministeriet"),
+    "tjeneste": ("sikkermail", "statistik"),
     UKENDT_ROLLE: (EGEN.institution_id, ANDEN.institution_id),
 }
 KALDERE: list[tuple[str, str]] = [

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from magt.cli import app as cli
-from magt.platform import ALL
+from magt.platform import ALL, WORKSPACE
 from magt_runtime import migrations
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.migrations import BASELINE, History
@@ -36,7 +36,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture(scope="module", autouse=True)
 def models() -> None:
     """Every history's tables in the metadata (as in a process running that service)."""
-    for name in (migrations.RUNTIME, *ALL):
+    for name in (migrations.RUNTIME, *ALL, WORKSPACE):
         History(name).import_models()
 
 
@@ -61,7 +61,7 @@ def _drop_version_tables(engine: Engine) -> None:
                 conn.execute(text(f'DROP TABLE "{name}"'))
 
 
-@pytest.mark.parametrize("service", ALL)
+@pytest.mark.parametrize("service", [*ALL, WORKSPACE])
 def test_head_matches_the_models(service: str, db_url: str) -> None:
     engine = make_engine(db_url)
     for history in migrations.histories(service):

@@ -47,6 +47,7 @@ def test_every_service_and_adapter_is_a_workspace_package() -> None:
         "bosted",
         "nexus",
         "sikkermail",
+        "arbejdsrum",
     }
     for member in MEMBERS:
         assert (member / "src" / _own_package(member) / "__init__.py").exists()

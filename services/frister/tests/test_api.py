@@ -227,3 +227,14 @@ async def test_met_at_outside_the_deadlines_life_is_a_danish_422(
     ok = await _post(app, kommune, path, {"met_at": "2025-11-01T12:02:00+01:00"})
     assert ok.status_code == 200
     assert ok.json()["state"] == "met"
+
+
+async def test_magtanvendelsesudvalg_sees_its_municipalitys_approved_cases_only(
+    api: tuple[FastAPI, Any],
+) -> None:
+    app, _ = api
+    r = await _get(app, _token("magtanvendelsesudvalg", "0860"), state=["open", "met"])
+    assert {d["case_id"] for d in r.json()} == {"sag-a"}  # sag-b is not approved yet
+    assert (await _get(app, _token("magtanvendelsesudvalg", "0101"))).json() == []
+    refused = await _get(app, _token("magtanvendelsesudvalg", "0860"), handlekommune="0101")
+    assert refused.status_code == 403

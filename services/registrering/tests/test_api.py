@@ -69,6 +69,7 @@ ENDPOINTS: dict[str, tuple[str, str, str | None, set[str], int]] = {
     ),
     "list_kommune": ("GET", "/kommuner/0860/rapporter", None, {"handlekommune"}, 200),
     "list_socialtilsyn": ("GET", "/socialtilsyn/Nord/rapporter", None, {"socialtilsyn"}, 200),
+    "list_driftsherre": ("GET", "/driftsherrer/1081/rapporter", None, DRIFTSHERREN, 200),
 }
 # Endpoints on one case: who may see that case. Anyone else gets the very answer of a case that
 # does not exist (404), so an outsider learns nothing; a caller who sees it but may not take the

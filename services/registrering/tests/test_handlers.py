@@ -26,7 +26,7 @@ from magt_contracts.messages import (
     RegistrationRejected,
     ReportApproved,
 )
-from magt_registrering import domain, store
+from magt_registrering import domain, noegler, store
 from magt_registrering.app import subscribe_handlers
 from magt_registrering.handlers import Handlers, Registrering
 from magt_registrering.settings import Settings
@@ -220,7 +220,9 @@ async def test_approval_that_arrives_first_waits_for_the_leader_part(
     assert approved.rapport_ref == "rapport-bosted-1-v3"
     assert approved.fakta.godkendt == datetime.fromisoformat("2025-03-15T13:00:00+01:00")
     assert approved.rapport_sealed is not None
-    rapport = parse_form(json.loads(settings.payload_cipher().decrypt(approved.rapport_sealed)))
+    with Session(engine) as session:  # sealed under the case's own key (or the platform key)
+        aabnet = noegler.aabn(session, settings.payload_cipher(), approved.rapport_sealed)
+    rapport = parse_form(json.loads(aabnet))
     assert isinstance(rapport, ValIndberetning)
     assert rapport.intern is None
     assert rapport.leder is not None
@@ -491,3 +493,78 @@ async def test_form_with_no_rules_in_force_on_its_date_is_refused_on_its_version
         assert store.sag(session, "bosted-3") is None
     assert _sag(engine).version == 1
     assert _events(udgaaende, engine, "FormCorrected") == []
+
+
+def _tilbageholdelse(lav: Any, dag: int, ref: str | None = "afg-0851-2025-007") -> dict[str, Any]:
+    """A § 12 tilbageholdelse at a delvis lukket institution on `dag` March 2025."""
+    aendringer: dict[str, Any] = {
+        "indgreb": ["tilbageholdelse_delvis_lukket"],
+        "institution.art": "delvis_lukket_doegninstitution",
+        "episode.start": f"2025-03-{dag:02d}T09:00:00+01:00",
+        "episode.slut": f"2025-03-{dag:02d}T11:00:00+01:00",
+        "registrering.registreret_tidspunkt": f"2025-03-{dag:02d}T12:00:00+01:00",
+        "leder": None,
+    }
+    if ref is not None:
+        aendringer["afgoerelse_ref"] = ref
+    data: dict[str, Any] = lav("val_indberetning", aendringer)
+    return data
+
+
+async def test_val_frame_decision_is_kept_and_its_day_limits_checked(
+    intake: Intake, engine: Engine, lav: Any, udgaaende: Udgaaende
+) -> None:
+    """VAL § 12, stk. 3 and 5: one decision for 1 year; 'højst udgøre 5 sammenhængendende dage'."""
+    ramme = lav("val_afgoerelse", {"institution.art": "delvis_lukket_doegninstitution"})
+    await intake.submit(ramme, "bosted-ramme-1")
+    [decision] = _events(udgaaende, engine, "DecisionMade")
+    made = DecisionMade.model_validate_json(decision)
+    assert (made.regime, made.art, made.afgjort_af) == (
+        "val",
+        "val.12_13_ramme",
+        "kommunalbestyrelsen",
+    )
+    assert made.indgreb == "fastholdelse_delvis_lukket"
+    assert _sag(engine, "bosted-ramme-1").status == "afgoerelse"
+    for dag in range(10, 16):  # 10-15 March: the sixth day in a row passes the limit
+        await intake.submit(_tilbageholdelse(lav, dag), f"bosted-dag-{dag}")
+    await intake.submit(_tilbageholdelse(lav, 20, ref=None), "bosted-uden")
+    vurderinger = {}
+    for payload in _events(udgaaende, engine, "IncidentRegistered"):
+        event = IncidentRegistered.model_validate_json(payload)
+        vurderinger[event.case_id] = event.vurdering
+    assert {f.code for f in vurderinger["bosted-dag-14"].flags} & {
+        "detention-days-in-a-row-exceeded",
+        "no-decision",
+    } == set()
+    assert vurderinger["bosted-dag-14"].afgoerelser[0].dage_i_traek == 5
+    sjette = {f.code for f in vurderinger["bosted-dag-15"].flags}
+    assert "detention-days-in-a-row-exceeded" in sjette
+    assert vurderinger["bosted-dag-15"].allowed == "not-allowed"
+    assert "no-decision" in {f.code for f in vurderinger["bosted-uden"].flags}
+
+
+async def test_section_129_indstilling_is_recorded_as_a_decision(
+    intake: Intake, engine: Engine, lav: Any, udgaaende: Udgaaende
+) -> None:
+    """SEL § 131, stk. 1: Familieretshuset decides 'efter indstilling fra kommunalbestyrelsen'."""
+    indstilling = lav(
+        "kommunal_afgoerelse",
+        {
+            "indgreb": "flytning",
+            "udfald": "indstillet",
+            "art": "sel.129_stk1_indstilling",
+            "gyldig_fra": None,
+            "gyldig_til": None,
+        },
+    )
+    await intake.submit(indstilling, "nexus-indstilling-1")
+    [decision] = _events(udgaaende, engine, "DecisionMade")
+    made = DecisionMade.model_validate_json(decision)
+    assert (made.indgreb, made.udfald, made.art) == (
+        "flytning",
+        "indstillet",
+        "sel.129_stk1_indstilling",
+    )
+    sag = _sag(engine, "nexus-indstilling-1")
+    assert (sag.status, sag.allowed) == ("afgoerelse", "allowed")

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from magt_contracts import topics
 from magt_contracts.messages import RegistrationRejected, ReportApproved
-from magt_registrering import store
+from magt_registrering import noegler, store
 from magt_registrering.app import create_app
 from magt_registrering.settings import Settings
 from magt_runtime import outbox
@@ -161,7 +161,10 @@ async def test_sealed_form_twice_leader_and_approval_across_restarts_give_one_re
     registered = await _read_all(kafka_bootstrap, settings.topic(topics.INCIDENT_REGISTERED))
     assert len(registered) == 1
     assert approved.rapport_sealed is not None
-    opened = json.loads(settings.payload_cipher().decrypt(approved.rapport_sealed))
+    with Session(make_engine(settings.database_url)) as session:  # under the case's own key
+        opened = json.loads(
+            noegler.aabn(session, settings.payload_cipher(), approved.rapport_sealed)
+        )
     assert opened["barn"]["cpr"] == "010110-4321"
     assert "intern" not in opened
 

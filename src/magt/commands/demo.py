@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from magt import dokumenter, scenarios
-from magt.infra import common, kafka, postgres, prefect
+from magt.infra import common, kafka, keycloak, postgres, prefect
 from magt.stack import SERVICES, platform_topics, subscribe_command
 
 console = Console()
@@ -40,6 +40,7 @@ class Started:
     processes: list[int] = field(default_factory=list)
     platform: Any = None
     sandbox: Any = None
+    workspace_url: str | None = None
 
 
 def demo(
@@ -66,6 +67,7 @@ def demo(
         scan = _print_scan(ctx, started, koersel)
         _write_documents()
         _print_for_integrators(ctx, scan)
+        _print_workspace(started.workspace_url)
         if keep_running:
             console.print(
                 "[bold]Stakken kører. Tryk Ctrl-C for at stoppe alt, demoen startede.[/bold]"
@@ -102,6 +104,10 @@ def _start_infrastructure(started: Started, *, use_postgres: bool) -> dict[str, 
             started.servers.append("prefect")
         env["PREFECT_API_URL"] = prefect.ensure()
     env.update(prefect.client_env(env["PREFECT_API_URL"]))
+    with console.status("Starter Keycloak (login til arbejdsrummet, ca. et halvt minut) …"):
+        if not _runs(keycloak.running):
+            started.servers.append("keycloak")
+        env["KEYCLOAK_URL"] = keycloak.current().url
     return env
 
 
@@ -167,6 +173,7 @@ def _start_platform(started: Started, env: dict[str, str]) -> scenarios.Kontekst
     run = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:4]
     root = common.state_dir() / "demo" / run
     root.mkdir(parents=True, exist_ok=True)
+    kc = keycloak.current()
     if "DATABASE_URL" in env:
         urls = {
             n: postgres.create_database(env["DATABASE_URL"], f"demo_{run[-4:]}_{n}") for n in pf.ALL
@@ -175,11 +182,39 @@ def _start_platform(started: Started, env: dict[str, str]) -> scenarios.Kontekst
         urls = {n: f"sqlite:///{root / n}.db" for n in pf.ALL}
     with console.status("Starter sandkassen og alle tjenester som processer …"):
         platform, sandbox, ctx = scenarios.start_platform(
-            root, env["KAFKA_BOOTSTRAP_SERVERS"], urls, prefix="demo"
+            root, env["KAFKA_BOOTSTRAP_SERVERS"], urls, prefix="demo", keycloak=kc
         )
     started.platform, started.sandbox = platform, sandbox
     console.print(f"Alle {len(ctx.urls)} tjenester kører (logfiler: {root / 'logs'}).")
+    started.workspace_url = _start_workspace(
+        platform, ctx, kc, database_url=f"sqlite:///{root / pf.WORKSPACE}.db"
+    )
     return ctx
+
+
+def _start_workspace(
+    platform: Any, ctx: scenarios.Kontekst, kc: keycloak.Keycloak, *, database_url: str
+) -> str:
+    """The workspace beside the services, logging people in at the run's Keycloak."""
+    from magt import platform as pf
+
+    platform.service_env = {
+        **platform.service_env,
+        pf.WORKSPACE: pf.workspace_env(ctx.urls, issuer=kc.issuer(), database_url=database_url),
+    }
+    with console.status("Starter arbejdsrummet …"):
+        process = platform.start(pf.WORKSPACE)
+    console.print(f"Arbejdsrummet kører: {process.url}")
+    return str(process.url)
+
+
+def _print_workspace(url: str | None) -> None:
+    """Where people log in, and as whom (the demo password is in the README)."""
+    if url is None:
+        return
+    console.print(f"[bold]Arbejdsrummet:[/bold] {url}  (log ind med en af demobrugerne)")
+    brugere = ", ".join(sorted(keycloak.demo_users().values()))
+    console.print(f"  Demobrugere: {brugere}", soft_wrap=True)
 
 
 _KANAL = {"sikker_mail": "sikker mail", "digital_post": "Digital Post", "bosted_advis": "advis"}
@@ -302,6 +337,11 @@ def _stop(started: Started) -> None:
         started.sandbox.stop()
     for pid in started.processes:
         common.terminate(pid, timeout=10)
-    stops = {"kafka": kafka.stop, "postgres": postgres.stop, "prefect": prefect.stop}
+    stops = {
+        "kafka": kafka.stop,
+        "postgres": postgres.stop,
+        "prefect": prefect.stop,
+        "keycloak": keycloak.stop,
+    }
     for name in reversed(started.servers):
         stops[name]()

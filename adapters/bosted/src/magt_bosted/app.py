@@ -20,7 +20,12 @@ from magt_bosted.vagt import Vagt, blokeret
 from magt_bosted.watcher import watch
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
-from magt_contracts.messages import DeliverySent, RegistrationRejected, ReportAddressed
+from magt_contracts.messages import (
+    DeliverySent,
+    RegistrationRejected,
+    ReportAddressed,
+    TilbagemeldingGivet,
+)
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
@@ -36,8 +41,14 @@ PRODUCED = (
     topics.SUBMIT_COMPLAINT,
     topics.DELIVERY_SENT,
     topics.DELIVERY_FAILED,
+    topics.REPORT_JOURNALISED,
 )
-CONSUMED = (topics.REGISTRATION_REJECTED, topics.DELIVERY_SENT, topics.REPORT_ADDRESSED)
+CONSUMED = (
+    topics.REGISTRATION_REJECTED,
+    topics.DELIVERY_SENT,
+    topics.REPORT_ADDRESSED,
+    topics.TILBAGEMELDING_GIVET,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,6 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         (topics.DELIVERY_SENT, "deliveries", DeliverySent, handlers.on_delivery_sent),
         (topics.REPORT_ADDRESSED, "addressed", ReportAddressed, handlers.on_report_addressed),
+        (
+            topics.TILBAGEMELDING_GIVET,
+            "feedback",
+            TilbagemeldingGivet,
+            handlers.on_tilbagemelding_givet,
+        ),
     ]
     for topic, group, model, handle in subscriptions:
         subscribe(

@@ -10,6 +10,9 @@
 - ReportAddressed carrying the sealed report, for a Bosted case (any channel) → once per report
   version, a journal entry with the official form as PDF. The sealed report waits in the queued
   call and is rendered and dropped when it is sent (`magt_bosted.journal`).
+- TilbagemeldingGivet for a Bosted case → the feedback as a journal entry in the citizen's
+  correspondence (its text waits sealed in the queued call) and, when someone other than the
+  fagkonsulent gave it, an advis that passes it on to the fagkonsulent.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlmodel import Session
 from magt_bosted.advis import ny_advis, skriv_advisfiler
 from magt_bosted.domain import (
     JOURNALDOKUMENT,
+    ROLLE_TEKST,
     Status,
     Tekst,
     afledt_id,
@@ -34,7 +38,7 @@ from magt_bosted.domain import (
     journaltekst,
     korrelation_id,
 )
-from magt_bosted.journal import RAPPORT, koe
+from magt_bosted.journal import RAPPORT, TEKST, koe
 from magt_bosted.mapping import oversaet
 from magt_bosted.settings import Settings
 from magt_bosted.store import (
@@ -43,10 +47,17 @@ from magt_bosted.store import (
     modtagelse_for_kommando,
 )
 from magt_contracts.begreber import Kanal
-from magt_contracts.messages import DeliverySent, RegistrationRejected, ReportAddressed
+from magt_contracts.messages import (
+    DeliverySent,
+    RegistrationRejected,
+    ReportAddressed,
+    TilbagemeldingGivet,
+)
 from magt_runtime import inbox
 
 log = structlog.get_logger(__name__)
+AFSENDER_TEKST = {"kommune": "kommunen", "operatoer": "driftsherren"}
+"""Token roles that give feedback, where their name differs from a recipient role's."""
 
 
 class Handlers:
@@ -97,6 +108,50 @@ class Handlers:
                 if event.channel is Kanal.BOSTED_ADVIS:
                     self._advis_levering(session, event)
             session.commit()
+
+    async def on_tilbagemelding_givet(self, event: TilbagemeldingGivet) -> None:
+        """Feedback on a Bosted case: journalise it, and pass it on to the fagkonsulent."""
+        if event.kilde != "bosted":
+            return
+        with Session(self.engine) as session:
+            dok = dokument_for_sag(session, case_id=event.case_id)
+            if dok is not None and inbox.first_time(
+                session, consumer="bosted.tilbagemelding_givet", event_id=str(event.event_id)
+            ):
+                self._tilbagemelding(session, dok, event)
+            session.commit()
+
+    def _tilbagemelding(self, session: Session, dok: Dokument, event: TilbagemeldingGivet) -> None:
+        rolle = AFSENDER_TEKST.get(event.rolle) or ROLLE_TEKST.get(event.rolle, event.rolle)
+        hvem = f"{rolle} ({event.organisation})"
+        journal_id = afledt_id(event.event_id, "journal")
+        body = _journal(dok, journal_id, f"Tilbagemelding fra {hvem}", "", event.givet)
+        koe(
+            session,
+            id=f"journal-{journal_id}",
+            art="journal",
+            case_id=event.case_id,
+            body={**body, TEKST: event.tekst_sealed},
+        )
+        if dok.fagkonsulent_ref and event.rolle != "fagkonsulent":
+            advis_id = afledt_id(event.event_id, "fagkonsulent")
+            hvad = f"{hvem} har givet en tilbagemelding; den er journaliseret i korrespondancen."
+            tekst = fagkonsulentadvis(sag=event.case_id, dokument_id=dok.dokument_id, hvad=hvad)
+            koe(
+                session,
+                id=f"advis-{advis_id}",
+                art="advis",
+                case_id=event.case_id,
+                body=_advis(
+                    advis_id,
+                    dok.fagkonsulent_ref,
+                    dok.institution_id,
+                    event.case_id,
+                    dok.dokument_id,
+                    tekst,
+                ),
+            )
+        log.info("bosted.feedback_journal_queued", dokument_id=dok.dokument_id)
 
     def _dokument_journalisering(self, session: Session, event: ReportAddressed) -> None:
         """Queue the report's form as a PDF journal entry, once per report version."""

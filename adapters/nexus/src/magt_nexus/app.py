@@ -11,7 +11,12 @@ from fastapi import FastAPI
 
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
-from magt_contracts.messages import DeliverySent, RegistrationRejected
+from magt_contracts.messages import (
+    BemaerkningerSendt,
+    DeliverySent,
+    RegistrationRejected,
+    TilbagemeldingGivet,
+)
 from magt_nexus.api import build_router
 from magt_nexus.client import NexusClient
 from magt_nexus.handlers import Handlers
@@ -28,8 +33,13 @@ from magt_runtime.logging import configure_logging
 from magt_runtime.metrics import install_metrics
 from magt_runtime.readiness import install_readiness, outbox_check
 
-PRODUCED = (topics.SUBMIT_FORM, topics.CORRECT_FORM)
-CONSUMED = (topics.DELIVERY_SENT, topics.REGISTRATION_REJECTED)
+PRODUCED = (topics.SUBMIT_FORM, topics.CORRECT_FORM, topics.REPORT_JOURNALISED)
+CONSUMED = (
+    topics.DELIVERY_SENT,
+    topics.REGISTRATION_REJECTED,
+    topics.TILBAGEMELDING_GIVET,
+    topics.BEMAERKNINGER_SENDT,
+)
 
 
 def create_app(settings: NexusSettings | None = None) -> FastAPI:
@@ -58,6 +68,22 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
         group_id="magt.nexus",
         model=RegistrationRejected,
         handle=handlers.on_registration_rejected,
+        settings=settings,
+    )
+    subscribe(
+        broker,
+        topic=settings.topic(topics.TILBAGEMELDING_GIVET),
+        group_id="magt.nexus.tilbagemeldinger",
+        model=TilbagemeldingGivet,
+        handle=handlers.on_tilbagemelding_givet,
+        settings=settings,
+    )
+    subscribe(
+        broker,
+        topic=settings.topic(topics.BEMAERKNINGER_SENDT),
+        group_id="magt.nexus.bemaerkninger",
+        model=BemaerkningerSendt,
+        handle=handlers.on_bemaerkninger_sendt,
         settings=settings,
     )
 

@@ -50,6 +50,13 @@ ROLLE_TEKST = {
     "tilbud": "tilbuddet",
     "foraeldremyndighed": "forældremyndighedsindehaveren",
 }
+AFSENDER_TEKST = {
+    "fagkonsulent": "fagkonsulenten",
+    "operatoer": "driftsherren",
+    "kommune": "kommunen",
+    "socialtilsyn": "socialtilsynet",
+}
+"""The token roles that give feedback on a report, as a note names them."""
 KANAL_TEKST = {
     "sikker_mail": "sikker mail",
     "digital_post": "Digital Post",

@@ -2,6 +2,9 @@
 
 A case is the adapter's when it recorded it at first receipt (`store.NexusCase`); case ids reveal
 nothing, so the form behind one is looked up there, never read from the id.
+
+Feedback (TilbagemeldingGivet) and the Magtanvendelsesudvalg's remarks (BemaerkningerSendt) become
+notes whose text is queued still sealed (`journal.SEALED_NOTES`) and opened only as it is written.
 """
 
 from __future__ import annotations
@@ -10,8 +13,14 @@ import structlog
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from magt_contracts.messages import DeliverySent, RegistrationRejected
+from magt_contracts.messages import (
+    BemaerkningerSendt,
+    DeliverySent,
+    RegistrationRejected,
+    TilbagemeldingGivet,
+)
 from magt_nexus import domain, store
+from magt_nexus.journal import BEMAERKNING_NOTE, TILBAGEMELDING_NOTE
 from magt_nexus.mapping import Mappings
 from magt_nexus.settings import NexusSettings
 from magt_runtime import inbox
@@ -53,6 +62,39 @@ class Handlers:
                     ),
                 )
                 log.info("nexus.delivery_noted", form_id=form_id)
+            session.commit()
+
+    async def on_tilbagemelding_givet(self, event: TilbagemeldingGivet) -> None:
+        """Feedback on a Nexus case: a note on the citizen's case (text sealed until written)."""
+        hvem = domain.AFSENDER_TEKST.get(event.rolle, event.rolle)
+        titel = f"Tilbagemelding fra {hvem} ({event.organisation})"
+        await self._sealed_note(event, TILBAGEMELDING_NOTE, titel, event.tekst_sealed)
+
+    async def on_bemaerkninger_sendt(self, event: BemaerkningerSendt) -> None:
+        """The Magtanvendelsesudvalg's remarks on a Nexus case: a note on the citizen's case."""
+        udfald = "i overensstemmelse" if event.afgoerelse_i_orden else "ikke i overensstemmelse"
+        titel = f"Magtanvendelsesudvalget ({event.kommune}): brugen er {udfald} med afgørelsen"
+        await self._sealed_note(event, BEMAERKNING_NOTE, titel, event.tekst_sealed)
+
+    async def _sealed_note(
+        self, event: TilbagemeldingGivet | BemaerkningerSendt, prefix: str, titel: str, sealed: str
+    ) -> None:
+        if event.kilde != "nexus":
+            return
+        with Session(self._engine) as session:
+            case = store.case(session, event.case_id)
+            if case is None or not inbox.first_time(
+                session, consumer=f"nexus.{prefix.rstrip(':')}", event_id=str(event.event_id)
+            ):
+                return
+            store.add_note(
+                session,
+                key=f"{prefix}{event.event_id}",
+                form_id=case.form_id,
+                title=titel,
+                text=sealed,
+            )
+            log.info("nexus.followup_noted", form_id=case.form_id, kind=prefix.rstrip(":"))
             session.commit()
 
     async def on_registration_rejected(self, event: RegistrationRejected) -> None:

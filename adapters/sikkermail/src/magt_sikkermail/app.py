@@ -63,6 +63,7 @@ def create_app(settings: SikkermailSettings | None = None) -> FastAPI:
             broker, engine, settings, topics=[settings.topic(t) for t in wanted]
         ):
             yield
+        await handlers.smtp.close()
         engine.dispose()
 
     app = api_app(title="Magtanvendelse: sikker mail og Digital Post", lifespan=lifespan)

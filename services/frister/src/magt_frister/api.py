@@ -113,7 +113,7 @@ def _filter_in_scope(principal: Principal, f: Oversigtsfilter) -> bool:
     match rolle(principal.role):
         case Brugerrolle.MEDARBEJDER | Brugerrolle.LEDER:
             return f.institution_id in (None, principal.organisation)
-        case Brugerrolle.KOMMUNE:
+        case Brugerrolle.KOMMUNE | Brugerrolle.MAGTANVENDELSESUDVALG:
             return f.handlekommune in (None, principal.organisation)
         case Brugerrolle.SOCIALTILSYN:
             return (

@@ -239,7 +239,7 @@ def in_scope_query(
             statement = statement.where(col(FristRow.institution_id) == organisation)
         case Brugerrolle.FAGKONSULENT | Brugerrolle.OPERATOER:
             statement = statement.where(col(FristRow.driftsherre_id) == organisation)
-        case Brugerrolle.KOMMUNE:
+        case Brugerrolle.KOMMUNE | Brugerrolle.MAGTANVENDELSESUDVALG:
             statement = statement.where(
                 col(FristRow.godkendt),
                 or_(

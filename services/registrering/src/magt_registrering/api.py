@@ -482,6 +482,25 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
             rows = store.tilsynets_rapporter(session, navn, godkendt=Status.GODKENDT.value)
             return _liste(session, who, f"socialtilsyn:{navn}", probe, rows)
 
+    @router.get(
+        "/driftsherrer/{driftsherre_id}/rapporter",
+        response_model=list[SagOversigt],
+        summary="Godkendte indberetninger fra driftsherrens tilbud",
+    )
+    def driftsherrens(who: Caller, driftsherre_id: str) -> list[SagOversigt]:
+        with Session(engine) as session:
+            probe = adgang.SagensParter(
+                institution_id=_INGEN,
+                handlekommune=_INGEN,
+                socialtilsyn=_INGEN,
+                driftsherre_id=driftsherre_id,
+                godkendt=True,
+            )
+            rows = store.driftsherrens_rapporter(
+                session, driftsherre_id, godkendt=Status.GODKENDT.value
+            )
+            return _liste(session, who, f"driftsherre:{driftsherre_id}", probe, rows)
+
     def _liste(
         session: Session,
         who: Principal,

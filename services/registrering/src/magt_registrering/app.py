@@ -12,6 +12,7 @@ from faststream.kafka import KafkaBroker
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
 from magt_contracts.messages import ApproveReport, CompleteLeaderPart
+from magt_registrering import api_opfoelgning, noegler
 from magt_registrering.api import build_router
 from magt_registrering.handlers import (
     CONSUMED,
@@ -20,6 +21,7 @@ from magt_registrering.handlers import (
     Handlers,
     SubmitFormIntake,
 )
+from magt_registrering.journalisering import subscribe_journalisering
 from magt_registrering.settings import Settings
 from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
@@ -35,6 +37,7 @@ from magt_runtime.readiness import install_readiness, outbox_check
 # groups start in well under a second. The offsets are still the service's own.
 GROUP_ID = "magt.registrering"
 TITLE = "Registrering af magtanvendelse"
+OPFOELGNING = [topics.TILBAGEMELDING_GIVET, topics.BEMAERKNINGER_SENDT, topics.HANDLEPLAN_OPDATERET]
 DESCRIPTION = (
     "Modtager skemaer (forseglede på Kafka), vurderer dem efter loven, gemmer hver version "
     "krypteret og udsender hændelser gennem outboxen."
@@ -51,11 +54,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     create_tables(engine, upgrade=settings.upgrades_schema())
     broker = create_broker(settings, description=DESCRIPTION)
     subscribe_handlers(broker, Handlers(engine, settings), settings)
+    subscribe_journalisering(broker, engine, settings, group_id=group_id(topics.REPORT_JOURNALISED))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_running(
-            broker, engine, settings, topics=[settings.topic(t) for t in [*CONSUMED, *PRODUCED]]
+            broker,
+            engine,
+            settings,
+            topics=[
+                settings.topic(t)
+                for t in [*CONSUMED, *PRODUCED, *OPFOELGNING, topics.REPORT_JOURNALISED]
+            ],
         ):
             yield
 
@@ -65,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_validation_handler(app, request_fejl_dicts)
     app.include_router(build_router(engine, settings, settings.token_verifier()))
+    app.include_router(api_opfoelgning.build_router(engine, settings, settings.token_verifier()))
+    app.include_router(noegler.build_router(engine, settings.token_verifier()))
 
     @app.get("/health", summary="Sundhed")
     def health() -> dict[str, str]:

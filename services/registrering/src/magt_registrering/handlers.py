@@ -23,16 +23,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from magt_contracts import topics
-from magt_contracts.begreber import Kildesystem
-from magt_contracts.catalogue import standard_katalog
+from magt_contracts.begreber import Kildesystem, Regime
+from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.cpr import person_ref
 from magt_contracts.errors import danske_fejl, for_stor
 from magt_contracts.forms import (
     FORM_TYPES,
     AnyForm,
-    KommunalAfgoerelse,
     LederDel,
     SupplerendeOplysninger,
+    ValAfgoerelse,
     ValIndberetning,
     parse_form,
 )
@@ -51,12 +51,13 @@ from magt_contracts.messages import (
     ReportApproved,
 )
 from magt_contracts.messages.base import Command, Event
+from magt_contracts.rules.afgoerelser import Brug
 from magt_contracts.rules.assess import assess, episode_tid
 from magt_contracts.rules.fakta import fakta
 from magt_contracts.rules.socialtilsyn import supervising_socialtilsyn
 from magt_contracts.tid import dansk_dato
 from magt_contracts.vaerdier import Indberetningsfakta, Vurdering
-from magt_registrering import domain, store
+from magt_registrering import domain, noegler, store
 from magt_registrering.domain import Status, Trin, Versionsart
 from magt_registrering.settings import Settings
 from magt_runtime import audit, inbox, outbox, tid
@@ -117,7 +118,7 @@ class Registrering:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.lager = settings.storage_cipher()
-        self.forsegl = settings.payload_cipher()
+        self.forsegl = noegler.Forsegler(settings.payload_cipher(), per_case=settings.sagsnoegler)
         self.hemmelighed = settings.person_secret()
         self.katalog = standard_katalog()
 
@@ -260,7 +261,11 @@ class Registrering:
             return Resultat(case_id, trin)
         ny = domain.med_lederdel(form, leder)
         vurdering = Vurdering.model_validate_json(sag.vurdering)
-        f = None if isinstance(ny, KommunalAfgoerelse) else fakta(ny, person_ref=sag.person_ref)
+        f = (
+            None
+            if isinstance(ny, domain.Afgoerelsesskema)
+            else fakta(ny, person_ref=sag.person_ref)
+        )
         try:
             self._kontroller_stoerrelse(sag, ny, f, vurdering, cause, now)
         except _AfvistError as afvist:
@@ -310,14 +315,16 @@ class Registrering:
         if sag is None or form is None or trin is not Trin.NU:
             return Resultat(case_id, trin)
         ny = domain.godkendt_form(form, leder_ref=leder_ref, tidspunkt=tidspunkt)
-        if isinstance(ny, KommunalAfgoerelse):  # never reached: decisions are not approved
+        if isinstance(ny, domain.Afgoerelsesskema):  # never reached: decisions are not approved
             return Resultat(case_id, Trin.ALDRIG)
         self._gem_version(session, sag, ny, Versionsart.GODKENDT, leder_ref, now, cause, None)
         sag.status = Status.GODKENDT
         sag.godkendt = tid.utc(tidspunkt)
         f = fakta(ny, person_ref=sag.person_ref)
         vurdering = Vurdering.model_validate_json(sag.vurdering)
-        self._stage(session, sag, self._godkendt(sag, ny, f, vurdering, tidspunkt, cause, now))
+        self._stage(
+            session, sag, self._godkendt(session, sag, ny, f, vurdering, tidspunkt, cause, now)
+        )
         log.info("registrering.approved", case_id=case_id)
         if afvikl:
             self._afvikl_ventende(session, sag, now)
@@ -509,7 +516,7 @@ class Registrering:
         self._kontroller_stoerrelse(sag, ny, f, vurdering, cause, now)
         for navn, vaerdi in felter.items():
             setattr(sag, navn, vaerdi)
-        if isinstance(ny, KommunalAfgoerelse) or sag.status == Status.AFGOERELSE:
+        if isinstance(ny, domain.Afgoerelsesskema) or sag.status == Status.AFGOERELSE:
             sag.status = domain.status_efter_indsendelse(ny)
         self._gem_version(session, sag, ny, art, by, tidspunkt, cause, reason)
         self._foelger(session, sag, ny, forrige, f, vurdering, cause, now)
@@ -535,9 +542,14 @@ class Registrering:
         beslutninger = [_som_decision(a) for a in store.afgoerelser_for(session, pref)]
         with _regler_i_kraft():
             vurdering = assess(
-                form, now=now, history=historik, decisions=beslutninger, katalog=self.katalog
+                form,
+                now=now,
+                history=historik,
+                decisions=beslutninger,
+                uses=_tidligere_brug(session, case_id, form),
+                katalog=self.katalog,
             )
-            f = None if isinstance(form, KommunalAfgoerelse) else fakta(form, person_ref=pref)
+            f = None if isinstance(form, domain.Afgoerelsesskema) else fakta(form, person_ref=pref)
         return vurdering, f
 
     def _kontroller_stoerrelse(
@@ -555,12 +567,12 @@ class Registrering:
         be approved. Checked before anything is stored, so nothing accepted is unpublishable.
         """
         event: Event
-        if isinstance(form, KommunalAfgoerelse):
+        if isinstance(form, domain.Afgoerelsesskema):
             eid = domain.event_id(cause, "decision-made")
-            event = self._afgoerelse_haendelse(sag, form, eid, cause, now)
+            event = self._afgoerelse_haendelse(None, sag, form, eid, cause, now)
         elif f is not None:
             godkendt = domain.som_godkendt(form, now)
-            event = self._godkendt(sag, godkendt, f, vurdering, now, cause, now)
+            event = self._godkendt(None, sag, godkendt, f, vurdering, now, cause, now)
         else:
             raise ValueError("a report form is checked with its facts")
         stoerrelse = message_size(sag.case_id, event.model_dump_json())
@@ -577,6 +589,7 @@ class Registrering:
 
     def _godkendt(
         self,
+        session: Session | None,
         sag: store.Sag,
         ny: AnyForm,
         f: Indberetningsfakta,
@@ -591,7 +604,9 @@ class Registrering:
             fakta=f.model_copy(update={"godkendt": tidspunkt}),
             vurdering=vurdering,
             rapport_ref=f"rapport-{sag.case_id}-v{sag.version}",
-            rapport_sealed=self.forsegl.encrypt(domain.ekstern_json(ny)),
+            rapport_sealed=self.forsegl.seal(
+                session, sag.case_id, domain.ekstern_json(ny), now=now
+            ),
         )
 
     def _sagsfelter(
@@ -603,13 +618,17 @@ class Registrering:
         now: datetime,
     ) -> dict[str, Any]:
         inst = form.institution
-        if isinstance(form, KommunalAfgoerelse):
+        if isinstance(form, domain.Afgoerelsesskema):
             moment = episode_tid(form)
             with _regler_i_kraft():
                 socialtilsyn = supervising_socialtilsyn(
                     inst, dansk_dato(moment), katalog=self.katalog
                 )
-            handlekommune = form.borger.handlekommune
+            handlekommune = (
+                form.barn.handlekommune
+                if isinstance(form, ValAfgoerelse)
+                else form.borger.handlekommune
+            )
             registreret, episode, skole = moment, None, None
         elif f is not None:
             socialtilsyn, handlekommune = f.socialtilsyn, f.handlekommune
@@ -619,7 +638,7 @@ class Registrering:
             raise ValueError("a report form is registered with its facts")
         return {
             "form_type": form.form_type,
-            "regime": "val" if isinstance(form, ValIndberetning) else "sel",
+            "regime": "val" if isinstance(form, ValIndberetning | ValAfgoerelse) else "sel",
             "institution_id": inst.institution_id,
             "driftsherre_id": inst.driftsherre_id,
             "handlekommune": handlekommune,
@@ -683,9 +702,10 @@ class Registrering:
         now: datetime,
     ) -> None:
         """Decisions, suspicion of a punishable act and the § 136 a repeat rule."""
-        if isinstance(form, KommunalAfgoerelse):
+        if isinstance(form, domain.Afgoerelsesskema):
             self._afgoerelse(session, sag, form, cause, now)
             return
+        _gem_brug(session, sag.case_id, form)
         mistanke = isinstance(form, ValIndberetning) and form.mistanke_om_strafbart_forhold
         foer = isinstance(forrige, ValIndberetning) and forrige.mistanke_om_strafbart_forhold
         if mistanke and not foer and f is not None:
@@ -730,35 +750,55 @@ class Registrering:
             )
 
     def _afgoerelse(
-        self, session: Session, sag: store.Sag, form: KommunalAfgoerelse, cause: UUID, now: datetime
+        self,
+        session: Session,
+        sag: store.Sag,
+        form: domain.Afgoerelsesskema,
+        cause: UUID,
+        now: datetime,
     ) -> None:
+        indgreb = domain.afgoerelse_indgreb(form, katalog=self.katalog)
         row = session.get(store.Afgoerelse, form.afgoerelse_id) or store.Afgoerelse(
             afgoerelse_id=form.afgoerelse_id,
             case_id=sag.case_id,
             person_ref=sag.person_ref,
-            indgreb=form.indgreb,
+            indgreb=indgreb,
             kommune=form.kommune,
             institution_id=form.institution.institution_id,
             udfald=str(form.udfald),
             meddelt=tid.utc(form.meddelt_tidspunkt),
         )
-        row.case_id, row.person_ref, row.indgreb = sag.case_id, sag.person_ref, form.indgreb
+        row.case_id, row.person_ref, row.indgreb = sag.case_id, sag.person_ref, indgreb
         row.kommune, row.institution_id = form.kommune, form.institution.institution_id
         row.udfald, row.meddelt = str(form.udfald), tid.utc(form.meddelt_tidspunkt)
         row.gyldig_fra, row.gyldig_til = form.gyldig_fra, form.gyldig_til
+        row.regime, row.art, row.afgjort_af = _afgoerelsesfelter(form, self.katalog)
+        row.foreloebig_ref = form.foreloebig_ref if isinstance(form, ValAfgoerelse) else None
         session.add(row)
         forste = sag.version == 1
         eid = domain.event_id(sag.case_id if forste else cause, "decision-made")
-        self._stage(session, sag, self._afgoerelse_haendelse(sag, form, eid, cause, now))
+        self._stage(session, sag, self._afgoerelse_haendelse(session, sag, form, eid, cause, now))
 
     def _afgoerelse_haendelse(
-        self, sag: store.Sag, form: KommunalAfgoerelse, eid: UUID, cause: UUID, now: datetime
+        self,
+        session: Session | None,
+        sag: store.Sag,
+        form: domain.Afgoerelsesskema,
+        eid: UUID,
+        cause: UUID,
+        now: datetime,
     ) -> DecisionMade:
         """DecisionMade of `form`, with the sealed decision."""
+        regime, art, afgjort_af = _afgoerelsesfelter(form, self.katalog)
+        vaerge = None if isinstance(form, ValAfgoerelse) else form.borger.vaerge
         return DecisionMade(
             **self._hoved(sag, eid, cause, now),
             afgoerelse_id=form.afgoerelse_id,
-            indgreb=form.indgreb,
+            regime=Regime(regime),
+            art=art,
+            afgjort_af=afgjort_af,
+            foreloebig_ref=form.foreloebig_ref if isinstance(form, ValAfgoerelse) else None,
+            indgreb=domain.afgoerelse_indgreb(form, katalog=self.katalog),
             person_ref=sag.person_ref,
             kommune=form.kommune,
             institution_id=form.institution.institution_id,
@@ -766,8 +806,10 @@ class Registrering:
             gyldig_fra=form.gyldig_fra,
             gyldig_til=form.gyldig_til,
             meddelt=form.meddelt_tidspunkt,
-            vaerge_ref=form.borger.vaerge.ref if form.borger.vaerge else None,
-            rapport_sealed=self.forsegl.encrypt(domain.ekstern_json(form)),
+            vaerge_ref=vaerge.ref if vaerge else None,
+            rapport_sealed=self.forsegl.seal(
+                session, sag.case_id, domain.ekstern_json(form), now=now
+            ),
         )
 
     def _afvikl_ventende(self, session: Session, sag: store.Sag, now: datetime) -> None:
@@ -856,9 +898,41 @@ def _registreret_af(form: AnyForm) -> str:
     registrering = getattr(form, "registrering", None)
     if registrering is not None:
         return str(registrering.registreret_af)
-    if isinstance(form, KommunalAfgoerelse):
+    if isinstance(form, domain.Afgoerelsesskema):
         return f"kommune-{form.kommune}"
     return str(getattr(form, "leder_ref", "ukendt"))
+
+
+def _afgoerelsesfelter(form: domain.Afgoerelsesskema, kat: Katalog) -> tuple[str, str | None, str]:
+    """Regime, kind and decider of a decision form."""
+    if isinstance(form, ValAfgoerelse):
+        art = kat.afgoerelsesart(form.art, dansk_dato(form.meddelt_tidspunkt))
+        return "val", form.art, art.myndighed.value if art else "kommunalbestyrelsen"
+    return "sel", form.art, form.afgjort_af
+
+
+def _tidligere_brug(session: Session, case_id: str, form: AnyForm) -> list[Brug]:
+    """Other cases' uses under the decision a VAL report names (for the day limits)."""
+    ref = form.afgoerelse_ref if isinstance(form, ValIndberetning) else None
+    rows = [] if ref is None else store.brug_under(session, ref, undtagen=case_id)
+    return [Brug(r.case_id, r.indgreb, tid.utc(r.start), tid.utc(r.slut)) for r in rows]
+
+
+def _gem_brug(session: Session, case_id: str, form: AnyForm) -> None:
+    """Keep a VAL report's uses under its decision; a correction's dropped uses go inactive."""
+    ref = form.afgoerelse_ref if isinstance(form, ValIndberetning) else None
+    nye = {b.indgreb: b for b in domain.brug(form, case_id)}
+    for row in store.brug_i_sag(session, case_id):
+        if row.indgreb not in nye:
+            row.aktiv = False
+            session.add(row)
+    for kode, b in nye.items():
+        start, slut = tid.utc(b.start), tid.utc(b.slut)
+        row = session.get(store.AfgoerelseBrug, (case_id, kode)) or store.AfgoerelseBrug(
+            case_id=case_id, indgreb=kode, afgoerelse_id=ref or "", start=start, slut=slut
+        )
+        row.afgoerelse_id, row.aktiv, row.start, row.slut = ref or "", True, start, slut
+        session.add(row)
 
 
 def _som_decision(a: store.Afgoerelse) -> DecisionMade:
@@ -876,6 +950,10 @@ def _som_decision(a: store.Afgoerelse) -> DecisionMade:
         gyldig_fra=a.gyldig_fra,
         gyldig_til=a.gyldig_til,
         meddelt=tid.utc(a.meddelt),
+        regime=Regime(a.regime or "sel"),
+        art=a.art,
+        afgjort_af=a.afgjort_af,
+        foreloebig_ref=a.foreloebig_ref,
     )
 
 

@@ -5,7 +5,9 @@
 - `registrering_formversion`: EVERY version of the form of record, append-only, encrypted at rest
   (the external part; who, when, why);
 - `registrering_intern_del`: the internal supplementary part, stored separately, encrypted;
-- `registrering_afgoerelse`: municipal decisions (pre-approvals) checked at intake;
+- `registrering_afgoerelse`: the decisions uses rest on (SEL and VAL), checked at intake;
+- `registrering_afgoerelse_brug`: the uses of a VAL report under the decision it names, for the
+  decision's day limits (VAL § 12, stk. 3);
 - `registrering_hygiejnebrug`: § 136 a uses per citizen for the repeat rule;
 - `registrering_ventende`: commands that arrived before the case could take them (encrypted).
 """
@@ -105,6 +107,25 @@ class Afgoerelse(SQLModel, table=True):
     gyldig_fra: date | None = None
     gyldig_til: date | None = None
     meddelt: datetime = _tid()
+    regime: str | None = Field(default=None, description="sel or val (None: sel, older rows).")
+    art: str | None = Field(default=None, description="The decision's kind in the catalogue.")
+    afgjort_af: str | None = None
+    foreloebig_ref: str | None = Field(
+        default=None, description="The preliminary VAL § 20 decision this one approves."
+    )
+
+
+class AfgoerelseBrug(SQLModel, table=True):
+    """One intervention of a VAL report under the decision it names (one row per case and code)."""
+
+    __tablename__ = "registrering_afgoerelse_brug"
+
+    case_id: str = Field(primary_key=True, max_length=80)
+    indgreb: str = Field(primary_key=True, max_length=80)
+    afgoerelse_id: str = Field(index=True, max_length=80)
+    start: datetime = _tid()
+    slut: datetime = _tid()
+    aktiv: bool = Field(default=True, description="False when a correction removed the use.")
 
 
 class Hygiejnebrug(SQLModel, table=True):
@@ -184,6 +205,23 @@ def afgoerelser_for(session: Session, person_ref: str) -> list[Afgoerelse]:
     return list(session.exec(select(Afgoerelse).where(Afgoerelse.person_ref == person_ref)))
 
 
+def brug_under(session: Session, afgoerelse_id: str, *, undtagen: str) -> list[AfgoerelseBrug]:
+    """The active uses under decision `afgoerelse_id`, except those of case `undtagen`."""
+    rows = session.exec(
+        select(AfgoerelseBrug).where(
+            AfgoerelseBrug.afgoerelse_id == afgoerelse_id,
+            AfgoerelseBrug.case_id != undtagen,
+            col(AfgoerelseBrug.aktiv).is_(True),
+        )
+    )
+    return list(rows)
+
+
+def brug_i_sag(session: Session, case_id: str) -> list[AfgoerelseBrug]:
+    """Every use row of one case."""
+    return list(session.exec(select(AfgoerelseBrug).where(AfgoerelseBrug.case_id == case_id)))
+
+
 def hygiejnebrug_for(session: Session, person_ref: str, *, undtagen: str) -> list[datetime]:
     """The citizen's § 136 a uses, except the one of case `undtagen`."""
     rows = session.exec(
@@ -237,6 +275,17 @@ def kommunens_rapporter(session: Session, kode: str, *, godkendt: str) -> list[S
                 Sag.status == godkendt,
                 or_(col(Sag.handlekommune) == kode, col(Sag.beliggenhedskommune) == kode),
             )
+            .order_by(col(Sag.godkendt).desc())
+        )
+    )
+
+
+def driftsherrens_rapporter(session: Session, driftsherre_id: str, *, godkendt: str) -> list[Sag]:
+    """Approved reports from the institutions an operator (driftsherre) runs."""
+    return list(
+        session.exec(
+            select(Sag)
+            .where(Sag.status == godkendt, Sag.driftsherre_id == driftsherre_id)
             .order_by(col(Sag.godkendt).desc())
         )
     )

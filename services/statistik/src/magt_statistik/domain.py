@@ -399,6 +399,10 @@ def omfang(rolle_kode: str, organisation: str) -> Omfang | None:
             )
         case adgang.Brugerrolle.KOMMUNE:
             return Omfang("handlekommune", organisation, True, True, f"Kommune {organisation}")
+        case adgang.Brugerrolle.MAGTANVENDELSESUDVALG:  # the municipality's committee
+            return Omfang(
+                "handlekommune", organisation, True, True, f"Magtanvendelsesudvalget {organisation}"
+            )
         case adgang.Brugerrolle.SOCIALTILSYN:
             return Omfang("socialtilsyn", organisation, True, True, f"Socialtilsyn {organisation}")
         case adgang.Brugerrolle.NATIONAL:
