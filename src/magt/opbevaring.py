@@ -4,7 +4,8 @@ One pass (idempotent, safe with several runs at once):
 - registrering: every case confirmed journalised longer ago than the grace period is shredded
   (its data key, form versions, internal part, waiting commands and case row deleted; claimed with
   `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two runs never take the same case);
-- every service: outbox and inbox rows past their windows (`magt_runtime.retention.purge`).
+- every service: outbox and inbox rows past their windows, and access-log lines past the
+  municipality's logging period where one is set (`magt_runtime.retention.purge`).
 Nothing else is deleted: statistics (pseudonymous facts), deadlines and complaints stay.
 """
 
@@ -54,13 +55,13 @@ def shred_cases(now: str, database_url: str | None) -> int:
 
 
 def purge_service(service: str, now: str, database_url: str | None) -> dict[str, int]:
-    """Delete one service's outbox and inbox rows past their windows."""
+    """Delete one service's outbox, inbox and (where a period is set) access-log rows."""
     settings = service_settings(service, database_url)
     engine = make_engine(settings.database_url)
     try:
         create_tables(engine, upgrade=settings.upgrades_schema())
         purged = retention.purge(engine, settings, now=datetime.fromisoformat(now))
-        return {"outbox": purged.outbox, "inbox": purged.inbox}
+        return {"outbox": purged.outbox, "inbox": purged.inbox, "audit": purged.audit}
     finally:
         engine.dispose()
 

@@ -193,3 +193,36 @@ def test_acknowledged_dead_row_stops_waiting_and_requeued_one_is_relayed(db_url:
         session.rollback()
         still_dead = session.exec(select(OutboxRow).where(col(OutboxRow.key) == "a")).one()
         assert still_dead.dead_at is not None
+
+
+def test_the_access_log_is_kept_unless_the_municipality_sets_a_period(db_url: str) -> None:
+    """Audit lines go only once the municipality's logging policy sets a period, then after it."""
+    from magt_runtime.audit import AuditRow
+
+    engine = _engine(db_url)
+    with Session(engine) as session:
+        for name, age in (("gammel", timedelta(days=400)), ("ny", timedelta(days=10))):
+            session.add(
+                AuditRow(
+                    at=NOW - age,
+                    subject=f"sub-{name}",
+                    role="kommune",
+                    organisation="0851",
+                    action="read",
+                    resource=f"sag-{name}",
+                    allowed=True,
+                )
+            )
+        session.commit()
+
+    def resources() -> set[str]:
+        with Session(engine) as session:
+            return {r.resource for r in session.exec(select(AuditRow))}
+
+    kept = purge(engine, ServiceSettings(database_url=db_url), now=NOW)
+    assert kept.audit == 0
+    assert resources() == {"sag-gammel", "sag-ny"}
+    policy = ServiceSettings(database_url=db_url, audit_retention=timedelta(days=365))
+    assert purge(engine, policy, now=NOW).audit == 1
+    assert resources() == {"sag-ny"}
+    assert purge(engine, policy, now=NOW).audit == 0  # idempotent

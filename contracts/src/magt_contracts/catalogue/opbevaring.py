@@ -95,11 +95,12 @@ TABEL: tuple[Opbevaring, ...] = (
     Opbevaring(
         "Revisionslog (adgang til sager)",
         "alle tjenester med API",
-        "efter kommunens regler for logning",
+        "efter kommunens regler for logning (uden en fastsat periode bevares loggen)",
         None,
         "Dokumenterer hvem der har set eller ændret hvad.",
         Kilde.POLITIK,
         "kommunens logningspolitik",
+        "MAGT_<TJENESTE>_AUDIT_RETENTION",
     ),
     Opbevaring(
         "Modtagne råfiler og sendte mails",

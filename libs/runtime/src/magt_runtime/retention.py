@@ -4,6 +4,8 @@
   operator acknowledges it (`magt outbox kvitter`), then goes `outbox_retention` after that.
 - An inbox row goes `inbox_retention` after its event was handled: a window longer than Kafka's
   retention, so no event the broker could still redeliver finds its id gone.
+- An access-log line goes `audit_retention` after it was written, when the municipality's logging
+  policy sets that period; unset, the log is kept.
 
 Each pass deletes in bounded batches (`DELETE ... WHERE id IN (SELECT ... LIMIT n)`, the same
 statement on SQLite and PostgreSQL), each batch its own short transaction. The cleaners are
@@ -23,6 +25,7 @@ from sqlalchemy import ColumnElement, Delete, Engine, and_, delete, or_, tuple_
 from sqlmodel import Session, col, select
 
 from magt_runtime import tid
+from magt_runtime.audit import AuditRow
 from magt_runtime.inbox import InboxRow
 from magt_runtime.outbox import OutboxRow
 from magt_runtime.settings import ServiceSettings
@@ -36,6 +39,7 @@ class Purged:
 
     outbox: int
     inbox: int
+    audit: int = 0
 
 
 def _outbox_expired(cutoff: datetime) -> ColumnElement[bool]:
@@ -61,6 +65,11 @@ def _inbox_batch(cutoff: datetime, limit: int) -> Delete:
     return delete(InboxRow).where(tuple_(*key).in_(expired))
 
 
+def _audit_batch(cutoff: datetime, limit: int) -> Delete:
+    ids = select(AuditRow.id).where(col(AuditRow.at) < cutoff).order_by(col(AuditRow.id))
+    return delete(AuditRow).where(col(AuditRow.id).in_(ids.limit(limit).scalar_subquery()))
+
+
 def _delete_all(engine: Engine, batch: Delete, *, limit: int) -> int:
     """Run `batch` until it deletes fewer than `limit` rows; each run commits on its own."""
     total = 0
@@ -83,6 +92,11 @@ def purge_inbox(engine: Engine, *, older_than: timedelta, limit: int, now: datet
     return _delete_all(engine, _inbox_batch(now - older_than, limit), limit=limit)
 
 
+def purge_audit(engine: Engine, *, older_than: timedelta, limit: int, now: datetime) -> int:
+    """Delete access-log lines written before `now - older_than`; return how many."""
+    return _delete_all(engine, _audit_batch(now - older_than, limit), limit=limit)
+
+
 def purge(engine: Engine, settings: ServiceSettings, *, now: datetime | None = None) -> Purged:
     """One retention pass over the service's outbox and inbox, by its settings."""
     moment = now or tid.now()
@@ -99,9 +113,17 @@ def purge(engine: Engine, settings: ServiceSettings, *, now: datetime | None = N
             limit=settings.retention_batch_size,
             now=moment,
         ),
+        audit=0
+        if settings.audit_retention is None
+        else purge_audit(
+            engine,
+            older_than=settings.audit_retention,
+            limit=settings.retention_batch_size,
+            now=moment,
+        ),
     )
-    if result.outbox or result.inbox:
-        log.info("retention.purged", outbox=result.outbox, inbox=result.inbox)
+    if result.outbox or result.inbox or result.audit:
+        log.info("retention.purged", outbox=result.outbox, inbox=result.inbox, audit=result.audit)
     return result
 
 

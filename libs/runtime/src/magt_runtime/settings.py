@@ -99,6 +99,12 @@ class ServiceSettings(BaseSettings):
         description="An inbox row is deleted this long after its event was handled; keep it longer "
         "than Kafka's retention so no event the broker can still redeliver is handled twice.",
     )
+    audit_retention: timedelta | None = Field(
+        default=None,
+        gt=timedelta(0),
+        description="An access-log line is deleted this long after it was written; unset keeps the "
+        "log, as the municipality's logging policy (not an act) sets the period.",
+    )
     retention_interval_s: float = Field(
         default=3600.0, gt=0, description="How often the outbox and inbox cleaners run."
     )
