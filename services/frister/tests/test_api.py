@@ -238,3 +238,55 @@ async def test_magtanvendelsesudvalg_sees_its_municipalitys_approved_cases_only(
     assert (await _get(app, _token("magtanvendelsesudvalg", "0101"))).json() == []
     refused = await _get(app, _token("magtanvendelsesudvalg", "0860"), handlekommune="0101")
     assert refused.status_code == 403
+
+
+async def test_a_handleplan_recorded_in_the_workspace_meets_the_section_141_deadline(
+    sqlite_url: str, clock: Any, lav_fakta: Any, ev: Any
+) -> None:
+    """SEL § 141: the municipality's handleplan after force, recorded once (HandleplanOpdateret)
+    meets the deadline; nobody records it a second time in frister, and a plan recorded before
+    the deadline opened still counts."""
+    from datetime import date
+
+    from magt_contracts.messages import HandleplanOpdateret
+
+    settings = Settings(database_url=sqlite_url, **session_issuer().settings())
+    engine = make_engine(sqlite_url)
+    create_tables(engine)
+    clock.set("2025-10-27T09:00:00+01:00")
+    handlers = Handlers(engine, settings, now=clock)
+    app = FastAPI()
+    app.include_router(build_router(engine, settings, settings.token_verifier(), now=clock))
+
+    def plan_event(case_id: str, f: Any, at: str) -> HandleplanOpdateret:
+        return HandleplanOpdateret(
+            **ev.envelope(case_id, datetime.fromisoformat(at)),
+            handleplan_id=f"hp-{case_id}",
+            kommune=f.handlekommune,
+            givet_af="sub-kommune",
+            opdateret=datetime.fromisoformat(at),
+            dato=date(2025, 10, 30),
+            revideret=False,
+            kilde="http",
+            institution_id=f.institution.institution_id,
+            indhold_sealed="forseglet",
+        )
+
+    f = lav_fakta("skema_1a", godkendt="2025-10-27T09:00:00+01:00")
+    handlers.apply("frister.ReportApproved", ev.approved("sel-hp", f))
+    handlers.apply(
+        "frister.HandleplanOpdateret", plan_event("sel-hp", f, "2025-10-30T10:00:00+01:00")
+    )
+    early = lav_fakta("skema_1a", godkendt="2025-10-28T09:00:00+01:00")
+    handlers.apply(
+        "frister.HandleplanOpdateret", plan_event("sel-tidlig", early, "2025-10-28T08:00:00+01:00")
+    )
+    handlers.apply("frister.ReportApproved", ev.approved("sel-tidlig", early))
+    with Session(engine) as session:
+        plans = {r.case_id: r for r in session.exec(select(FristRow)) if r.kind == "handleplan"}
+    assert plans["sel-hp"].state == "met"
+    assert plans["sel-hp"].breached_at is None
+    assert plans["sel-tidlig"].state == "met"
+    kommune = _token("kommune", f.handlekommune)
+    running = [d for d in (await _get(app, kommune)).json() if d["kind"] == "handleplan"]
+    assert running == []  # nothing left for the caseworker to record by hand

@@ -47,6 +47,7 @@ from magt_contracts.messages import (
     DeliverySent,
     Event,
     FormCorrected,
+    HandleplanOpdateret,
     HygieneRepeat,
     IncidentRegistered,
     ReportApproved,
@@ -243,6 +244,11 @@ def plan(event: Event, *, katalog: Katalog) -> Plan:
             if not kinds:
                 return Plan()
             return Plan(meets=[Opfyldelse(kinds, event.occurred_at, case_id=event.case_id)])
+        case HandleplanOpdateret():
+            # The municipality recorded the plan in the workspace or its API: the § 141 duty is
+            # met then (kept at case level if it arrives before the deadline opens).
+            meets = Opfyldelse(frozenset({A.HANDLEPLAN}), event.opdateret, case_id=event.case_id)
+            return Plan(meets=[meets])
         case ComplaintReceived():
             return _klage_modtaget(event, katalog)
         case ComplaintReconsidered():
