@@ -122,3 +122,11 @@ async def test_ready_names_the_identity_provider_when_it_cannot_be_reached(
     checks = answer.json()["checks"]
     assert checks["database"]["ok"] is True
     assert checks["identity_provider"]["ok"] is False
+
+
+def test_deadline_kinds_read_as_the_catalogue_names_them() -> None:
+    from magt_arbejdsrum.tekster import fristart
+
+    assert fristart("leder_godkendelse") == "Lederens godkendelse"
+    assert fristart("paaroerende_orientering") == "Orientering af pårørende"
+    assert fristart("ukendt_art") == "Ukendt art"

@@ -133,6 +133,18 @@ def _indgrebstitler() -> dict[str, str]:
     return {t.kode: t.titel for t in standard_katalog().indgreb}
 
 
+@cache
+def _fristtitler() -> dict[str, str]:
+    from magt_contracts.catalogue.fristarter import FRISTARTER
+
+    return {str(r.art): r.titel for r in FRISTARTER}
+
+
+def fristart(value: Any) -> str:
+    """A deadline kind as the catalogue names it (leder_godkendelse → Lederens godkendelse)."""
+    return _fristtitler().get(str(value), kode(value))
+
+
 def indgreb(value: Any) -> str:
     """An intervention code as the catalogue's title (fastholdelse → Fastholdelse m.v.)."""
     return _indgrebstitler().get(str(value), kode(value))
@@ -157,4 +169,5 @@ def filtre() -> dict[str, Callable[[Any], str]]:
         "friststatus": ord_for(FRISTSTATUS),
         "kode": kode,
         "indgreb": indgreb,
+        "fristart": fristart,
     }

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from magt_arbejdsrum.sider.faelles import Person, formular, now, person, render, videre, web
-from magt_arbejdsrum.tekster import DK
+from magt_arbejdsrum.tekster import DK, kode
 from magt_contracts.begreber import Driftsform, InstitutionArt
 from magt_contracts.catalogue import standard_katalog
 
@@ -53,7 +53,7 @@ def _indgreb() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(unikke.items(), key=lambda kv: kv[1]))
 
 
-ARTER = tuple((a.value, a.value.replace("_", " ").capitalize()) for a in InstitutionArt)
+ARTER = tuple((a.value, kode(a.value)) for a in InstitutionArt)
 DRIFTSFORMER = (
     (Driftsform.KOMMUNAL.value, "Kommunal"),
     (Driftsform.REGIONAL.value, "Regional"),
@@ -96,7 +96,7 @@ def grupper() -> tuple[Gruppe, ...]:
         Gruppe(
             "Borgeren",
             (
-                Felt("borger.cpr", "CPR-nummer", hjaelp="ddmmåå-xxxx"),
+                Felt("borger.cpr", "CPR-nummer", hjaelp="DDMMÅÅ-SSSS"),
                 Felt("borger.navn", "Navn"),
                 Felt("borger.handlekommune", "Handlekommune (kommunekode)"),
                 Felt("borger.kan_selv_klage", "Borgeren kan selv klage", "checkbox", kraevet=False),
