@@ -13,8 +13,9 @@ from __future__ import annotations
 import copy
 import json
 import re
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -150,11 +151,10 @@ class Bosted:
     client: TestClient
 
 
-@pytest.fixture
-def bosted(tmp_path: Path) -> Bosted:
+def _new_bosted(folder: Path) -> Bosted:
     s = BostedSettings(
-        database_url=f"sqlite:///{tmp_path}/bosted.db",
-        drop_folder=tmp_path / "drop",
+        database_url=f"sqlite:///{folder}/bosted.db",
+        drop_folder=folder / "drop",
         stable_after_s=0,
         payload_keys=FieldCipher.new_key(),
         **session_issuer().settings(),
@@ -166,6 +166,23 @@ def bosted(tmp_path: Path) -> Bosted:
     app = bosted_app(s)
     engine = make_engine(s.database_url)
     return Bosted(s, engine, TestClient(app, raise_server_exceptions=False))
+
+
+@pytest.fixture
+def bosted(tmp_path: Path) -> Bosted:
+    return _new_bosted(tmp_path)
+
+
+@pytest.fixture
+def fresh_bosted(tmp_path: Path) -> Callable[[], Bosted]:
+    """A new Bosted adapter with its own database and drop folder, one per Hypothesis example:
+    the verdict on a file depends on what the adapter has seen (a second, different valid document
+    under an accepted id is a correction), so examples must not see each other's documents."""
+
+    def make() -> Bosted:
+        return _new_bosted(Path(tempfile.mkdtemp(dir=tmp_path)))
+
+    return make
 
 
 def _valid_bosted() -> dict[str, Any]:
@@ -186,7 +203,10 @@ def _scan(b: Bosted) -> dict[str, str]:
 @example(doc=_probe(BOSTED)[1])
 @example(doc=_probe(BOSTED)[2])
 @given(doc=hostile(BOSTED))
-def test_drop_folder_survives_any_file_and_takes_the_next(bosted: Bosted, doc: bytes) -> None:
+def test_drop_folder_survives_any_file_and_takes_the_next(
+    fresh_bosted: Callable[[], Bosted], doc: bytes
+) -> None:
+    bosted = fresh_bosted()
     (bosted.settings.drop_folder / "fjendtlig.json").write_bytes(doc)
     (bosted.settings.drop_folder / "naeste.json").write_text(json.dumps(_valid_bosted()))
     verdicts = _scan(bosted)
