@@ -183,6 +183,7 @@ async def test_rejection_through_the_broker(opsat: tuple[Settings, Engine, Handl
         model=RegistrationRejected,
         handle=handlers.on_registration_rejected,
         settings=settings,
+        engine=engine,
     )
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(

@@ -84,6 +84,7 @@ def wired(nexus_settings: Callable[..., Any], mappings: Any, case: str) -> tuple
             model=model,
             handle=handle,
             settings=settings,
+            engine=engine,
         )
     return settings, engine, broker
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -12,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
 from magt_runtime.broker import create_broker
@@ -19,6 +21,7 @@ from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
 from magt_runtime.inbox import first_time
+from magt_runtime.outbox import relay_once
 from magt_runtime.settings import ServiceSettings
 
 
@@ -36,6 +39,21 @@ class Effect(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: str
     amount: int
+
+
+def store() -> Engine:
+    """A service's own database (in memory): where its consumers stage their dead letters."""
+    engine = make_engine("sqlite://")
+    create_tables(engine)
+    return engine
+
+
+async def relay_all(engine: Engine, broker: Any, service: str = "outbox") -> int:
+    """Run the relay until the outbox is empty (a batch holds one row per key)."""
+    total = 0
+    while sent := await relay_once(engine, broker, service=service):
+        total += sent
+    return total
 
 
 def settings_for(service: str, bootstrap: str = "127.0.0.1:1") -> ServiceSettings:
@@ -56,7 +74,16 @@ async def test_invalid_message_becomes_dead_letter_and_consumer_goes_on() -> Non
     async def handle(event: Counted) -> None:
         handled.append(event)
 
-    subscribe(broker, topic="in", group_id="g", model=Counted, handle=handle, settings=settings)
+    engine = store()
+    subscribe(
+        broker,
+        topic="in",
+        group_id="g",
+        model=Counted,
+        handle=handle,
+        settings=settings,
+        engine=engine,
+    )
     dead: list[DeadLetter] = []
 
     @broker.subscriber(dead_letter_topic("svc-a"))
@@ -69,6 +96,8 @@ async def test_invalid_message_becomes_dead_letter_and_consumer_goes_on() -> Non
         await test_broker.publish(
             b'{"event_id": "e2", "case_id": "c", "amount": 5}', "in", key=b"c"
         )
+        assert dead == []  # staged in the outbox with the inbox row, published by the relay
+        assert await relay_all(engine, test_broker, service="svc-a") == 2
     assert [e.event_id for e in handled] == ["e2"]
     letters = dead
     assert [letter.reason for letter in letters] == ["invalid", "invalid"]
@@ -88,7 +117,16 @@ async def test_handler_that_keeps_failing_is_retried_then_dead_lettered() -> Non
         calls.append(event.event_id)
         raise ValueError("kan ikke behandle 010203-1234")
 
-    subscribe(broker, topic="in", group_id="g", model=Counted, handle=handle, settings=settings)
+    engine = store()
+    subscribe(
+        broker,
+        topic="in",
+        group_id="g",
+        model=Counted,
+        handle=handle,
+        settings=settings,
+        engine=engine,
+    )
     dead: list[DeadLetter] = []
 
     @broker.subscriber(dead_letter_topic("svc-b"))
@@ -97,6 +135,7 @@ async def test_handler_that_keeps_failing_is_retried_then_dead_lettered() -> Non
 
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(b'{"event_id": "e1", "case_id": "c", "amount": 1}', "in")
+        await relay_once(engine, test_broker, service="svc-b")
     assert calls == ["e1", "e1", "e1"]
     letter = dead[0]
     assert (letter.reason, letter.attempts) == ("failed", 3)
@@ -170,6 +209,7 @@ async def test_real_kafka_redelivery_and_restart_lose_and_double_nothing(
         model=Counted,
         handle=_inbox_handler(pg_url, group),
         settings=settings,
+        engine=make_engine(pg_url),
     )
     async with broker:
         await broker.start()
@@ -184,12 +224,56 @@ async def test_real_kafka_redelivery_and_restart_lose_and_double_nothing(
         model=Counted,
         handle=_inbox_handler(pg_url, group),
         settings=settings,
+        engine=make_engine(pg_url),
     )
     async with restarted:
         await restarted.start()
         await _eventually(lambda: len(_effects(pg_url)) == 10)
         await asyncio.sleep(1.0)
+        await relay_once(make_engine(pg_url), restarted, service=service)
     assert sorted(e.event_id for e in _effects(pg_url)) == sorted(f"e{n}" for n in range(10))
+    letters = await _read_all(kafka_bootstrap, dead_letter_topic(service))
+    assert [DeadLetter.model_validate_json(v).original_value() for v in letters] == [b"poison"]
+
+
+@pytest.mark.integration
+async def test_a_poison_message_read_again_is_not_dead_lettered_twice(
+    kafka_bootstrap: str,
+    topics: Callable[..., Awaitable[str]],
+    pg_url: str,
+    unique: Callable[[str], str],
+) -> None:
+    """A message redelivered before its offset was committed (a rebalance, a crash) is the same
+    message at the same position: its dead letter is staged once, however often it is read."""
+    engine = make_engine(pg_url)
+    create_tables(engine)
+    topic = await topics("poison", partitions=1)
+    service = unique("svc")
+    settings = settings_for(service, kafka_bootstrap)
+    from magt_runtime.topics import ensure_topics
+
+    await ensure_topics(kafka_bootstrap, [dead_letter_topic(service)])
+    await _produce(kafka_bootstrap, topic, [(b"case-0", b"poison"), _message(1)])
+    handled: list[str] = []
+
+    async def handle(event: Counted) -> None:
+        handled.append(event.event_id)
+
+    for reading in range(2):  # a fresh group re-reads from the start: the redelivery
+        broker = create_broker(settings)
+        subscribe(
+            broker,
+            topic=topic,
+            group_id=unique(f"group-{reading}"),
+            model=Counted,
+            handle=handle,
+            settings=settings,
+            engine=engine,
+        )
+        async with broker:
+            await broker.start()
+            await _eventually(lambda n=reading: len(handled) == n + 1)
+            await relay_once(engine, broker, service=service)
     letters = await _read_all(kafka_bootstrap, dead_letter_topic(service))
     assert [DeadLetter.model_validate_json(v).original_value() for v in letters] == [b"poison"]
 
@@ -213,7 +297,15 @@ async def test_offsets_are_committed_only_after_the_effect(
             raise ConnectionError("database unreachable")  # infrastructure outage: no commit
 
     broker = create_broker(settings)
-    subscribe(broker, topic=topic, group_id=group, model=Counted, handle=handle, settings=settings)
+    subscribe(
+        broker,
+        topic=topic,
+        group_id=group,
+        model=Counted,
+        handle=handle,
+        settings=settings,
+        engine=store(),
+    )
     async with broker:
         await broker.start()
         await _eventually(lambda: len(seen) >= 2)  # redelivered, not skipped
@@ -278,6 +370,7 @@ async def test_sealed_payloads_are_opened_and_never_travel_in_plaintext(tmp_path
         model=Counted,
         handle=handle,
         settings=settings,
+        engine=(engine := store()),
         cipher=cipher,
     )
     dead: list[DeadLetter] = []
@@ -290,8 +383,6 @@ async def test_sealed_payloads_are_opened_and_never_travel_in_plaintext(tmp_path
     async def spy(msg: KafkaMessage) -> None:
         raw.append(msg.body)
 
-    engine = make_engine("sqlite://")
-    create_tables(engine)
     with Session(engine) as session:
         stage(
             session,
@@ -307,6 +398,7 @@ async def test_sealed_payloads_are_opened_and_never_travel_in_plaintext(tmp_path
     async with TestKafkaBroker(broker) as test_broker:
         assert await relay_once(engine, test_broker) == 1
         await test_broker.publish(b'{"event_id": "e2", "case_id": "c", "amount": 1}', "sealed-in")
+        assert await relay_once(engine, test_broker) == 1
     assert [e.amount for e in handled] == [7]
     assert all(b"amount" not in body for body in raw[:1])
     assert [letter.reason for letter in dead] == ["invalid"]

@@ -120,9 +120,17 @@ async def test_outcomes_latency_and_lag_of_a_real_consumer_move(
         await release.wait()  # the first message is stuck: what comes after it is lag
         handled.append(event.event_id)
 
+    engine = make_engine("sqlite://")  # the service's own store, where dead letters are staged
+    create_tables(engine)
     broker = create_broker(settings)
     subscribe(
-        broker, topic=topic, group_id=unique("g"), model=Counted, handle=handle, settings=settings
+        broker,
+        topic=topic,
+        group_id=unique("g"),
+        model=Counted,
+        handle=handle,
+        settings=settings,
+        engine=engine,
     )
     app = FastAPI()
     install_metrics(app, broker, None)

@@ -151,5 +151,6 @@ async def test_invalid_event_is_a_dead_letter_and_changes_nothing(
 
     async with TestKafkaBroker(h.broker) as tb:
         await tb.publish(b'{"case_id": "x"}', topics.REPORT_APPROVED, key=b"x")
+        assert await relay_once(h.engine, tb, service="frister") == 1  # staged, then published
     assert h.states() == {}
     assert [d["reason"] for d in dead] == ["invalid"]

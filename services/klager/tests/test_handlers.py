@@ -263,6 +263,7 @@ async def test_consumed_topics_through_the_in_memory_broker(
         model=SubmitComplaint,
         handle=h.on_submit_complaint,
         settings=s,
+        engine=engine,
     )
     subscribe(
         broker,
@@ -271,6 +272,7 @@ async def test_consumed_topics_through_the_in_memory_broker(
         model=RecordReconsideration,
         handle=h.on_record_reconsideration,
         settings=s,
+        engine=engine,
     )
     subscribe(
         broker,
@@ -279,6 +281,7 @@ async def test_consumed_topics_through_the_in_memory_broker(
         model=ReportApproved,
         handle=h.on_report_approved,
         settings=s,
+        engine=engine,
     )
     modtaget: list[ComplaintReceived] = []
     dead: list[DeadLetter] = []
@@ -300,8 +303,9 @@ async def test_consumed_topics_through_the_in_memory_broker(
         await tb.publish(g.model_dump_json().encode(), s.topic(topics.RECORD_RECONSIDERATION))
         r = rapport("sag-vejl", klagevejledning_givet=False)
         await tb.publish(r.model_dump_json().encode(), s.topic(topics.REPORT_APPROVED))
-        sendt = [await relay_once(engine, tb) for _ in range(4)]  # one row per case a round
-        assert sendt == [1, 1, 1, 0]
+        sendt = [await relay_once(engine, tb) for _ in range(4)]  # one row per key a round
+        assert sum(sendt) == 4  # received, reconsidered, vejledning, the dead letter
+        assert sendt[-1] == 0
     assert [m.klage_id for m in modtaget] == [k.klage_id]
     assert UUID(str(modtaget[0].causation_id)) == k.event_id
     assert [d.reason for d in dead] == ["invalid"]

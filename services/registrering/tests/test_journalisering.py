@@ -17,6 +17,7 @@ from magt_registrering.settings import Settings
 from magt_runtime.broker import create_broker
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
+from magt_runtime.outbox import relay_once
 from magt_runtime.tid import utc
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -63,6 +64,7 @@ async def test_the_first_confirmation_counts_and_a_redelivery_changes_nothing(
         unknown = _journalised("sag-uden-noegle", NOW)  # not a case sealed here: nothing to mark
         await test_broker.publish(unknown.model_dump_json().encode(), topic, key=b"x")
         await test_broker.publish(b'{"case_id": "sag-j1"}', topic, key=b"sag-j1")
+        assert await relay_once(engine, test_broker) == 1  # the staged dead letter goes out
     with Session(engine) as session:
         row = session.get(noegler.Noegle, "sag-j1")
         assert row is not None

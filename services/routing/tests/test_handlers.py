@@ -287,6 +287,7 @@ async def test_app_wiring_consumes_report_approved_through_the_broker(sqlite_url
             model=model,
             handle=handle,
             settings=settings,
+            engine=engine,
         )
     event = approved("val_indberetning", "sag-7")
     async with TestKafkaBroker(broker) as test_broker:

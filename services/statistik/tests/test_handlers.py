@@ -318,7 +318,7 @@ async def test_events_through_the_broker_reach_the_aggregates(sqlite_url: str) -
     engine = make_engine(sqlite_url)
     create_tables(engine)
     broker = create_broker(settings)
-    subscribe_all(broker, Handlers(engine, settings), settings)
+    subscribe_all(broker, engine, Handlers(engine, settings), settings)
     events = fixture_events()
     async with TestKafkaBroker(broker) as test_broker:
         for event in events:

@@ -61,6 +61,7 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
         model=DeliverySent,
         handle=handlers.on_delivery_sent,
         settings=settings,
+        engine=engine,
     )
     subscribe(
         broker,
@@ -69,6 +70,7 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
         model=RegistrationRejected,
         handle=handlers.on_registration_rejected,
         settings=settings,
+        engine=engine,
     )
     subscribe(
         broker,
@@ -77,6 +79,7 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
         model=TilbagemeldingGivet,
         handle=handlers.on_tilbagemelding_givet,
         settings=settings,
+        engine=engine,
     )
     subscribe(
         broker,
@@ -85,6 +88,7 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
         model=BemaerkningerSendt,
         handle=handlers.on_bemaerkninger_sendt,
         settings=settings,
+        engine=engine,
     )
 
     @contextlib.asynccontextmanager

@@ -54,6 +54,7 @@ def create_app(settings: SikkermailSettings | None = None) -> FastAPI:
             model=ReportAddressed,
             handle=handlers.on_report_addressed,
             settings=settings,
+            engine=engine,
         )
 
     @contextlib.asynccontextmanager

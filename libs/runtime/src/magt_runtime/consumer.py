@@ -7,11 +7,15 @@
   left uncommitted and redelivered once the outage is over.
 - Offsets are committed only after the handler returned, i.e. after its effect was stored
   (faststream's NACK_ON_ERROR: an escaping error rewinds to the message instead of committing).
+- A dead letter is exactly-once like any effect: it is staged in the service's outbox together with
+  an inbox row for its source position (topic, partition, offset), so a message redelivered after a
+  rebalance or a crash (its offset not yet committed) finds the row and is not dead-lettered again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
@@ -21,9 +25,13 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlmodel import Session
 
+from magt_runtime import inbox, outbox
 from magt_runtime.crypto import CipherError, FieldCipher
+from magt_runtime.db import off_loop
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic, encode
 from magt_runtime.logging import mask_text
 from magt_runtime.metrics import ServiceMetrics, metrics_of
@@ -51,16 +59,19 @@ def subscribe(
     model: type[M],
     handle: Callable[[M], Awaitable[None]],
     settings: ServiceSettings,
+    engine: Engine,
     cipher: FieldCipher | None = None,
 ) -> None:
     """Register `handle` for `topic` in group `group_id` (on `router` if given) with retry and DLQ.
+
+    Dead letters are staged in `engine`'s outbox (the service's own database), exactly once per
+    source position; the service's relay publishes them.
 
     With `cipher` every message is a sealed payload (see `outbox.stage`): it is opened before it
     is validated, and one that cannot be opened is a dead letter like any invalid message.
     Outcomes and the consumer lag are counted in the broker's `metrics_of` (`/metrics`).
     """
-    dlq = settings.topic(dead_letter_topic(settings.service_name))
-    dead_letters = broker
+    dead_letters = _DeadLetters(engine, settings)
     metrics = metrics_of(broker)
     registrar: KafkaBroker | KafkaRouter = router if router is not None else broker
     group = settings.topic(group_id)  # environments sharing one cluster never share a group
@@ -88,9 +99,7 @@ def subscribe(
                 event = model.model_validate_json(body)
             except (ValidationError, CipherError, UnicodeDecodeError) as error:
                 metrics.failure(topic, "invalid")
-                await _dead_letter(
-                    dead_letters, dlq, settings, metrics, record, msg, "invalid", error, 1
-                )
+                await dead_letters.send(metrics, record, msg, "invalid", error, 1)
             else:
                 await _handle_with_retries(
                     handle,
@@ -98,8 +107,8 @@ def subscribe(
                     settings=settings,
                     metrics=metrics,
                     topic=topic,
-                    send_dead=lambda err, n: _dead_letter(
-                        dead_letters, dlq, settings, metrics, record, msg, "failed", err, n
+                    send_dead=lambda err, n: dead_letters.send(
+                        metrics, record, msg, "failed", err, n
                     ),
                 )
         metrics.lag.done(record.topic, record.partition, record.offset)
@@ -144,37 +153,65 @@ async def _handle_with_retries(
                 return
 
 
-async def _dead_letter(
-    broker: KafkaBroker,
-    dlq: str,
-    settings: ServiceSettings,
-    metrics: ServiceMetrics,
-    record: Any,
-    msg: Any,
-    reason: Literal["invalid", "failed"],
-    error: BaseException,
-    attempts: int,
-) -> None:
-    letter = DeadLetter(
-        service=settings.service_name,
-        source_topic=record.topic,
-        partition=record.partition,
-        offset=record.offset,
-        key_b64=encode(record.key),
-        value_b64=encode(msg.body) or "",
-        headers={k: str(v) for k, v in (msg.headers or {}).items()},
-        reason=reason,
-        error=mask_text(_describe(error)),
-        attempts=attempts,
-    )
-    await broker.publish(
-        letter.model_dump_json().encode(),
-        dlq,
-        key=record.key,
-        headers={"content-type": "application/json", "event-type": "DeadLetter"},
-    )
-    metrics.dead_letter(record.topic, reason)
-    log.error("consumer.dead_letter", reason=reason, dlq=dlq, attempts=attempts)
+class _DeadLetters:
+    """Stages one consumer's dead letters in its service's outbox, once per source position."""
+
+    def __init__(self, engine: Engine, settings: ServiceSettings) -> None:
+        self.engine, self.settings = engine, settings
+        self.service = settings.service_name
+        self.dlq = settings.topic(dead_letter_topic(settings.service_name))
+
+    async def send(
+        self,
+        metrics: ServiceMetrics,
+        record: Any,
+        msg: Any,
+        reason: Literal["invalid", "failed"],
+        error: BaseException,
+        attempts: int,
+    ) -> None:
+        letter = DeadLetter(
+            service=self.service,
+            source_topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key_b64=encode(record.key),
+            value_b64=encode(msg.body) or "",
+            headers={k: str(v) for k, v in (msg.headers or {}).items()},
+            reason=reason,
+            error=mask_text(_describe(error)),
+            attempts=attempts,
+        )
+        try:
+            staged = await off_loop(self.engine, self._stage, letter, record.key)
+        except TRANSIENT_ERRORS as outage:  # rewind to the message; stage it once the store is back
+            metrics.failure(record.topic, "outage")
+            log.warning("consumer.outage", error=type(outage).__name__, dead_letter=True)
+            await asyncio.sleep(min(MAX_OUTAGE_BACKOFF_S, self.settings.consumer_retry_backoff_s))
+            raise
+        if staged:
+            metrics.dead_letter(record.topic, reason)
+            log.error("consumer.dead_letter", reason=reason, dlq=self.dlq, attempts=attempts)
+        else:
+            log.info("consumer.dead_letter_seen", reason=reason, dlq=self.dlq)
+
+    def _stage(self, letter: DeadLetter, key: bytes | None) -> bool:
+        # The position names the message; the digest keeps apart test brokers' constant offsets.
+        digest = hashlib.sha256(f"{letter.key_b64}:{letter.value_b64}".encode()).hexdigest()[:16]
+        position = f"{letter.source_topic}:{letter.partition}:{letter.offset}:{digest}"
+        with Session(self.engine) as session:
+            if not inbox.first_time(
+                session, consumer=f"{self.service}.dead-letter", event_id=position
+            ):
+                return False
+            outbox.stage(
+                session,
+                topic=self.dlq,
+                key=key.decode("utf-8", "replace") if key else position,
+                event=letter,
+            )
+            session.commit()
+            return True
 
 
 def _describe(error: BaseException) -> str:

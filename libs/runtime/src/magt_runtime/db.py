@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlmodel import SQLModel, create_engine
 
 from magt_runtime import migrations
+
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -54,3 +59,13 @@ def create_tables(engine: Engine, *, upgrade: bool = True) -> None:
     ]
     if unkept:
         SQLModel.metadata.create_all(engine, tables=unkept)
+
+
+async def off_loop(engine: Engine, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking database call in a worker thread, keeping the event loop free.
+
+    An in-memory SQLite database lives in one connection per thread, so it is called inline.
+    """
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return call(*args, **kwargs)
+    return await asyncio.to_thread(call, *args, **kwargs)

@@ -47,6 +47,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from magt_runtime.broker import message_size
 from magt_runtime.crypto import FieldCipher
+from magt_runtime.db import off_loop
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
 
 log = structlog.get_logger(__name__)
@@ -260,9 +261,9 @@ async def relay_once(
     published are marked dead and reported on `service`'s DLQ topic.
     """
     with Session(engine) as session:
-        rows = await _off_loop(engine, claim, session, limit=limit)
+        rows = await off_loop(engine, claim, session, limit=limit)
         if not rows:
-            await _off_loop(engine, session.rollback)
+            await off_loop(engine, session.rollback)
             return 0
         outcomes = await asyncio.gather(*(_publish(publisher, row) for row in rows))
         for outcome in outcomes:
@@ -270,7 +271,7 @@ async def relay_once(
                 await _dead_letter(publisher, outcome.row, outcome.error, service=service)
                 session.add(outcome.row)
         sent_ids = [o.row.id for o in outcomes if o.status == "sent" and o.row.id is not None]
-        await _off_loop(engine, _mark_sent, session, sent_ids)
+        await off_loop(engine, _mark_sent, session, sent_ids)
     settled = sum(1 for o in outcomes if o.status in ("sent", "dead"))
     failed = sum(1 for o in outcomes if o.status == "failed")
     broken = next((o.error for o in outcomes if o.status == "broken"), None)
@@ -281,16 +282,6 @@ async def relay_once(
     if failed and not settled:
         raise OutboxStalledError(f"{failed} case(s) could not be published")
     return settled
-
-
-async def _off_loop(engine: Engine, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking database call in a worker thread, keeping the event loop free.
-
-    An in-memory SQLite database lives in one connection per thread, so it is called inline.
-    """
-    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        return call(*args, **kwargs)
-    return await asyncio.to_thread(call, *args, **kwargs)
 
 
 def _mark_sent(session: Session, ids: list[int]) -> None:

@@ -55,6 +55,7 @@ def wire(broker: Any, engine: Engine, settings: Settings, handlers: Handlers) ->
             model=model,
             handle=handlers.for_model(model),
             settings=settings,
+            engine=engine,
         )
 
 

@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             model=model,
             handle=handle,
             settings=settings,
+            engine=engine,
         )
 
     @contextlib.asynccontextmanager

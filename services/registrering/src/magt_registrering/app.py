@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
+from sqlalchemy import Engine
 
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     create_tables(engine, upgrade=settings.upgrades_schema())
     broker = create_broker(settings, description=DESCRIPTION)
-    subscribe_handlers(broker, Handlers(engine, settings), settings)
+    subscribe_handlers(broker, engine, Handlers(engine, settings), settings)
     subscribe_journalisering(broker, engine, settings, group_id=group_id(topics.REPORT_JOURNALISED))
 
     @contextlib.asynccontextmanager
@@ -89,7 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def subscribe_handlers(broker: KafkaBroker, handlers: Handlers, settings: Settings) -> None:
+def subscribe_handlers(
+    broker: KafkaBroker, engine: Engine, handlers: Handlers, settings: Settings
+) -> None:
     """Subscribe the four intake consumers: forms sealed, the leader's steps plain."""
     sealed = settings.payload_cipher()
     subscribe(
@@ -99,6 +102,7 @@ def subscribe_handlers(broker: KafkaBroker, handlers: Handlers, settings: Settin
         model=SubmitFormIntake,
         handle=handlers.on_submit_form,
         settings=settings,
+        engine=engine,
         cipher=sealed,
     )
     subscribe(
@@ -108,6 +112,7 @@ def subscribe_handlers(broker: KafkaBroker, handlers: Handlers, settings: Settin
         model=CorrectFormIntake,
         handle=handlers.on_correct_form,
         settings=settings,
+        engine=engine,
         cipher=sealed,
     )
     subscribe(
@@ -117,6 +122,7 @@ def subscribe_handlers(broker: KafkaBroker, handlers: Handlers, settings: Settin
         model=CompleteLeaderPart,
         handle=handlers.on_complete_leader_part,
         settings=settings,
+        engine=engine,
     )
     subscribe(
         broker,
@@ -125,6 +131,7 @@ def subscribe_handlers(broker: KafkaBroker, handlers: Handlers, settings: Settin
         model=ApproveReport,
         handle=handlers.on_approve_report,
         settings=settings,
+        engine=engine,
     )
 
 

@@ -53,4 +53,5 @@ def subscribe_journalisering(
         model=ReportJournalised,
         handle=Journalisering(engine).on_report_journalised,
         settings=settings,
+        engine=engine,
     )

@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             model=model,
             handle=handle,
             settings=settings,
+            engine=engine,
         )
 
     @contextlib.asynccontextmanager

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
+from sqlalchemy import Engine
 
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
@@ -27,7 +28,9 @@ PRODUCED = [topics.STATISTIK_ALERT]
 CONSUMED = [topics.TOPIC_FOR[model] for model in EVENT_TYPES]
 
 
-def subscribe_all(broker: KafkaBroker, handlers: Handlers, settings: Settings) -> None:
+def subscribe_all(
+    broker: KafkaBroker, engine: Engine, handlers: Handlers, settings: Settings
+) -> None:
     """Subscribe the handler to every event topic of the contracts."""
     for model in EVENT_TYPES:
         name = topics.TOPIC_FOR[model]
@@ -39,6 +42,7 @@ def subscribe_all(broker: KafkaBroker, handlers: Handlers, settings: Settings) -
             model=model,
             handle=handlers.handle,
             settings=settings,
+            engine=engine,
         )
 
 
@@ -52,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     create_tables(engine, upgrade=settings.upgrades_schema())
     broker = create_broker(settings, description="Statistik: alle hændelser → opgørelser.")
     handlers = Handlers(engine, settings)
-    subscribe_all(broker, handlers, settings)
+    subscribe_all(broker, engine, handlers, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
