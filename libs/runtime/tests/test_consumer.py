@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from uuid import uuid4
 
@@ -20,7 +20,7 @@ from magt_runtime.broker import create_broker
 from magt_runtime.consumer import subscribe
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
-from magt_runtime.inbox import first_time
+from magt_runtime.inbox import first_time, first_times
 from magt_runtime.outbox import relay_once
 from magt_runtime.settings import ServiceSettings
 
@@ -276,6 +276,79 @@ async def test_a_poison_message_read_again_is_not_dead_lettered_twice(
             await relay_once(engine, broker, service=service)
     letters = await _read_all(kafka_bootstrap, dead_letter_topic(service))
     assert [DeadLetter.model_validate_json(v).original_value() for v in letters] == [b"poison"]
+
+
+def _batch_effect(engine_url: str, consumer: str) -> tuple[Any, Any]:
+    """A batch effect (bulk inbox, one transaction) and its one-by-one twin; amount < 0 fails."""
+    engine = make_engine(engine_url)
+
+    def apply(session: Session, events: Sequence[Counted]) -> None:
+        fresh = first_times(session, [(consumer, e.event_id) for e in events])
+        for event, new in zip(events, fresh, strict=True):
+            if event.amount < 0:
+                raise ValueError("kan ikke behandle")
+            if new:
+                session.add(Effect(event_id=event.event_id, amount=event.amount))
+
+    async def handle(event: Counted) -> None:
+        with Session(engine) as session:
+            apply(session, [event])
+            session.commit()
+
+    return apply, handle
+
+
+@pytest.mark.integration
+async def test_a_batch_is_one_unit_of_work_and_a_bad_event_spoils_only_itself(
+    kafka_bootstrap: str,
+    topics: Callable[..., Awaitable[str]],
+    pg_url: str,
+    unique: Callable[[str], str],
+) -> None:
+    """Duplicates inside and across batches change nothing; a poison record is a dead letter; an
+    event whose effect fails is retried alone and dead-lettered while its neighbours are applied."""
+    engine = make_engine(pg_url)
+    create_tables(engine)
+    topic = await topics("batched", partitions=2)
+    service = unique("svc")
+    settings = settings_for(service, kafka_bootstrap)
+    from magt_runtime.consumer import subscribe_batch
+    from magt_runtime.topics import ensure_topics
+
+    await ensure_topics(kafka_bootstrap, [dead_letter_topic(service)])
+    group = unique("group")
+    batch = [_message(n) for n in range(10)]
+    bad = (b"case-1", json.dumps({"event_id": "bad", "case_id": "case-1", "amount": -1}).encode())
+    await _produce(
+        kafka_bootstrap, topic, batch[:5] + batch[:5] + [(b"case-0", b"poison"), bad] + batch[5:]
+    )
+    for _ in range(2):  # the second run is a restart at the committed offsets: nothing new
+        apply, handle = _batch_effect(pg_url, group)
+        broker = create_broker(settings)
+        subscribe_batch(
+            broker,
+            topic=topic,
+            group_id=group,
+            model=Counted,
+            apply=apply,
+            handle=handle,
+            settings=settings,
+            engine=engine,
+        )
+        async with broker:
+            await broker.start()
+            await _eventually(lambda: len(_effects(pg_url)) == 10)
+            await asyncio.sleep(1.0)
+            await relay_all(engine, broker, service=service)
+    assert sorted(e.event_id for e in _effects(pg_url)) == sorted(f"e{n}" for n in range(10))
+    letters = [
+        DeadLetter.model_validate_json(v)
+        for v in await _read_all(kafka_bootstrap, dead_letter_topic(service))
+    ]
+    assert sorted((d.reason, d.original_value()) for d in letters) == [
+        ("failed", bad[1]),
+        ("invalid", b"poison"),
+    ]
 
 
 @pytest.mark.integration

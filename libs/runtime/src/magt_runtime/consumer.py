@@ -15,8 +15,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal, TypeVar
 
 import structlog
@@ -99,7 +100,7 @@ def subscribe(
                 event = model.model_validate_json(body)
             except (ValidationError, CipherError, UnicodeDecodeError) as error:
                 metrics.failure(topic, "invalid")
-                await dead_letters.send(metrics, record, msg, "invalid", error, 1)
+                await dead_letters.send(metrics, record, "invalid", error, 1)
             else:
                 await _handle_with_retries(
                     handle,
@@ -107,14 +108,120 @@ def subscribe(
                     settings=settings,
                     metrics=metrics,
                     topic=topic,
-                    send_dead=lambda err, n: dead_letters.send(
-                        metrics, record, msg, "failed", err, n
-                    ),
+                    send_dead=lambda err, n: dead_letters.send(metrics, record, "failed", err, n),
                 )
         metrics.lag.done(record.topic, record.partition, record.offset)
 
     subscriber(consume)
     metrics.lag.watch(subscriber)
+
+
+def subscribe_batch(
+    broker: KafkaBroker,
+    *,
+    router: KafkaRouter | None = None,
+    topic: str,
+    group_id: str,
+    model: type[M],
+    apply: Callable[[Session, Sequence[M]], object],
+    handle: Callable[[M], Awaitable[None]],
+    settings: ServiceSettings,
+    engine: Engine,
+    cipher: FieldCipher | None = None,
+) -> None:
+    """Like `subscribe`, but a fetched batch of records is ONE unit of work.
+
+    `apply(session, events)` applies the batch's valid events in order inside one transaction
+    (checking the inbox in bulk, `inbox.first_times`); it is committed once, in a worker thread, and
+    only then are the batch's offsets committed. Invalid records are dead letters (exactly once) and
+    the rest go on. An outage rewinds the whole batch to its earliest record per partition. Any other
+    error rolls the batch back and its events are handled one by one through `handle` (its own
+    transaction each, with retries), so one poison event cannot stall or dead-letter its neighbours.
+    A batch is the records of one fetch in partition order, so per-case order holds.
+    """
+    dead_letters = _DeadLetters(engine, settings)
+    metrics = metrics_of(broker)
+    registrar: KafkaBroker | KafkaRouter = router if router is not None else broker
+    group = settings.topic(group_id)
+
+    subscriber = registrar.subscriber(
+        topic,
+        group_id=group,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+        batch=True,
+        max_records=settings.consumer_batch_max_records,
+        batch_timeout_ms=settings.consumer_batch_timeout_ms,
+        title=f"{group}:{topic}",
+        description=model.__doc__,
+    )
+
+    def in_one_transaction(events: list[M]) -> None:
+        with Session(engine) as session:
+            apply(session, events)
+            session.commit()
+
+    async def consume(msg: KafkaMessage) -> None:
+        raw = msg.raw_message
+        records: tuple[Any, ...] = tuple(raw) if isinstance(raw, (tuple, list)) else (raw,)
+        valid: list[tuple[Any, M]] = []
+        for record in records:
+            metrics.lag.at(record.topic, record.partition, record.offset)
+            try:
+                value = record.value or b""
+                body = cipher.decrypt(value.decode()) if cipher else value
+                valid.append((record, model.model_validate_json(body)))
+            except (ValidationError, CipherError, UnicodeDecodeError) as error:
+                metrics.failure(topic, "invalid")
+                with structlog.contextvars.bound_contextvars(
+                    topic=topic, partition=record.partition, offset=record.offset
+                ):
+                    await dead_letters.send(metrics, record, "invalid", error, 1)
+        if valid:
+            await _apply_batch(
+                valid, in_one_transaction, handle, settings, metrics, topic, dead_letters
+            )
+        for record in records:
+            metrics.lag.done(record.topic, record.partition, record.offset)
+
+    subscriber(consume)
+    metrics.lag.watch(subscriber)
+
+
+async def _apply_batch(
+    valid: list[tuple[Any, M]],
+    in_one_transaction: Callable[[list[M]], None],
+    handle: Callable[[M], Awaitable[None]],
+    settings: ServiceSettings,
+    metrics: ServiceMetrics,
+    topic: str,
+    dead_letters: _DeadLetters,
+) -> None:
+    events = [event for _, event in valid]
+    try:
+        await off_loop(dead_letters.engine, in_one_transaction, events)
+    except TRANSIENT_ERRORS as error:  # rewind the batch; it comes again after the outage
+        metrics.failure(topic, "outage")
+        log.warning("consumer.outage", error=type(error).__name__, batch=len(events))
+        await asyncio.sleep(min(MAX_OUTAGE_BACKOFF_S, settings.consumer_retry_backoff_s))
+        raise
+    except Exception as error:
+        log.warning("consumer.batch_failed", error=type(error).__name__, batch=len(events))
+        for record, event in valid:
+            with structlog.contextvars.bound_contextvars(
+                topic=topic, partition=record.partition, offset=record.offset
+            ):
+                await _handle_with_retries(
+                    handle,
+                    event,
+                    settings=settings,
+                    metrics=metrics,
+                    topic=topic,
+                    send_dead=functools.partial(dead_letters.send, metrics, record, "failed"),
+                )
+    else:
+        metrics.handled.labels(topic=topic).inc(len(events))
 
 
 async def _handle_with_retries(
@@ -165,7 +272,6 @@ class _DeadLetters:
         self,
         metrics: ServiceMetrics,
         record: Any,
-        msg: Any,
         reason: Literal["invalid", "failed"],
         error: BaseException,
         attempts: int,
@@ -176,8 +282,8 @@ class _DeadLetters:
             partition=record.partition,
             offset=record.offset,
             key_b64=encode(record.key),
-            value_b64=encode(msg.body) or "",
-            headers={k: str(v) for k, v in (msg.headers or {}).items()},
+            value_b64=encode(record.value or b"") or "",
+            headers={k: _text(v) for k, v in (record.headers or ())},
             reason=reason,
             error=mask_text(_describe(error)),
             attempts=attempts,
@@ -212,6 +318,10 @@ class _DeadLetters:
             )
             session.commit()
             return True
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _describe(error: BaseException) -> str:

@@ -71,6 +71,16 @@ class ServiceSettings(BaseSettings):
         description="How long the broker holds an idle consumer's fetch open (long poll). A new "
         "record ends the wait at once, so it adds no latency; longer means fewer idle requests.",
     )
+    consumer_batch_max_records: int = Field(
+        default=500,
+        ge=1,
+        description="Most records a batch consumer (`subscribe_batch`) handles in one transaction.",
+    )
+    consumer_batch_timeout_ms: int = Field(
+        default=200,
+        ge=1,
+        description="How long a batch consumer's fetch waits for records before it returns.",
+    )
     outbox_poll_interval_s: float = Field(
         default=0.2,
         gt=0,

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
 from magt_runtime.broker import create_broker
-from magt_runtime.consumer import subscribe
+from magt_runtime.consumer import subscribe_batch
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
@@ -31,16 +31,17 @@ CONSUMED = [topics.TOPIC_FOR[model] for model in EVENT_TYPES]
 def subscribe_all(
     broker: KafkaBroker, engine: Engine, handlers: Handlers, settings: Settings
 ) -> None:
-    """Subscribe the handler to every event topic of the contracts."""
+    """Subscribe the aggregation to every event topic of the contracts, a batch at a time."""
     for model in EVENT_TYPES:
         name = topics.TOPIC_FOR[model]
-        subscribe(
+        subscribe_batch(
             broker,
             topic=settings.topic(name),
             # one group per topic: 30 topics in one group would rebalance 30 times at start
             group_id=f"{settings.group_id}.{name}",
             model=model,
-            handle=handlers.handle,
+            apply=handlers.aggregering.anvend_mange,  # a fetched batch: one transaction
+            handle=handlers.handle,  # one by one when the batch fails
             settings=settings,
             engine=engine,
         )

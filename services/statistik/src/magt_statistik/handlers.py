@@ -32,7 +32,6 @@ from magt_statistik.store import (
     foerste_dato,
     forudindlaes,
     hent_til_opdatering,
-    nye_i_inbox,
     saet_indgreb,
     tael_haendelse,
 )
@@ -92,7 +91,7 @@ class Aggregering:
         the rows the batch touches are loaded (and locked) up front.
         """
         noegler = [(f"statistik.{type(e).__name__}", str(e.event_id)) for e in events]
-        nye = [e for e, ny in zip(events, nye_i_inbox(session, noegler), strict=True) if ny]
+        nye = [e for e, ny in zip(events, inbox.first_times(session, noegler), strict=True) if ny]
         taelling = Counter(
             (type(e).__name__, domain.periodenoegler(e.occurred_at).maaned) for e in nye
         )

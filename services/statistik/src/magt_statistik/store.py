@@ -22,7 +22,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     literal_column,
     true,
     update,
@@ -31,7 +30,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from magt_runtime.inbox import InboxRow
 from magt_statistik.domain import Omfang, Periode
 
 
@@ -202,32 +200,6 @@ def saet_indgreb(
     for ny in sorted(nye - eksisterende):
         session.add(IndberetningIndgreb(case_id=case_id, indgreb=ny))
     return nye
-
-
-def nye_i_inbox(session: Session, noegler: list[tuple[str, str]]) -> list[bool]:
-    """Bulk `inbox.first_time`: which (consumer, event id) are new; records them (same table)."""
-    fundet: set[tuple[str, str]] = set()
-    ids = sorted({e for _, e in noegler})
-    for start in range(0, len(ids), 500):
-        stykke = ids[start : start + 500]
-        rows = session.execute(
-            select(col(InboxRow.consumer), col(InboxRow.event_id)).where(
-                col(InboxRow.event_id).in_(stykke)
-            )
-        ).all()
-        fundet |= {(str(c), str(e)) for c, e in rows}
-    svar: list[bool] = []
-    nye: list[dict[str, Any]] = []
-    nu = datetime.now(UTC)
-    for noegle in noegler:
-        ny = noegle not in fundet
-        svar.append(ny)
-        if ny:
-            fundet.add(noegle)
-            nye.append({"consumer": noegle[0], "event_id": noegle[1], "handled_at": nu})
-    if nye:
-        session.execute(insert(InboxRow), nye)
-    return svar
 
 
 def forudindlaes(session: Session, events: Sequence[Any]) -> dict[tuple[type[Any], Any], Any]:
