@@ -9,11 +9,7 @@ leder.nord, medarbejder.nord, kommune.0851, udvalg.0851, fagkonsulent.nord, soci
 from __future__ import annotations
 
 import copy
-import fcntl
 import json
-import os
-import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -25,7 +21,6 @@ from urllib.parse import unquote
 import httpx
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -35,6 +30,7 @@ from magt import platform as pf
 from magt.infra import postgres
 from magt.infra.common import free_port, repo_root
 from magt.infra.keycloak import Keycloak, password_token
+from magt.testing.browser import chromium
 
 TJENESTER = ("registrering", "routing", "frister", "klager")
 ARBEJDSRUM = "arbejdsrum"
@@ -43,7 +39,6 @@ WORKSPACE_CLIENT = "magt-workspace"
 HER = Path(__file__).resolve().parent
 AXE = HER / "vendor" / "axe.min.js"
 ARTIFACTS = repo_root() / ".state" / "artifacts"
-APT_LOCK = Path("/tmp/magt-chromium-apt.lock")
 VENT_S = 60.0
 
 
@@ -237,42 +232,13 @@ def opfoelgning(m: Miljoe, case_id: str, username: str) -> dict[str, Any]:
 # --- the browser --------------------------------------------------------------------------------
 
 
-def _apt(*args: str) -> None:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", *args], check=True, env=env, capture_output=True, timeout=900)
-
-
-def installer_chromedriver() -> str:
-    """chromedriver from Debian's chromium-driver, installed on first use (file-locked)."""
-    APT_LOCK.parent.mkdir(parents=True, exist_ok=True)
-    with APT_LOCK.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if shutil.which("chromedriver") is None:
-                try:
-                    _apt("install", "-y", "--no-install-recommends", "chromium", "chromium-driver")
-                except subprocess.CalledProcessError:
-                    _apt("update")
-                    _apt("install", "-y", "--no-install-recommends", "chromium", "chromium-driver")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    driver = shutil.which("chromedriver")
-    assert driver is not None, "chromedriver was not installed"
-    return driver
-
-
 def ny_browser(chromedriver: str) -> WebDriver:
     """Headless Chromium that logs every request it makes (to check URLs for personal data)."""
     options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(arg)
     options.add_argument("--window-size=1280,1000")
     options.add_argument("--lang=da-DK")
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    chromium = shutil.which("chromium")
-    if chromium:
-        options.binary_location = chromium
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver = chromium(chromedriver, options)
     driver.set_script_timeout(60)
     return driver
 

@@ -17,10 +17,11 @@ _HER = str(Path(__file__).resolve().parent)
 if _HER not in sys.path:
     sys.path.insert(0, _HER)
 
-from arbejdsrum_miljoe import Miljoe, installer_chromedriver, ny_browser, start_miljoe  # noqa: E402
+from arbejdsrum_miljoe import Miljoe, ny_browser, start_miljoe  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
 from magt.infra.keycloak import Keycloak, import_realm  # noqa: E402
+from magt.testing.browser import installer_chromedriver  # noqa: E402
 
 
 @pytest.fixture(scope="session")

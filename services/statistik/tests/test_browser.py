@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,11 +11,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlmodel import Session
 
+from magt.testing.browser import chromium, installer_chromedriver
 from magt.testing.tokens import session_issuer
 from magt_runtime.auth import Principal
 from magt_runtime.db import create_tables, make_engine
@@ -31,33 +27,13 @@ from magt_statistik.handlers import Aggregering
 from magt_statistik.settings import Settings
 from magt_statistik.store import Filtre
 
-LOCK = Path("/tmp/magt-chromium-apt.lock")
 ARTIFACT = Path(__file__).resolve().parents[3] / ".state" / "artifacts" / "dashboard.png"
-
-
-def _apt(*args: str) -> None:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", *args], check=True, env=env, capture_output=True, timeout=900)
 
 
 @pytest.fixture(scope="session")
 def chromedriver() -> str:
     """chromedriver from Debian's chromium-driver, installed on first use (file-locked)."""
-    LOCK.parent.mkdir(parents=True, exist_ok=True)
-    with LOCK.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if shutil.which("chromedriver") is None:
-                try:
-                    _apt("install", "-y", "--no-install-recommends", "chromium", "chromium-driver")
-                except subprocess.CalledProcessError:
-                    _apt("update")
-                    _apt("install", "-y", "--no-install-recommends", "chromium", "chromium-driver")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    driver = shutil.which("chromedriver")
-    assert driver is not None, "chromedriver was not installed"
-    return driver
+    return installer_chromedriver()
 
 
 def _free_socket() -> socket.socket:
@@ -124,13 +100,8 @@ def _expected_total(url: str, periode: str) -> str:
 def test_dashboard_in_chromium(chromedriver: str, served: tuple[str, str], sqlite_url: str) -> None:
     base, token = served
     options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(arg)
     options.add_argument("--window-size=1400,2400")
-    chromium = shutil.which("chromium")
-    if chromium:
-        options.binary_location = chromium
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver = chromium(chromedriver, options)
     try:
         wait = WebDriverWait(driver, 30)
         # log in through the form: the token travels in a POST body, never in a URL

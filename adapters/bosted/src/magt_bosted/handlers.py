@@ -200,36 +200,17 @@ class Handlers:
         return dok.status == Status.INDSENDT
 
     def _journalisering(self, session: Session, dok: Dokument, event: DeliverySent) -> None:
-        tekst = journaltekst(
-            rolle=event.role,
-            modtager=event.recipient_id,
-            kanal=event.channel,
-            reference=event.message_ref,
-            tidspunkt=event.occurred_at,
-        )
-        koe(
-            session,
-            id=f"journal-{event.event_id}",
-            art="journal",
-            case_id=event.case_id,
-            body=_journal(dok, event.event_id, tekst.titel, tekst.tekst, event.occurred_at),
-        )
+        tekst = _koe_journal(session, dok, event.event_id, levering=event)
         if dok.fagkonsulent_ref:
-            advis_id = afledt_id(event.event_id, "fagkonsulent")
-            koe(
+            _koe_advis(
                 session,
-                id=f"advis-{advis_id}",
-                art="advis",
+                afledt_id(event.event_id, "fagkonsulent"),
+                modtager=dok.fagkonsulent_ref,
+                institution_id=dok.institution_id,
                 case_id=event.case_id,
-                body=_advis(
-                    advis_id,
-                    dok.fagkonsulent_ref,
-                    dok.institution_id,
-                    event.case_id,
-                    dok.dokument_id,
-                    fagkonsulentadvis(
-                        sag=event.case_id, dokument_id=dok.dokument_id, hvad=tekst.tekst
-                    ),
+                dokument_id=dok.dokument_id,
+                tekst=fagkonsulentadvis(
+                    sag=event.case_id, dokument_id=dok.dokument_id, hvad=tekst.tekst
                 ),
             )
         log.info("bosted.journal_queued", dokument_id=dok.dokument_id)
@@ -249,39 +230,63 @@ class Handlers:
             message_ref=f"bosted-advis-{advis_id}",
         )
         hvad = "Indberetningen er godkendt og sendt til dig til gennemsyn."
-        tekst = fagkonsulentadvis(
-            sag=event.case_id, dokument_id=dok.dokument_id if dok else None, hvad=hvad
-        )
-        koe(
+        _koe_advis(
             session,
-            id=f"advis-{advis_id}",
-            art="advis",
+            advis_id,
+            modtager=event.recipient_id,
+            institution_id=dok.institution_id if dok else event.recipient_id,
             case_id=event.case_id,
-            body=_advis(
-                advis_id,
-                event.recipient_id,
-                dok.institution_id if dok else event.recipient_id,
-                event.case_id,
-                dok.dokument_id if dok else None,
-                tekst,
+            dokument_id=dok.dokument_id if dok else None,
+            tekst=fagkonsulentadvis(
+                sag=event.case_id, dokument_id=dok.dokument_id if dok else None, hvad=hvad
             ),
             leveret=leveret,
         )
         if dok is not None:
-            journal = journaltekst(
-                rolle=event.role,
-                modtager=event.recipient_id,
-                kanal=Kanal.BOSTED_ADVIS,
-                reference=leveret.message_ref,
-                tidspunkt=event.occurred_at,
-            )
-            koe(
-                session,
-                id=f"journal-{event.event_id}",
-                art="journal",
-                case_id=event.case_id,
-                body=_journal(dok, event.event_id, journal.titel, journal.tekst, event.occurred_at),
-            )
+            _koe_journal(session, dok, event.event_id, levering=leveret)
+
+
+def _koe_journal(
+    session: Session, dok: Dokument, journal_id: UUID, *, levering: DeliverySent
+) -> Tekst:
+    """Queue the journal entry for a delivery in the citizen's folder; returns its text."""
+    tekst = journaltekst(
+        rolle=levering.role,
+        modtager=levering.recipient_id,
+        kanal=levering.channel,
+        reference=levering.message_ref,
+        tidspunkt=levering.occurred_at,
+    )
+    koe(
+        session,
+        id=f"journal-{journal_id}",
+        art="journal",
+        case_id=levering.case_id,
+        body=_journal(dok, journal_id, tekst.titel, tekst.tekst, levering.occurred_at),
+    )
+    return tekst
+
+
+def _koe_advis(
+    session: Session,
+    advis_id: UUID,
+    *,
+    modtager: str,
+    institution_id: str,
+    case_id: str,
+    dokument_id: str | None,
+    tekst: Tekst,
+    leveret: DeliverySent | None = None,
+) -> None:
+    """Queue an advis to a Bosted user (with the delivery it confirms, when it is one)."""
+    koe(
+        session,
+        id=f"advis-{advis_id}",
+        art="advis",
+        case_id=case_id,
+        body=_advis(advis_id, modtager, institution_id, case_id, dokument_id, tekst),
+        leveret=leveret,
+    )
 
 
 def _journal(

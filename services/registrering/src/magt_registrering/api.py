@@ -10,7 +10,7 @@ institution is refused (422) and audited: a case belongs to its institution for 
 """
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from uuid import uuid4, uuid5
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
@@ -44,6 +44,12 @@ from magt_runtime.http import (
 _TAGS = frozenset(FORM_TYPES)
 _INGEN = "\x00"  # a party no token can name: list probes ask adgang about one party only
 _AABNE_BILAG = [Status.REGISTRERET.value]
+
+
+class _Rapporter(Protocol):
+    """A store query for one party's approved reports (kommune, Socialtilsyn, driftsherre)."""
+
+    def __call__(self, session: Session, noegle: str, /, *, godkendt: str) -> list[store.Sag]: ...
 
 
 class SagOversigt(BaseModel):
@@ -462,12 +468,10 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         summary="Godkendte indberetninger til kommunen",
     )
     def kommunens(who: Caller, kode: str) -> list[SagOversigt]:
-        with Session(engine) as session:
-            probe = adgang.SagensParter(
-                institution_id=_INGEN, handlekommune=kode, socialtilsyn=_INGEN, godkendt=True
-            )
-            rows = store.kommunens_rapporter(session, kode, godkendt=Status.GODKENDT.value)
-            return _liste(session, who, f"kommune:{kode}", probe, rows)
+        probe = adgang.SagensParter(
+            institution_id=_INGEN, handlekommune=kode, socialtilsyn=_INGEN, godkendt=True
+        )
+        return _godkendte(who, f"kommune:{kode}", probe, store.kommunens_rapporter, kode)
 
     @router.get(
         "/socialtilsyn/{navn}/rapporter",
@@ -475,12 +479,10 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         summary="Godkendte indberetninger fra de tilbud, tilsynet fører tilsyn med",
     )
     def tilsynets(who: Caller, navn: str) -> list[SagOversigt]:
-        with Session(engine) as session:
-            probe = adgang.SagensParter(
-                institution_id=_INGEN, handlekommune=_INGEN, socialtilsyn=navn, godkendt=True
-            )
-            rows = store.tilsynets_rapporter(session, navn, godkendt=Status.GODKENDT.value)
-            return _liste(session, who, f"socialtilsyn:{navn}", probe, rows)
+        probe = adgang.SagensParter(
+            institution_id=_INGEN, handlekommune=_INGEN, socialtilsyn=navn, godkendt=True
+        )
+        return _godkendte(who, f"socialtilsyn:{navn}", probe, store.tilsynets_rapporter, navn)
 
     @router.get(
         "/driftsherrer/{driftsherre_id}/rapporter",
@@ -488,18 +490,27 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         summary="Godkendte indberetninger fra driftsherrens tilbud",
     )
     def driftsherrens(who: Caller, driftsherre_id: str) -> list[SagOversigt]:
+        probe = adgang.SagensParter(
+            institution_id=_INGEN,
+            handlekommune=_INGEN,
+            socialtilsyn=_INGEN,
+            driftsherre_id=driftsherre_id,
+            godkendt=True,
+        )
+        resource = f"driftsherre:{driftsherre_id}"
+        return _godkendte(who, resource, probe, store.driftsherrens_rapporter, driftsherre_id)
+
+    def _godkendte(
+        who: Principal,
+        resource: str,
+        probe: adgang.SagensParter,
+        query: _Rapporter,
+        noegle: str,
+    ) -> list[SagOversigt]:
+        """An approved-reports listing: the query's rows through the audited scope check."""
         with Session(engine) as session:
-            probe = adgang.SagensParter(
-                institution_id=_INGEN,
-                handlekommune=_INGEN,
-                socialtilsyn=_INGEN,
-                driftsherre_id=driftsherre_id,
-                godkendt=True,
-            )
-            rows = store.driftsherrens_rapporter(
-                session, driftsherre_id, godkendt=Status.GODKENDT.value
-            )
-            return _liste(session, who, f"driftsherre:{driftsherre_id}", probe, rows)
+            rows = query(session, noegle, godkendt=Status.GODKENDT.value)
+            return _liste(session, who, resource, probe, rows)
 
     def _liste(
         session: Session,

@@ -11,7 +11,7 @@ No `from __future__ import annotations`: FastAPI must resolve the local `Caller`
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from uuid import uuid4
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -39,6 +39,7 @@ from magt_runtime.http import (
 )
 
 HANDLEPLAN_PLIGT = "sel.handleplan"
+T = TypeVar("T")
 Regel = Callable[[str, str, adgang.SagensParter], bool]
 IKKE_GODKENDT = (
     "Indberetningen er ikke godkendt endnu: der kan først følges op, når den er godkendt."
@@ -120,25 +121,34 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
     router = APIRouter(responses=ERROR_RESPONSES, tags=["opfølgning"])
     Caller = Annotated[Principal, Depends(principal_dependency(verifier))]  # noqa: N806
 
-    def handling(
-        session: Session, who: Principal, case_id: str, action: str, regel: Regel, tekst: str
-    ) -> Handling:
-        """The case locked for the step, once the caller may take it (audited either way)."""
-        sag = synlig_sag(session, who, case_id, action, for_update=True)
-        p = parter(sag)
-        godkendt = regel(who.role, who.organisation, dataclasses.replace(p, godkendt=True))
-        audited(
-            session,
-            principal=who,
-            action=action,
-            resource=case_id,
-            allowed=regel(who.role, who.organisation, p),
-            refusal=_ikke_godkendt if godkendt else forbidden,
-        )
-        afsender = Afsender(rolle=who.role, organisation=who.organisation, subject=who.subject)
-        return Handling(
-            sag=sag, afsender=afsender, tekst=tekst, cause=uuid4(), now=datetime.now(UTC)
-        )
+    def folg_op(
+        who: Principal,
+        case_id: str,
+        action: str,
+        regel: Regel,
+        tekst: str,
+        skridt: Callable[[Session, Handling], T],
+    ) -> T:
+        """Scope check, audit, then the step's inbox, entry and outbox in one transaction."""
+        with Session(engine) as session:
+            sag = synlig_sag(session, who, case_id, action, for_update=True)
+            p = parter(sag)
+            godkendt = regel(who.role, who.organisation, dataclasses.replace(p, godkendt=True))
+            audited(
+                session,
+                principal=who,
+                action=action,
+                resource=case_id,
+                allowed=regel(who.role, who.organisation, p),
+                refusal=_ikke_godkendt if godkendt else forbidden,
+            )
+            afsender = Afsender(rolle=who.role, organisation=who.organisation, subject=who.subject)
+            h = Handling(
+                sag=sag, afsender=afsender, tekst=tekst, cause=uuid4(), now=datetime.now(UTC)
+            )
+            svar = skridt(session, h)
+            session.commit()
+            return svar
 
     @router.post(
         "/sager/{case_id}/tilbagemeldinger",
@@ -147,14 +157,11 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         summary="Giv en tilbagemelding på en godkendt indberetning",
     )
     def tilbagemelding(who: Caller, case_id: str, ny: NyTilbagemelding) -> Tilbagemelding:
-        with Session(engine) as session:
-            h = handling(
-                session, who, case_id, "give_feedback", adgang.maa_give_tilbagemelding, ny.tekst
-            )
-            row = opfoelgning.giv_tilbagemelding(session, settings, h)
-            svar = _tilbagemelding(row)
-            session.commit()
-            return svar
+        def skridt(session: Session, h: Handling) -> Tilbagemelding:
+            return _tilbagemelding(opfoelgning.giv_tilbagemelding(session, settings, h))
+
+        regel = adgang.maa_give_tilbagemelding
+        return folg_op(who, case_id, "give_feedback", regel, ny.tekst, skridt)
 
     @router.post(
         "/sager/{case_id}/bemaerkninger",
@@ -163,16 +170,14 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         summary="Send Magtanvendelsesudvalgets bemærkninger",
     )
     def bemaerkning(who: Caller, case_id: str, ny: NyBemaerkning) -> Bemaerkning:
-        with Session(engine) as session:
-            h = handling(
-                session, who, case_id, "send_remarks", adgang.maa_sende_bemaerkninger, ny.tekst
-            )
+        def skridt(session: Session, h: Handling) -> Bemaerkning:
             row = opfoelgning.send_bemaerkninger(
                 session, settings, h, afgoerelse_i_orden=ny.afgoerelse_i_orden
             )
-            svar = _bemaerkning(row)
-            session.commit()
-            return svar
+            return _bemaerkning(row)
+
+        regel = adgang.maa_sende_bemaerkninger
+        return folg_op(who, case_id, "send_remarks", regel, ny.tekst, skridt)
 
     @router.post(
         "/sager/{case_id}/handleplan",
@@ -181,21 +186,14 @@ def build_router(engine: Engine, settings: Settings, verifier: TokenVerifier) ->
         summary=f"Registrér en ny eller revideret handleplan ({handleplan_kilde()})",
     )
     def handleplan(who: Caller, case_id: str, ny: NyHandleplan) -> Handleplan:
-        with Session(engine) as session:
-            h = handling(
-                session,
-                who,
-                case_id,
-                "update_handleplan",
-                adgang.maa_opdatere_handleplan,
-                ny.indhold,
-            )
+        def skridt(session: Session, h: Handling) -> Handleplan:
             row = opfoelgning.opdater_handleplan(
                 session, settings, h, revideret=ny.revideret, dato=ny.dato
             )
-            svar = _handleplan(row)
-            session.commit()
-            return svar
+            return _handleplan(row)
+
+        regel = adgang.maa_opdatere_handleplan
+        return folg_op(who, case_id, "update_handleplan", regel, ny.indhold, skridt)
 
     @router.get(
         "/sager/{case_id}/opfoelgning",

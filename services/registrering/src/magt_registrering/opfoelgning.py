@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypedDict
 from uuid import UUID
 
 import structlog
@@ -63,24 +64,44 @@ class Handling:
     now: datetime
 
 
+class _Faelles(TypedDict):
+    """The fields every follow-up event shares: ids, case, sender and the case's source."""
+
+    event_id: UUID
+    occurred_at: datetime
+    case_id: str
+    correlation_id: UUID
+    causation_id: UUID
+    givet_af: str
+    kilde: str
+    kilde_ref: str | None
+    institution_id: str
+
+
+def _faelles(h: Handling, art: Art) -> _Faelles:
+    return _Faelles(
+        event_id=event_id(h.cause, art),
+        occurred_at=h.now,
+        case_id=h.sag.case_id,
+        correlation_id=UUID(h.sag.correlation_id),
+        causation_id=h.cause,
+        givet_af=h.afsender.subject,
+        kilde=h.sag.source,
+        kilde_ref=h.sag.source_ref,
+        institution_id=h.sag.institution_id,
+    )
+
+
 def giv_tilbagemelding(session: Session, settings: Settings, h: Handling) -> Opfoelgning:
     """Store written feedback on an approved report and stage TilbagemeldingGivet."""
 
     def event(row: Opfoelgning, sealed: str) -> Event:
         return TilbagemeldingGivet(
-            event_id=event_id(h.cause, Art.TILBAGEMELDING),
-            occurred_at=h.now,
-            case_id=h.sag.case_id,
-            correlation_id=UUID(h.sag.correlation_id),
-            causation_id=h.cause,
+            **_faelles(h, Art.TILBAGEMELDING),
             tilbagemelding_id=row.id,
             rolle=h.afsender.rolle,
             organisation=h.afsender.organisation,
-            givet_af=h.afsender.subject,
             givet=h.now,
-            kilde=h.sag.source,
-            kilde_ref=h.sag.source_ref,
-            institution_id=h.sag.institution_id,
             tekst_sealed=sealed,
         )
 
@@ -94,19 +115,11 @@ def send_bemaerkninger(
 
     def event(row: Opfoelgning, sealed: str) -> Event:
         return BemaerkningerSendt(
-            event_id=event_id(h.cause, Art.BEMAERKNING),
-            occurred_at=h.now,
-            case_id=h.sag.case_id,
-            correlation_id=UUID(h.sag.correlation_id),
-            causation_id=h.cause,
+            **_faelles(h, Art.BEMAERKNING),
             bemaerkning_id=row.id,
             kommune=h.afsender.organisation,
-            givet_af=h.afsender.subject,
             sendt=h.now,
             afgoerelse_i_orden=afgoerelse_i_orden,
-            kilde=h.sag.source,
-            kilde_ref=h.sag.source_ref,
-            institution_id=h.sag.institution_id,
             tekst_sealed=sealed,
         )
 
@@ -122,20 +135,12 @@ def opdater_handleplan(
 
     def event(row: Opfoelgning, sealed: str) -> Event:
         return HandleplanOpdateret(
-            event_id=event_id(h.cause, Art.HANDLEPLAN),
-            occurred_at=h.now,
-            case_id=h.sag.case_id,
-            correlation_id=UUID(h.sag.correlation_id),
-            causation_id=h.cause,
+            **_faelles(h, Art.HANDLEPLAN),
             handleplan_id=row.id,
             kommune=h.afsender.organisation,
-            givet_af=h.afsender.subject,
             opdateret=h.now,
             dato=dato,
             revideret=revideret,
-            kilde=h.sag.source,
-            kilde_ref=h.sag.source_ref,
-            institution_id=h.sag.institution_id,
             indhold_sealed=sealed,
         )
 
