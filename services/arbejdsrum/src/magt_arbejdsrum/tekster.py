@@ -155,6 +155,15 @@ def skema_kort(value: Any) -> str:
     return ord_for(SKEMATYPER)(value).split(" (")[0]
 
 
+def organisation(value: Any) -> str:
+    """An organisation code as people know it (0851 → Aalborg; the role already says "Kommune"); other codes unchanged."""
+    from magt_contracts.catalogue.kommuner import KOMMUNER
+
+    kode_ = str(value or "")
+    fundet = KOMMUNER.get(kode_)
+    return fundet.navn if fundet else kode_
+
+
 def filtre() -> dict[str, Callable[[Any], str]]:
     """The filters every template may use."""
     return {
@@ -170,4 +179,5 @@ def filtre() -> dict[str, Callable[[Any], str]]:
         "kode": kode,
         "indgreb": indgreb,
         "fristart": fristart,
+        "organisation": organisation,
     }
