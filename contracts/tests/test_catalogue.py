@@ -126,7 +126,8 @@ def test_val_interventions_and_limits_val_8_to_21() -> None:
 def test_sel_interventions_who_decides_seed_004(
     kode: str, paragraf: str, kapitel: str | None, beslutter: Beslutter
 ) -> None:
-    t = KAT.indgrebstype("sel", kode, date(2025, 6, 1))
+    # The set before L 188 (2023-24) took effect on 1 July 2024; see test_sel_indgreb_l188.py.
+    t = KAT.indgrebstype("sel", kode, date(2024, 6, 1))
     assert t is not None
     assert (t.paragraf, t.kapitel, t.beslutter) == (paragraf, kapitel, beslutter)
 
@@ -153,6 +154,7 @@ def test_a_change_applies_from_the_amending_acts_date() -> None:
 def test_adult_deadlines_seed_003_004() -> None:
     dag = date(2025, 6, 1)
     assert KAT.frist("sel.registrering", dag).varighed.antal == 3
+    # The form's own text (Bilag 1): "i en periode på op til 31 dage".
     assert KAT.frist("sel.bilag1_periode", dag).varighed.antal == 31
     assert KAT.frist("sel.familieretshuset_afgoerelse", dag).varighed.antal == 2
     assert KAT.frist("klage.klagefrist_afgoerelse", dag).varighed.antal == 4

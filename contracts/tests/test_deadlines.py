@@ -70,7 +70,8 @@ def test_adults_3_days_monthly_handleplan_seed_004(lav: Any) -> None:
     assert f["paaroerende_orientering"] == T("2025-11-30T23:59:59+01:00")
 
 
-def test_bilag1_31_day_period_seed_003(lav: Any) -> None:
+def test_bilag1_31_day_period(lav: Any) -> None:
+    """Bilag 1 covers "en periode på op til 31 dage" (the form's own text): local policy."""
     assert _frister(lav("bilag_1"))["bilag1_periode"] == T("2025-06-01T00:00:00+02:00")
 
 

@@ -1127,8 +1127,9 @@ def s8_delvis_lukket_tilbageholdelse(ctx: Kontekst) -> Forloeb:
 
 
 def s9_plejecenter_demens(ctx: Kontekst) -> Forloeb:
-    """9. Fastholdelse of a citizen with dementia (SEL § 136 d) in a municipal plejecenter: the
-    municipality's own supervisor (SEL § 148 a, stk. 1) gets the report, no Socialtilsyn does."""
+    """9. Fastholdelse of a citizen with dementia (SEL § 124 d, stk. 2, which since 1 July 2024
+    covers the former § 136 d) in a municipal plejecenter: the municipality's own supervisor
+    (SEL § 148 a, stk. 1) gets the report, no Socialtilsyn does."""
     institution_id = str(PLEJECENTER["institution_id"])
     maaned = forrige_maaned(ctx.now, 1)
     episode = dk(maaned.year, maaned.month, 12, 2)
@@ -1138,7 +1139,7 @@ def s9_plejecenter_demens(ctx: Kontekst) -> Forloeb:
         "form_version": "2025",
         "institution": PLEJECENTER,
         "borger": _borger(VOKSEN_9),
-        "indgreb": "fastholdelse_demens",
+        "indgreb": "fastholdelse",
         "episode": {
             "start": episode.isoformat(),
             "slut": (episode + timedelta(minutes=10)).isoformat(),

@@ -86,7 +86,8 @@ def tom_forklaring(errors: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _frist(f: Frist) -> dict[str, Any]:
     # A deadline no act sets is shown as the municipality's own (local policy), not the law's.
-    return {**f.model_dump(mode="json"), "lovbestemt": standard_katalog().lovbestemt(f.kind)}
+    lov = standard_katalog().lovbestemt(f.kind, kilde=f.source)
+    return {**f.model_dump(mode="json"), "lovbestemt": lov}
 
 
 def _modtagere_og_frister(form: AnyForm, now: datetime) -> tuple[list[Modtager], list[Frist]]:

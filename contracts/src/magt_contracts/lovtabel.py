@@ -41,7 +41,7 @@ _BEGRAENSNING = {
     Begraensning.IKKE_TILLADT: "not allowed (no legal basis): registered and flagged",
     Begraensning.KUN_HYGIEJNESITUATIONER: "only in the listed hygiene situations",
     Begraensning.GENTAGELSE_KRAEVER_AFGOERELSE: "a repeat within the window needs a decision",
-    Begraensning.KRAEVER_FORHAANDSGODKENDELSE: "needs the municipality's pre-approval",
+    Begraensning.KRAEVER_FORHAANDSGODKENDELSE: "needs a prior decision (pre-approval) by the decider",
     Begraensning.KRAEVER_FLYTTEAFGOERELSE: "needs a move decision",
     Begraensning.POLITIANMELDELSE: "police report unless the form records it was made",
 }
@@ -70,6 +70,7 @@ def _indgreb(r: Indgrebstype) -> Raekke:
     graenser = "; ".join(_BEGRAENSNING[b] for b in sorted(r.begraensninger))
     goer = f"{r.titel}: registered and assessed; decided by {r.beslutter.value}"
     goer += f"; {graenser}" if graenser else ""
+    goer += f" ({r.note})" if r.note else ""
     return Raekke(r.kilde, goer, f"indgreb:{r.regime}.{r.kode}", r.valid_from, r.valid_to)
 
 

@@ -152,7 +152,8 @@ def test_letters_name_the_case_and_the_complaint_route_of_this_case() -> None:
             [
                 "Indberetning om magtanvendelse",
                 "Hvad er der sket",
-                "Der er brugt magt (fastholdelse m.v. (SEL § 124 d)) på Bofællesskabet Egely",
+                "Der er brugt magt (fastholde, tilbageholde eller føre tilbage (SEL § 124 d, stk. 2)) på "
+                "Bofællesskabet Egely",
                 "Din ret til at klage",
                 "kommunalbestyrelsen i Odense Kommune",
                 "Der er ingen frist",

@@ -170,6 +170,7 @@ def test_bilag1_period_31_days_over_leap_day_and_next_period_meets_it(
 ) -> None:
     f = lav_fakta("bilag_1", bilag_periode_start=date(2024, 2, 1), godkendt=None)
     p = plan(ev.registered("bilag-1", f), katalog=KAT)
+    # Bilag 1: "op til 31 dage" (the form's text); 1 Feb 2024 + 31 days over the leap day.
     assert _due(p)["bilag1_periode"] == T("2024-03-03T00:00:00+01:00")
     (match,) = p.meets
     assert match.kinds == {"bilag1_periode"}
@@ -260,9 +261,39 @@ def test_familieretshuset_two_weeks_and_its_decision_meets_it() -> None:
     )
     p = plan(indstilling, katalog=KAT)
     assert _due(p) == {"familieretshuset_afgoerelse": T("2025-04-07T10:00:00+02:00")}
-    decision = indstilling.model_copy(update={"afgoerelse_id": "frh-1", "udfald": "godkendt"})
-    kinds = {k for m in plan(decision, katalog=KAT).meets for k in m.kinds}
-    assert "familieretshuset_afgoerelse" in kinds
+    decision = indstilling.model_copy(
+        update={
+            "afgoerelse_id": "frh-1",
+            "udfald": "godkendt",
+            "art": "sel.131_familieretshuset",
+            "afgjort_af": "familieretshuset",
+        }
+    )
+    (meets,) = [
+        m for m in plan(decision, katalog=KAT).meets if "familieretshuset_afgoerelse" in m.kinds
+    ]
+    assert (meets.person_ref, meets.waits) == (PERSON, True)
+
+
+@pytest.mark.parametrize("art", ["sel.129_stk2", None])
+def test_a_municipal_move_decision_does_not_answer_the_indstilling(art: str | None) -> None:
+    """SEL § 131, stk. 1: "Familieretshuset træffer afgørelse" on the indstilling, not the
+    municipality: its own § 129, stk. 2 decision leaves Familieretshuset's two weeks running."""
+    egen = DecisionMade(
+        **_env("flyt-2", "2025-03-30T10:00:00+02:00"),
+        afgoerelse_id="kom-2",
+        indgreb="flytning",
+        person_ref=PERSON,
+        kommune="0450",
+        institution_id="tilbud-1",
+        udfald="afslag",
+        art=art,
+        afgjort_af="kommune",
+        meddelt=T("2025-03-30T10:00:00+02:00"),
+    )
+    assert not [
+        m for m in plan(egen, katalog=KAT).meets if "familieretshuset_afgoerelse" in m.kinds
+    ]
 
 
 def test_hygiene_repeat_opens_request_and_skema3_meets_it(lav_fakta: Any, ev: Any) -> None:

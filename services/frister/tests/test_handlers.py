@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from faststream.kafka import TestKafkaBroker
@@ -10,16 +12,20 @@ from sqlmodel import Session, select
 
 from magt_contracts import topics
 from magt_contracts.begreber import Rolle
-from magt_contracts.messages import Event
+from magt_contracts.messages import ComplaintReceived, DecisionMade, Event
 from magt_frister.app import wire
 from magt_frister.handlers import Handlers, consumed
+from magt_frister.scheduler import Scheduler
 from magt_frister.settings import Settings
-from magt_frister.store import FristRow
+from magt_frister.store import FristRow, FulfilmentRow
 from magt_runtime.broker import create_broker
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.outbox import relay_once
+from magt_runtime.tid import utc
 
 pytestmark = pytest.mark.broker
+T = datetime.fromisoformat
+PERSON = "p-0123456789abcdef"
 
 OUT = {
     topics.DEADLINE_OPENED: "opened",
@@ -154,3 +160,94 @@ async def test_invalid_event_is_a_dead_letter_and_changes_nothing(
         assert await relay_once(h.engine, tb, service="frister") == 1  # staged, then published
     assert h.states() == {}
     assert [d["reason"] for d in dead] == ["invalid"]
+
+
+def _flytning(case_id: str, at: str, **fields: Any) -> DecisionMade:
+    """A § 129 move decision (DecisionMade) about PERSON at `at`."""
+    return DecisionMade(
+        occurred_at=T(at),
+        case_id=case_id,
+        correlation_id=uuid4(),
+        indgreb="flytning",
+        person_ref=PERSON,
+        kommune="0450",
+        institution_id="tilbud-1",
+        meddelt=T(at),
+        **fields,
+    )
+
+
+INDSTILLING = {"afgoerelse_id": "ind-1", "udfald": "indstillet", "art": "sel.129_stk1_indstilling"}
+FRH = {
+    "afgoerelse_id": "frh-1",
+    "udfald": "afslag",
+    "art": "sel.131_familieretshuset",
+    "afgjort_af": "familieretshuset",
+}
+
+
+@pytest.mark.parametrize("familieretshuset_first", [False, True])
+async def test_familieretshusets_decision_meets_its_two_weeks_in_either_order(
+    sqlite_url: str, clock: Any, familieretshuset_first: bool
+) -> None:
+    """SEL § 131, stk. 1: Familieretshuset decides "inden 2 uger" after the indstilling; its
+    decision (another case, so possibly delivered first) meets that deadline, which never breaches."""
+    h = Harness(sqlite_url, clock)
+    clock.set("2025-03-26T10:00:00+01:00")
+    events = [
+        _flytning("sag-ind", "2025-03-24T10:00:00+01:00", **INDSTILLING),
+        _flytning("sag-frh", "2025-03-26T09:00:00+01:00", **FRH),
+    ]
+    async with TestKafkaBroker(h.broker) as tb:
+        for event in reversed(events) if familieretshuset_first else events:
+            await h.publish(tb, event)
+        clock.set("2025-04-10T10:00:00+02:00")  # after the two weeks
+        Scheduler(h.engine, h.settings, now=clock).sweep_all()
+    with Session(h.engine) as session:
+        row = session.exec(
+            select(FristRow).where(FristRow.kind == "familieretshuset_afgoerelse")
+        ).one()
+        kept = session.exec(select(FulfilmentRow).where(FulfilmentRow.case_id == "")).all()
+    assert (row.case_id, row.state, row.breached_at) == ("sag-ind", "met", None)
+    assert row.met_at is not None
+    assert utc(row.met_at) == T("2025-03-26T09:00:00+01:00")
+    assert kept == []  # used up: a later indstilling waits for its own decision
+    assert h.of("familieretshuset_afgoerelse") == ["opened", "met"]
+
+
+async def test_a_municipal_decision_leaves_familieretshusets_deadline_to_breach(
+    sqlite_url: str, clock: Any
+) -> None:
+    """SEL § 131, stk. 1: only Familieretshuset's decision answers the indstilling."""
+    h = Harness(sqlite_url, clock)
+    clock.set("2025-03-26T10:00:00+01:00")
+    kommunens = {"afgoerelse_id": "kom-1", "udfald": "afslag", "art": "sel.129_stk2"}
+    async with TestKafkaBroker(h.broker) as tb:
+        await h.publish(tb, _flytning("sag-kom", "2025-03-25T10:00:00+01:00", **kommunens))
+        await h.publish(tb, _flytning("sag-ind", "2025-03-24T10:00:00+01:00", **INDSTILLING))
+        clock.set("2025-04-10T10:00:00+02:00")
+        Scheduler(h.engine, h.settings, now=clock).sweep_all()
+    assert h.states()["familieretshuset_afgoerelse"] == "breached"
+
+
+async def test_familieretshuset_decision_meets_the_deadline_of_a_refused_move_complaint(
+    sqlite_url: str, clock: Any
+) -> None:
+    """SEL § 131, stk. 1: a complaint that the municipality will not recommend a move goes to
+    Familieretshuset, which decides within two weeks; its decision meets that deadline."""
+    h = Harness(sqlite_url, clock)
+    clock.set("2025-03-24T10:00:00+01:00")
+    klage = ComplaintReceived(
+        occurred_at=T("2025-03-24T10:00:00+01:00"),
+        case_id="sag-klage",
+        correlation_id=uuid4(),
+        klage_id="k-flyt",
+        klagetype="flytning_afslag",
+        klager_rolle="aegtefaelle",
+        person_ref=PERSON,
+        handlekommune="0450",
+    )
+    async with TestKafkaBroker(h.broker) as tb:
+        await h.publish(tb, klage)
+        await h.publish(tb, _flytning("sag-frh", "2025-04-01T09:00:00+02:00", **FRH))
+    assert h.states()["familieretshuset_afgoerelse"] == "met"

@@ -131,7 +131,7 @@ async def test_a_municipality_sets_its_own_local_period(
         Settings(
             lokale_frister=(
                 LokalFristIndstilling(
-                    noegle="sel.registrering", kommune="0851", antal=9, enhed="dage"
+                    noegle="val.registrering", kommune="0851", antal=9, enhed="dage"
                 ),
             )
         )

@@ -305,5 +305,5 @@ async def test_invalid_bodies_are_422_per_field_in_danish(
 async def test_the_handleplan_endpoint_cites_the_catalogue(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert spec["paths"]["/sager/{case_id}/handleplan"]["post"]["summary"].endswith(
-        "(SEL § 141, stk. 2)"
+        "(SEL § 135 a, stk. 4)"
     )

@@ -110,11 +110,15 @@ class Katalog:
             raise LookupError(f"{len(fundne)} beskrivelser af fristarten '{art}'")
         return fundne[0]
 
-    def lovbestemt(self, art: Fristart) -> bool:
+    def lovbestemt(self, art: Fristart, *, kilde: str | None = None) -> bool:
         """Whether an act sets the deadline of `art` (else it is local policy, never a legal
-        breach): no rule behind it is local policy."""
+        breach). With `kilde` (a deadline's `source`) only the rules citing it count, so one kind
+        can be law for children and local for adults. Without it, a kind is local only when every
+        rule behind it is: a kind that is law for someone is never played down as local."""
         regler = frozenset(self.fristart(art).regler)
-        return not any(r.lokal for r in self.frister if r.noegle in regler)
+        bag = [r for r in self.frister if r.noegle in regler]
+        egne = [r for r in bag if str(r.kilde) == kilde] if kilde else []
+        return not all(r.lokal for r in egne or bag) if bag else True
 
     def med_lokal_frist(self, egen: LokalFrist) -> Katalog:
         """A catalogue where municipality `egen.kommune` has its own period for a local rule."""
@@ -137,9 +141,15 @@ class Katalog:
         i_kraft = gaeldende(fundne, paa)
         return i_kraft[0] if i_kraft else None
 
-    def indgrebskoder(self, regime: str) -> frozenset[str]:
-        """Every intervention code the regime has ever had."""
-        return frozenset(r.kode for r in self.indgreb if r.regime == regime)
+    def indgrebskoder(self, regime: str, paa: date | None = None) -> frozenset[str]:
+        """Every intervention code the regime has ever had, or (with `paa`) has on that day."""
+        typer = (r for r in self.indgreb if r.regime == regime)
+        return frozenset(r.kode for r in (gaeldende(typer, paa) if paa else typer))
+
+    def indgrebsperioder(self, regime: str, kode: str) -> list[Indgrebstype]:
+        """Every period of intervention `kode` (its paragraph may change), earliest first."""
+        typer = (r for r in self.indgreb if r.regime == regime and r.kode == kode)
+        return sorted(typer, key=lambda r: r.valid_from)
 
     def formversion_i_kraft(self, form_type: str, version: str, paa: date) -> bool:
         """Whether `version` of `form_type` may be used on `paa`."""

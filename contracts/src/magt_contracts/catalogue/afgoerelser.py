@@ -13,13 +13,19 @@ Sources (the consolidated acts):
 - SEL: every intervention kommunalbestyrelsen decides (the paragraph of its intervention type);
   § 129, stk. 1 and § 129 a: an indstilling to Familieretshuset, which decides within 2 weeks
   (§ 131, stk. 1, § 131 a, stk. 1); § 129, stk. 2: the municipality decides itself; a lawyer is
-  required for § 129, stk. 1 and § 129 a only (§ 132, stk. 1, nr. 2).
+  required for § 129, stk. 1 and § 129 a only (§ 132, stk. 1, nr. 2);
+- SEL § 128 h (from 1 July 2024): Det Socialfaglige Nævn vedrørende Magtanvendelse over for
+  Borgere med Handicap decides access to a resident's home for up to 12 months (BEK nr. 1411 af
+  5. december 2024, § 12). A municipal decision kind is in force while its intervention is.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from magt_contracts.catalogue import sel
 from magt_contracts.catalogue.model import (
+    MAGTANVENDELSESBEKENDTGOERELSEN,
     SEL,
     VAL,
     Afgoerelsesart,
@@ -70,17 +76,41 @@ VAL_ARTER: tuple[Afgoerelsesart, ...] = (
 
 _KOMMUNALE = tuple(
     Afgoerelsesart(
-        f"sel.{t.kode}", "sel", t.titel, M.KOMMUNALBESTYRELSEN, frozenset({t.kode}), t.kilde
+        f"sel.{t.kode}",
+        "sel",
+        t.titel,
+        M.KOMMUNALBESTYRELSEN,
+        frozenset({t.kode}),
+        t.kilde,
+        valid_from=t.valid_from,
+        valid_to=t.valid_to,
     )
     for t in sel.INDGREB
     if t.beslutter is Beslutter.KOMMUNE
 )
+_NAEVNET = tuple(
+    Afgoerelsesart(
+        f"sel.{t.kode}",
+        "sel",
+        t.titel,
+        M.SOCIALFAGLIGT_NAEVN,
+        frozenset({t.kode}),
+        replace(t.kilde, bekendtgoerelse=MAGTANVENDELSESBEKENDTGOERELSEN),
+        max_periode=_1_AAR,
+        valid_from=t.valid_from,
+        valid_to=t.valid_to,
+    )
+    for t in sel.INDGREB
+    if t.beslutter is Beslutter.SOCIALFAGLIGT_NAEVN
+)
+"""§ 128 h: Det Socialfaglige Nævn decides, for up to 12 months (BEK nr. 1411/2024, § 12)."""
 _HYGIEJNE = Afgoerelsesart(
     "sel.hygiejne", "sel", "Kortvarig fastholdelse i hygiejnesituationer efter afgørelse",
     M.KOMMUNALBESTYRELSEN, frozenset({"hygiejne"}), sel.HYGIEJNE_GENTAGELSE_KILDE,
 )  # fmt: skip
 SEL_ARTER: tuple[Afgoerelsesart, ...] = (
     *_KOMMUNALE,
+    *_NAEVNET,
     _HYGIEJNE,
     Afgoerelsesart(
         "sel.129_stk1_indstilling", "sel", "Indstilling til Familieretshuset om optagelse uden samtykke",

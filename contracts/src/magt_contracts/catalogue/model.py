@@ -91,6 +91,17 @@ VOKSENANSVARSBEKENDTGOERELSEN = Retsakt(
     date(2025, 6, 30),
 )
 """The executive order under VAL §§ 21, stk. 5, and 23, stk. 8 (registration, reporting, forms)."""
+MAGTANVENDELSESBEKENDTGOERELSEN = Retsakt(
+    "Magtanvendelsesbekendtgørelsen",
+    "Bekendtgørelse om magtanvendelse og andre indgreb i selvbestemmelsesretten over for voksne "
+    "samt om særlige sikkerhedsforanstaltninger for voksne og modtagepligt i boformer efter lov "
+    "om social service",
+    Aktart.BEKENDTGOERELSE,
+    1411,
+    date(2024, 12, 5),
+)
+"""The adults' executive order under SEL chapters 24-24 b (its § 12: a § 128 h decision by Det
+Socialfaglige Nævn lasts up to 12 months)."""
 
 
 class Gyldig(Protocol):
@@ -216,6 +227,9 @@ class Beslutter(StrEnum):
     PERSONALE = "personale"
     KOMMUNE = "kommune"
     FAMILIERETSHUSET = "familieretshuset"
+    SOCIALFAGLIGT_NAEVN = "det_socialfaglige_naevn"
+    """Det Socialfaglige Nævn vedrørende Magtanvendelse over for Borgere med Handicap (SEL
+    § 128 h; BEK nr. 1411 af 5. december 2024, § 12)."""
     INGEN = "ingen"
 
 
@@ -233,7 +247,11 @@ class Indgrebstype:
     kilde: Kilde
     begraensninger: frozenset[Begraensning] = frozenset()
     valid_from: date = date(2000, 1, 1)
+    """The first day an incident may be assessed against this type (the act's commencement)."""
     valid_to: date | None = None
+    """The last day (inclusive); None while in force. A use outside the period is flagged."""
+    note: str = ""
+    """What is inferred rather than read in a source (a repeal, a successor)."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +272,7 @@ class Afgoerelsesmyndighed(StrEnum):
     KOMMUNALBESTYRELSEN = "kommunalbestyrelsen"
     LEDER_FORELOEBIG = "leder_foreloebig"
     FAMILIERETSHUSET = "familieretshuset"
+    SOCIALFAGLIGT_NAEVN = "det_socialfaglige_naevn"
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,24 @@ Rules and sources (the consolidated act, chapters 24, 24 a and 24 b):
   decision (§ 136 a, stk. 2);
 - nødværge and nødret (straffeloven §§ 13-14) are registered and reported; interventions without
   a legal basis are not allowed and are registered (§ 136, stk. 1);
-- registration and reporting (§ 136, stk. 1 and 3); Familieretshuset decides within two weeks
-  (§ 131, stk. 1, and § 131 a, stk. 1); a handleplan after force (§ 141);
-- periods no act sets (the 14 days to request a decision, the 4 weeks for a handleplan) are
-  marked as interpretation in their note.
+- registration by the staff and reporting through the personaleleder (§ 135 a, stk. 1), the
+  forms by the minister's rules (§ 135 b, stk. 1; BEK nr. 1411 af 5. december 2024); the
+  relatives told regularly (§ 135 a, stk. 3); a handleplan per § 141 (§ 135 a, stk. 4);
+  Familieretshuset decides within two weeks (§ 131, stk. 1, and § 131 a, stk. 1);
+- the act sets no period for registering, reporting, telling the relatives, a Bilag 1 period,
+  requesting a decision or a handleplan, and the executive order's text was not found: those
+  periods are local policy (`lokal=True`, "Fortolkning (lokal praksis)" in their note), never
+  escalated as a breach of the law.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from magt_contracts.catalogue.model import (
     FOER_KILDERNE,
+    MAGTANVENDELSESBEKENDTGOERELSEN,
     SEL,
     STRAFFELOVEN,
     Begraensning,
@@ -47,19 +53,23 @@ def _kilde(paragraf: str, stk: str | None = None) -> Kilde:
     return Kilde(SEL, paragraf, stk)
 
 
-REGISTRERING_KILDE = _kilde("136", "1")
-"""The leader registers and reports every use (periods and forms by the minister's rules)."""
+REGISTRERING_KILDE = _kilde("135 a", "1")
+"""Staff register every use and report it to the personaleleder, who forwards the reports to the
+handlekommune and the supervising municipality (the pre-2020 number was § 136)."""
 UDEN_HJEMMEL_KILDE = _kilde("124", "1")
 FRIVILLIG_MEDVIRKEN_KILDE = _kilde("124 b", "1")
 KLAGEVEJLEDNING_KILDE = _kilde("136", "1")
 HYGIEJNE_GENTAGELSE_KILDE = _kilde("136 a", "2")
-FORM_KILDE = REGISTRERING_KILDE
+FORM_KILDE = Kilde(SEL, "135 b", "1", MAGTANVENDELSESBEKENDTGOERELSEN)
+"""The minister's rules on registration and reporting (forms), issued as BEK 1411/2024."""
+PAAROERENDE_KILDE = _kilde("135 a", "3")
+"""The personaleleder regularly tells relatives, fremtidsfuldmægtig or værge of the uses."""
 ADVOKAT_KILDE = _kilde("132", "1")
 """A lawyer for the person in a move under § 129, stk. 1, or § 129 a (nr. 2); not § 129, stk. 2."""
 AFGOERELSE_KILDE = _kilde("136", "1")
 """A municipal decision is registered and reported with the uses under it."""
-HANDLEPLAN_KILDE = _kilde("141", "2")
-"""The municipality must offer a handleplan for people with considerably reduced function."""
+HANDLEPLAN_KILDE = _kilde("135 a", "4")
+"""The municipality makes handleplaner per § 141 for the people subjected to interventions."""
 
 
 def _sel(
@@ -70,11 +80,17 @@ def _sel(
     beslutter: Beslutter,
     skemaer: tuple[str, ...],
     *limits: Begraensning,
+    stk: str | None = None,
+    fra: date = FOER_KILDERNE,
+    til: date | None = None,
+    note: str = "",
 ) -> Indgrebstype:
-    kilde = _kilde_for(paragraf)
+    kilde = replace(_kilde_for(paragraf), stk=stk) if stk else _kilde_for(paragraf)
+    vist = f"{paragraf}, stk. {stk}" if stk else paragraf
     return Indgrebstype(
-        kode, "sel", paragraf, titel, kapitel, beslutter, skemaer, kilde, frozenset(limits)
-    )
+        kode, "sel", vist, titel, kapitel, beslutter, skemaer, kilde, frozenset(limits),
+        valid_from=fra, valid_to=til, note=note,
+    )  # fmt: skip
 
 
 def _kilde_for(paragraf: str) -> Kilde:
@@ -85,10 +101,46 @@ def _kilde_for(paragraf: str) -> Kilde:
     return Kilde(STRAFFELOVEN, nr) if akt == "Straffeloven" else _kilde(nr)
 
 
+L188_FRA = date(2024, 7, 1)
+"""L 188 (2023-24), adopted 4 June 2024, in force 1 July 2024 (sm.dk, 28 June 2024, "Ændring af
+reglerne om magtanvendelse ... pr. 1. juli 2024"): every intervention from that day is
+registered and assessed under the amended chapters 24-24 b."""
+FOER_L188 = L188_FRA - timedelta(days=1)
+_124D_DELT = (
+    "L 188 (2023-24) rewrote § 124 d: stk. 1 lets staff loosen a person's grip on another person "
+    "or on the door handle to another's home; stk. 2 lets staff fastholde, tilbageholde or føre "
+    "tilbage (lovguiden.dk, the adopted law, § 1). The 2025 Skema 1 lists § 124 d, stk. 1 og 2."
+)
+_136D_SLUT = (
+    "Inferred: the rewritten § 124 d, stk. 2 covers the situations of § 136 d (minister's answer "
+    "to L 188 spm. 6, 16 May 2024), and the 2025 Skema 1 lists § 124 d, stk. 1 og 2 and no "
+    "§ 136 d; the repealing provision itself was not read. Uses from 1 July 2024: fastholdelse."
+)
+_136E_SLUT = (
+    "Inferred: no 2025 form lists § 136 e; Skema 2 (forhåndsgodkendte) lists § 128 b, stk. 1 og "
+    "2 instead (admin.sbst.dk, 1. januar 2025 skemaer). The repeal and the content of § 128 b, "
+    "stk. 2 were not read; ended with the rest of L 188 on 30 June 2024."
+)
+_128H = (
+    "Decided by Det Socialfaglige Nævn vedrørende Magtanvendelse over for Borgere med Handicap "
+    "for up to 12 months (BEK nr. 1411 af 5. december 2024, § 12); on the 2025 Skema 2 and 3."
+)
+_136A3 = (
+    "On the 2025 Skema 2 (forhåndsgodkendte indgreb) as '§ 136 a, stk. 3' (admin.sbst.dk); "
+    "whether it replaces the repeat decision of § 136 a, stk. 2 was not read."
+)
 _ALLE_1 = (S1A, S1B)
+# §§ 128 d-g are on the 2025 Skema 2 and 3, but no source read says which intervention each is
+# or who decides it (NOT FOUND): they are not modelled. Konfliktafværgelse (§ 124 b, stk. 2, new
+# in L 188) is no intervention to register (§ 124 b, stk. 4) and is deliberately absent.
 INDGREB: tuple[Indgrebstype, ...] = (
     _sel("afvaergehjaelp", "SEL § 124 c", "Afværgehjælp", "24", Beslutter.PERSONALE, _ALLE_1),
-    _sel("fastholdelse", "SEL § 124 d", "Fastholdelse m.v.", "24", Beslutter.PERSONALE, _ALLE_1),
+    _sel("fastholdelse", "SEL § 124 d", "Fastholdelse m.v.", "24", Beslutter.PERSONALE, _ALLE_1,
+         til=FOER_L188),
+    _sel("loesne_greb", "SEL § 124 d", "Løsne en persons greb om en anden person eller dørhåndtag",
+         "24", Beslutter.PERSONALE, _ALLE_1, stk="1", fra=L188_FRA, note=_124D_DELT),
+    _sel("fastholdelse", "SEL § 124 d", "Fastholde, tilbageholde eller føre tilbage", "24",
+         Beslutter.PERSONALE, _ALLE_1, stk="2", fra=L188_FRA, note=_124D_DELT),
     _sel("doeraabner", "SEL § 125", "Særlige døråbnere", "24", Beslutter.KOMMUNE,
          (*_ALLE_1, B1), B.KRAEVER_FORHAANDSGODKENDELSE),
     _sel("stofseler", "SEL § 128", "Stofseler", "24", Beslutter.KOMMUNE,
@@ -97,6 +149,9 @@ INDGREB: tuple[Indgrebstype, ...] = (
          Beslutter.KOMMUNE, (*_ALLE_1, B1), B.KRAEVER_FORHAANDSGODKENDELSE),
     _sel("laasning", "SEL § 128 c", "Låsning og sikring af yderdøre og vinduer", "24",
          Beslutter.KOMMUNE, (*_ALLE_1, B1), B.KRAEVER_FORHAANDSGODKENDELSE),
+    _sel("adgang_til_bolig", "SEL § 128 h", "Adgang til en beboers bolig i et botilbud", "24",
+         Beslutter.SOCIALFAGLIGT_NAEVN, (*_ALLE_1, B1), B.KRAEVER_FORHAANDSGODKENDELSE,
+         fra=L188_FRA, note=_128H),
     _sel("flytning", "SEL § 129", "Optagelse i særligt botilbud uden samtykke", "24",
          Beslutter.FAMILIERETSHUSET, (S2,), B.KRAEVER_FLYTTEAFGOERELSE),
     _sel("flytning_fare", "SEL § 129 a", "Optagelse uden samtykke ved væsentlig fare for andre",
@@ -104,14 +159,18 @@ INDGREB: tuple[Indgrebstype, ...] = (
     _sel("hygiejne", "SEL § 136 a", "Kortvarig fastholdelse i personlige hygiejnesituationer",
          "24 a", Beslutter.PERSONALE, (S1A, B1), B.KUN_HYGIEJNESITUATIONER,
          B.GENTAGELSE_KRAEVER_AFGOERELSE),
+    _sel("hygiejne_forhaandsgodkendt", "SEL § 136 a",
+         "Kortvarig fastholdelse i hygiejnesituationer efter forudgående afgørelse", "24 a",
+         Beslutter.KOMMUNE, (S1A, B1), B.KUN_HYGIEJNESITUATIONER, B.KRAEVER_FORHAANDSGODKENDELSE,
+         stk="3", fra=L188_FRA, note=_136A3),
     _sel("hygiejne_demens", "SEL § 136 c", "Kortvarig fastholdelse i hygiejnesituationer (demens)",
          "24 b", Beslutter.PERSONALE, (S1B,)),
     _sel("fastholdelse_demens", "SEL § 136 d",
          "Fastholdelse ved meget grænseoverskridende eller konfliktskabende adfærd", "24 b",
-         Beslutter.PERSONALE, (S1B,)),
+         Beslutter.PERSONALE, (S1B,), til=FOER_L188, note=_136D_SLUT),
     _sel("velfaerdsteknologi_akut", "SEL § 136 e",
          "Tryghedsskabende velfærdsteknologi uden forudgående afgørelse", "24 b",
-         Beslutter.PERSONALE, (S1B,)),
+         Beslutter.PERSONALE, (S1B,), til=FOER_L188, note=_136E_SLUT),
     _sel("flytning_demens", "SEL § 136 f", "Optagelse uden samtykke (kan ikke give samtykke)",
          "24 b", Beslutter.KOMMUNE, (S2,), B.KRAEVER_FLYTTEAFGOERELSE),
     _sel("noedvaerge", "Straffeloven § 13", "Nødværge", None, Beslutter.INGEN, _ALLE_1, B.POLITIANMELDELSE),
@@ -138,15 +197,23 @@ def _frist(
 
 
 _TOLKET = "Fortolkning (lokal praksis): loven nævner ingen frist; "
+_IKKE_FUNDET = "bekendtgørelsens frist er ikke fundet; "
 FRISTER: tuple[Fristregel, ...] = (
-    _frist("sel.registrering", 3, Enhed.DAGE, REGISTRERING_KILDE),
-    _frist("sel.skema2_registrering", 0, Enhed.MAANEDENS_UDGANG, REGISTRERING_KILDE),
+    _frist("sel.registrering", 3, Enhed.DAGE, REGISTRERING_KILDE,
+           f"{_TOLKET}{_IKKE_FUNDET}registrering senest 3 dage efter indgrebet valgt.", lokal=True),
+    _frist("sel.skema2_registrering", 0, Enhed.MAANEDENS_UDGANG, REGISTRERING_KILDE,
+           f"{_TOLKET}{_IKKE_FUNDET}registrering senest ved udgangen af måneden valgt.",
+           lokal=True),
     _frist("sel.maanedlig_indberetning", 1, Enhed.MAANEDENS_UDGANG, REGISTRERING_KILDE,
-           "Fortolkning: månedens indberetninger sendes senest ved udgangen af måneden efter."),
+           f"{_TOLKET}{_IKKE_FUNDET}månedens indberetninger sendes senest ved udgangen af "
+           "måneden efter.", lokal=True),
     _frist("sel.kvartalsvis_indberetning", 1, Enhed.MAANED_EFTER_KVARTAL, REGISTRERING_KILDE,
-           "Fortolkning: kvartalets skema 2 sendes senest ved udgangen af måneden efter kvartalet."),
-    _frist("sel.bilag1_periode", 31, Enhed.DAGE, REGISTRERING_KILDE,
-           "Bilag 1 til skema 1 samler brug over en periode på op til 31 dage."),
+           f"{_TOLKET}{_IKKE_FUNDET}kvartalets skema 2 sendes senest ved udgangen af måneden "
+           "efter kvartalet.", lokal=True),
+    _frist("sel.bilag1_periode", 31, Enhed.DAGE, FORM_KILDE,
+           f"{_TOLKET}{_IKKE_FUNDET}Bilag 1 til skema 1 samler brug over en periode på op til "
+           "31 dage (skemaets egen tekst, Social- og Boligstyrelsen; skemaerne fra 2017 sagde "
+           "30 dage).", lokal=True),
     _frist("sel.hygiejne_vindue", 6, Enhed.MAANEDER, HYGIEJNE_GENTAGELSE_KILDE),
     _frist("sel.anmodning_om_afgoerelse", 14, Enhed.DAGE, HYGIEJNE_GENTAGELSE_KILDE,
            f"{_TOLKET}14 dage valgt som 'uden ugrundet ophold'.", lokal=True),
@@ -154,9 +221,10 @@ FRISTER: tuple[Fristregel, ...] = (
            f"{_TOLKET}lederen skal sende indberetningen videre, men har ingen frist for sin "
            "godkendelse; 3 dage efter registreringen er platformens standard.", lokal=True),
     _frist("sel.familieretshuset_afgoerelse", 2, Enhed.UGER, _kilde("131", "1")),
-    _frist("sel.paaroerende_orientering", 1, Enhed.MAANEDENS_UDGANG, REGISTRERING_KILDE,
-           "Fortolkning: månedens indgreb orienteres om senest ved udgangen af måneden efter."),
-    _frist("sel.handleplan", 4, Enhed.UGER, _kilde("141"),
+    _frist("sel.paaroerende_orientering", 1, Enhed.MAANEDENS_UDGANG, PAAROERENDE_KILDE,
+           f"{_TOLKET}loven siger 'løbende'; månedens indgreb orienteres om senest ved "
+           "udgangen af måneden efter.", lokal=True),
+    _frist("sel.handleplan", 4, Enhed.UGER, HANDLEPLAN_KILDE,
            f"{_TOLKET}4 uger efter lederens godkendelse valgt.", lokal=True),
 )  # fmt: skip
 
@@ -180,7 +248,7 @@ AFGOERELSE_VERSIONER: tuple[Formversion, ...] = (
 PLIGTER: tuple[Pligt, ...] = (
     Pligt(
         "sel.klageevne_oplyses",
-        REGISTRERING_KILDE,
+        PAAROERENDE_KILDE,
         "a report that does not state whether the citizen can complain is flagged, and the "
         "relatives and værge are told as if the citizen cannot (the orientation is never "
         "waived by a default)",

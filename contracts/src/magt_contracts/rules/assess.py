@@ -4,10 +4,12 @@ Rules (every source is a catalogue `Kilde`): VAL limits and aflastning (VAL §§
 SEL pre-approval, hygiene situations and the § 136 a repeat rule, nødværge/nødret (SEL §§ 124-136 f,
 straffeloven §§ 13-14); registration deadlines (VAL § 21, SEL § 136); Skema 2 deciders and the
 lawyer (SEL §§ 129, 131, 131 a, 132, 136 f); the child's account (VAL § 21, stk. 2) and complaint
-guidance; form versions by date. A use resting on a decision (VAL §§ 11-13, 19-20; SEL's municipal
-decisions) is checked against the decision it names by `rules.afgoerelser` (existence, period,
-day limits), and `Vurdering.afgoerelser` carries each check's Danish conclusion; isolation's
-duration (VAL § 14, stk. 2).
+guidance; form versions by date; each intervention against the set in force on the incident's
+day (`rules.gyldighed`: e.g. SEL § 136 d ends 30 June 2024, § 128 h begins 1 July 2024). A use
+resting on a decision (VAL §§ 11-13, 19-20; SEL's municipal and nævn decisions) is checked
+against the decision it names by `rules.afgoerelser` (existence, period, day limits, a § 128 h
+decision's 12 months), and `Vurdering.afgoerelser` carries each check's Danish conclusion;
+isolation's duration (VAL § 14, stk. 2).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from magt_contracts.forms.val import IkkeRedegoerelseAarsag
 from magt_contracts.rules.afgoerelser import Afgoerelse, Brug, isolation, kontroller, som_beslutning
 from magt_contracts.rules.deadlines import frist, hygiejne_gentagelse
 from magt_contracts.rules.flag import flag
+from magt_contracts.rules.gyldighed import uden_for_perioden
 from magt_contracts.rules.klassifikation import i_aflastning, klassifikation
 from magt_contracts.tid import dansk_dato, ved_dag_start
 from magt_contracts.vaerdier import Afgoerelseskontrol, Alvor, Flag, Udfald, Vurdering
@@ -129,10 +132,13 @@ def _ukendt(form: AnyForm) -> list[Flag]:
     """A duty's condition the form does not state is flagged, never assumed away."""
     ud: list[Flag] = []
     if isinstance(form, Skema1 | Bilag1) and form.borger.kan_selv_klage_oplyst is None:
-        ud.append(flag("complaint-capacity-unknown", str(sel_kat.REGISTRERING_KILDE)))
+        ud.append(flag("complaint-capacity-unknown", str(sel_kat.PAAROERENDE_KILDE)))
     leder = form.leder if isinstance(form, ValIndberetning | Skema1 | Bilag1) else None
     if leder is not None and leder.opfoelgning_oplyst is None:
-        ud.append(flag("staff-follow-up-unknown"))
+        # The leader's follow-up is a field of the form prescribed under the act, not a duty of
+        # its own: the flag cites the form's source (VAL § 21, stk. 5; SEL § 135 b, stk. 1).
+        kilde = val_kat.FORM_KILDE if isinstance(form, ValIndberetning) else sel_kat.FORM_KILDE
+        ud.append(flag("staff-follow-up-unknown", str(kilde)))
     return ud
 
 
@@ -211,6 +217,8 @@ def _skema1(
         ud.append(flag("voluntary-participation-not-tried", str(sel_kat.FRIVILLIG_MEDVIRKEN_KILDE)))
     if not form.klagevejledning_givet:
         ud.append(flag("complaint-guidance-missing", str(sel_kat.KLAGEVEJLEDNING_KILDE)))
+    if typ is None and (udenfor := uden_for_perioden(kat, "sel", form.indgreb, dag, "indgreb")):
+        return [*ud, *udenfor]
     if typ is None or Begraensning.IKKE_TILLADT in typ.begraensninger:
         return [
             *ud,
@@ -219,10 +227,11 @@ def _skema1(
     if Begraensning.POLITIANMELDELSE in typ.begraensninger and form.politianmeldt is not True:
         ud.append(flag("police-report-needed", str(typ.kilde)))
     brug = [Brug("denne", form.indgreb, form.episode.start, form.episode.slut)]
-    if Begraensning.KRAEVER_FORHAANDSGODKENDELSE in typ.begraensninger:
+    forhaand = Begraensning.KRAEVER_FORHAANDSGODKENDELSE in typ.begraensninger
+    if forhaand:
         ud += _forhaand(brug, form.afgoerelse_ref, decisions, kat, kontrol)
     if Begraensning.KUN_HYGIEJNESITUATIONER in typ.begraensninger:
-        ud += _hygiejne(form, kat, history, decisions, kontrol)
+        ud += _hygiejne(form, kat, history, decisions, kontrol, forhaand=forhaand)
     return ud
 
 
@@ -232,7 +241,10 @@ def _hygiejne(
     history: Sequence[datetime],
     decisions: Sequence[Afgoerelse] | None,
     kontrol: list[Afgoerelseskontrol],
+    *,
+    forhaand: bool = False,
 ) -> list[Flag]:
+    """The hygiene situation; a pre-approved type (§ 136 a, stk. 3) was checked by `_forhaand`."""
     ud: list[Flag] = []
     if form.hygiejnesituation not in HYGIEJNESITUATIONER:
         ud.append(
@@ -240,6 +252,8 @@ def _hygiejne(
                 "hygiene-situation-not-allowed", str(HYGIEJNE_KILDE), f"({form.hygiejnesituation})"
             )
         )
+    if forhaand:
+        return ud
     if form.afgoerelse_ref is not None:
         brug = [Brug("denne", form.indgreb, form.episode.start, form.episode.slut)]
         return ud + _forhaand(brug, form.afgoerelse_ref, decisions, kat, kontrol)
@@ -267,6 +281,10 @@ def _bilag1(
     kontrol: list[Afgoerelseskontrol],
 ) -> list[Flag]:
     tider = [r.tidspunkt for r in form.registreringer]
+    dage = sorted({dansk_dato(t) for t in tider})
+    for dag in dage:
+        if udenfor := uden_for_perioden(kat, "sel", form.indgreb, dag, "indgreb"):
+            return udenfor
     brug = [Brug("denne", form.indgreb, t, t) for t in tider]
     ud = _forhaand(brug, form.afgoerelse_ref, decisions, kat, kontrol)
     regel = kat.frist("sel.bilag1_periode", form.periode_start)
@@ -278,7 +296,7 @@ def _bilag1(
 def _skema2(form: Skema2, kat: Katalog, decisions: Sequence[Afgoerelse] | None) -> list[Flag]:
     typ = kat.indgrebstype("sel", form.indgreb, form.flytning_dato)
     art = _flytteart(form, kat, decisions)
-    ud: list[Flag] = []
+    ud = uden_for_perioden(kat, "sel", form.indgreb, form.flytning_dato, "indgreb")
     if typ is not None:
         ventet = "familieretshuset" if typ.beslutter is Beslutter.FAMILIERETSHUSET else "kommune"
         if art is not None and not art.indstilling:
@@ -324,7 +342,11 @@ def _val_afgoerelse(form: ValAfgoerelse, kat: Katalog) -> list[Flag]:
 
 def _afgoerelse_eller_ansoegning(form: Skema3 | KommunalAfgoerelse, kat: Katalog) -> list[Flag]:
     kode = form.ansoegt_indgreb if isinstance(form, Skema3) else form.indgreb
-    typ = kat.indgrebstype("sel", kode, dansk_dato(episode_tid(form)))
+    dag = dansk_dato(episode_tid(form))
+    typ = kat.indgrebstype("sel", kode, dag)
+    felt = "ansoegt_indgreb" if isinstance(form, Skema3) else "indgreb"
+    if typ is None and (udenfor := uden_for_perioden(kat, "sel", kode, dag, felt)):
+        return udenfor
     kan = typ is not None and (
         Begraensning.KRAEVER_FORHAANDSGODKENDELSE in typ.begraensninger
         or Begraensning.GENTAGELSE_KRAEVER_AFGOERELSE in typ.begraensninger
@@ -339,11 +361,24 @@ def _afgoerelse_eller_ansoegning(form: Skema3 | KommunalAfgoerelse, kat: Katalog
         return _flytteafgoerelse(form, kat)
     if not kan:
         return [flag("not-approvable-intervention", str(typ.kilde) if typ else "", f"({kode})")]
-    return (
-        [flag("decision-requested", str(typ.kilde) if typ else "")]
-        if isinstance(form, Skema3)
-        else []
+    if isinstance(form, Skema3):
+        return [flag("decision-requested", str(typ.kilde) if typ else "")]
+    return _sel_periode(form, kat, dag)
+
+
+def _sel_periode(form: KommunalAfgoerelse, kat: Katalog, dag: date) -> list[Flag]:
+    """An approved decision no longer than the act lets its kind run (§ 128 h: 12 months)."""
+    arter = kat.afgoerelsesarter_for("sel", form.indgreb, dag)
+    art = next((a for a in arter if a.kode == form.art), arter[0] if arter else None)
+    if art is None or art.max_periode is None or form.gyldig_fra is None:
+        return []
+    brug = [Brug("denne", form.indgreb, ved_dag_start(form.gyldig_fra),
+                 ved_dag_start(form.gyldig_fra))]  # fmt: skip
+    beslutning = form if form.art is not None else form.model_copy(update={"art": art.kode})
+    _, fund = kontroller(
+        brug, regime="sel", ref=form.afgoerelse_id, afgoerelser=[beslutning], katalog=kat
     )
+    return [f for f in fund if f.code == "decision-period-exceeds-law"]
 
 
 def _flytteafgoerelse(form: KommunalAfgoerelse, kat: Katalog) -> list[Flag]:

@@ -130,7 +130,7 @@ def _ud(row: FristRow) -> FristUd:
         id=row.id,
         case_id=row.case_id,
         kind=row.kind,
-        lovbestemt=standard_katalog().lovbestemt(Fristart(row.kind)),
+        lovbestemt=standard_katalog().lovbestemt(Fristart(row.kind), kilde=row.source),
         state=row.state,
         due=utc(row.due),
         opened_at=utc(row.opened_at),

@@ -18,7 +18,7 @@ platform's events onto them:
 | anmodning_om_afgoerelse (§ 136 a) | HygieneRepeat | the citizen's Skema 3, a hygiejne decision, or the leader (API) |
 | klagefrist (4 weeks) | DecisionMade | ComplaintReceived about that decision |
 | forhaandsgodkendelse_udloeb | DecisionMade (approved, with an end date) | a new approval, same citizen and kind |
-| familieretshuset_afgoerelse (2 weeks) | DecisionMade § 129/129 a, udfald "indstillet" | DecisionMade § 129/129 a with an outcome |
+| familieretshuset_afgoerelse (2 weeks) | DecisionMade § 129/129 a, udfald "indstillet"; a complaint about a refused move | Familieretshuset's own DecisionMade (§ 131 / § 131 a), in either order |
 | genvurdering (4 weeks) | ComplaintReceived about a decision | ComplaintReconsidered / Forwarded / Decided |
 | klage_ankestyrelsen (VAL, 4 weeks) | ComplaintDecided by kommunalbestyrelsen | ComplaintForwarded |
 
@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 from magt_contracts.adgang import Brugerrolle
 from magt_contracts.begreber import Fristart, Rolle
 from magt_contracts.catalogue import Katalog, standard_katalog
+from magt_contracts.catalogue.model import Afgoerelsesmyndighed
 from magt_contracts.messages import (
     ComplaintDecided,
     ComplaintForwarded,
@@ -53,6 +54,7 @@ from magt_contracts.messages import (
     ReportApproved,
 )
 from magt_contracts.rules.deadlines import deadlines, familieretshuset_frist
+from magt_contracts.tid import dansk_dato
 from magt_contracts.vaerdier import Frist, Indberetningsfakta
 from magt_runtime.tid import utc
 
@@ -104,6 +106,7 @@ RECORDED_BY: dict[str, frozenset[Brugerrolle]] = {
     r.art: r.registreres_af for r in standard_katalog().fristarter if r.registreres_af
 }
 INDSTILLET = "indstillet"
+FAMILIERETSHUSET = "familieretshuset"
 
 
 def lead_s(katalog: Katalog, kind: str) -> int:
@@ -168,6 +171,7 @@ class Opfyldelse:
     subject: frozenset[str] | None = None
     not_case_id: str | None = None
     not_ref: str | None = None
+    waits: bool = False  # matching nothing yet: kept for the citizen's deadline that opens later
 
     @property
     def case_level(self) -> bool:
@@ -387,13 +391,16 @@ def _afgoerelse(event: DecisionMade, katalog: Katalog) -> Plan:
                 not_ref=event.afgoerelse_id,
             )
         )
-    if event.indgreb in FLYTNING:
+    if event.indgreb in FLYTNING and _af_familieretshuset(event, katalog):
+        # Only Familieretshuset's own decision answers the indstilling (SEL § 131, stk. 1,
+        # § 131 a, stk. 1); it is another case, so it may arrive first and then waits for it.
         meets.append(
             Opfyldelse(
                 frozenset({A.FAMILIERETSHUSET_AFGOERELSE}),
                 event.meddelt,
                 person_ref=event.person_ref,
                 subject=FLYTNING,
+                waits=True,
             )
         )
     if event.indgreb == "hygiejne":
@@ -405,10 +412,28 @@ def _afgoerelse(event: DecisionMade, katalog: Katalog) -> Plan:
     return Plan(opens=opens, meets=meets)
 
 
+def _af_familieretshuset(event: DecisionMade, katalog: Katalog) -> bool:
+    """Whether Familieretshuset made `event` (its decider, or its kind's authority)."""
+    if event.afgjort_af == FAMILIERETSHUSET:
+        return True
+    art = (
+        None if event.art is None else katalog.afgoerelsesart(event.art, dansk_dato(event.meddelt))
+    )
+    return art is not None and art.myndighed is Afgoerelsesmyndighed.FAMILIERETSHUSET
+
+
 def _klage_modtaget(event: ComplaintReceived, katalog: Katalog) -> Plan:
     omfang = Omfang(handlekommune=event.handlekommune, godkendt=True)
     opens = [
-        _aabning(event.case_id, f, ref=event.klage_id, omfang=omfang, person_ref=event.person_ref)
+        _aabning(
+            event.case_id,
+            f,
+            ref=event.klage_id,
+            omfang=omfang,
+            person_ref=event.person_ref,
+            # A refused move put to Familieretshuset: its decision meets this deadline too.
+            subject="flytning" if f.kind is A.FAMILIERETSHUSET_AFGOERELSE else "",
+        )
         for f in deadlines(event, now=event.occurred_at, katalog=katalog)
     ]
     meets: list[Opfyldelse] = []

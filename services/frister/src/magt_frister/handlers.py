@@ -24,7 +24,9 @@ from magt_frister.store import (
     fill_empty_scope,
     matching_unmet,
     remember_fulfilment,
+    remember_person_fulfilment,
     rescope_case,
+    take_person_fulfilment,
 )
 from magt_frister.transitions import meet, open_deadline
 from magt_runtime import inbox, tid
@@ -100,6 +102,8 @@ class Handlers:
                 omfang = a.omfang or case_scope(session, a.case_id) or Omfang()
                 row = open_deadline(session, self.settings, a, omfang=omfang, cause=event, now=now)
                 met_at = a.met_at or early_fulfilment(session, a.case_id, a.kind, a.ref)
+                if met_at is None and a.person_ref is not None and a.subject:
+                    met_at = take_person_fulfilment(session, a.kind, a.person_ref, a.subject)
                 if met_at is not None:
                     meet(session, self.settings, row, met_at, now)
             for match in p.meets:
@@ -108,6 +112,8 @@ class Handlers:
                     meet(session, self.settings, row, match.met_at, now)
                 if match.case_level:
                     remember_fulfilment(session, match)
+                elif match.waits and not rows:
+                    remember_person_fulfilment(session, match)
             session.commit()
             if self.metrics is not None:
                 self.metrics.count(session)

@@ -65,7 +65,8 @@ class FristRow(SQLModel, table=True):
 
 
 class FulfilmentRow(SQLModel, table=True):
-    """A fulfilment that arrived before its deadline was opened (events of a case on other topics)."""
+    """A fulfilment that arrived before its deadline was opened (events of a case on other topics,
+    or a citizen's event of another case: then `person_ref` and `subject` are set, case_id "")."""
 
     __tablename__ = "frister_fulfilment"
 
@@ -74,6 +75,8 @@ class FulfilmentRow(SQLModel, table=True):
     kind: str = Field(max_length=60)
     ref: str | None = Field(default=None, max_length=80)
     met_at: datetime = _ts()
+    person_ref: str | None = Field(default=None, index=True, max_length=80)
+    subject: str | None = Field(default=None, max_length=60)
 
 
 class ReminderRow(SQLModel, table=True):
@@ -147,6 +150,58 @@ def remember_fulfilment(session: Session, match: Opfyldelse) -> None:
         session.add(
             FulfilmentRow(case_id=match.case_id, kind=kind, ref=match.ref, met_at=utc(match.met_at))
         )
+
+
+def remember_person_fulfilment(session: Session, match: Opfyldelse) -> None:
+    """Keep a citizen-level fulfilment that met nothing yet, for the deadline it answers."""
+    assert match.person_ref is not None
+    subjects = sorted(match.subject) if match.subject is not None else [None]
+    for kind in sorted(match.kinds):
+        for subject in subjects:
+            session.add(
+                FulfilmentRow(
+                    case_id="",
+                    kind=kind,
+                    person_ref=match.person_ref,
+                    subject=subject,
+                    met_at=utc(match.met_at),
+                )
+            )
+
+
+def take_person_fulfilment(
+    session: Session, kind: Fristart, person_ref: str, subject: str
+) -> datetime | None:
+    """The earliest kept citizen-level fulfilment of a deadline only now opened; it is used up
+    (one decision answers one deadline), so a later deadline of the citizen waits for its own."""
+    rows = list(
+        session.exec(
+            select(FulfilmentRow)
+            .where(
+                col(FulfilmentRow.case_id) == "",
+                col(FulfilmentRow.kind) == kind,
+                col(FulfilmentRow.person_ref) == person_ref,
+                or_(col(FulfilmentRow.subject).is_(None), col(FulfilmentRow.subject) == subject),
+            )
+            .order_by(col(FulfilmentRow.met_at), col(FulfilmentRow.id))
+            .with_for_update()
+        )
+    )
+    if not rows:
+        return None
+    first = rows[0]
+    # The one decision was kept once per subject it may answer: use up all of its rows.
+    siblings = session.exec(
+        select(FulfilmentRow).where(
+            col(FulfilmentRow.case_id) == "",
+            col(FulfilmentRow.kind) == kind,
+            col(FulfilmentRow.person_ref) == person_ref,
+        )
+    )
+    for row in siblings:
+        if utc(row.met_at) == utc(first.met_at):
+            session.delete(row)
+    return utc(first.met_at)
 
 
 def early_fulfilment(session: Session, case_id: str, kind: Fristart, ref: str) -> datetime | None:

@@ -145,7 +145,7 @@ def _stage_breach(session: Session, settings: Settings, row: FristRow, now: date
     # published, counted or logged as a breach of the law.
     kat = settings.katalog()
     role = escalation(kat, row.kind, leader_step=settings.leader_step_escalation)
-    lovbestemt = kat.lovbestemt(Fristart(row.kind))
+    lovbestemt = kat.lovbestemt(Fristart(row.kind), kilde=row.source)
     event = DeadlineBreached.model_validate(
         _common(
             row,

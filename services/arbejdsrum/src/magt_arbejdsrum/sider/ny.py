@@ -17,6 +17,7 @@ from magt_arbejdsrum.sider.faelles import Person, formular, now, person, render,
 from magt_arbejdsrum.tekster import DK, kode
 from magt_contracts.begreber import Driftsform, InstitutionArt
 from magt_contracts.catalogue import standard_katalog
+from magt_contracts.catalogue.model import gaeldende
 
 FORM_VERSION = "2025"
 SKRIVENDE = frozenset({"medarbejder", "leder"})
@@ -43,11 +44,11 @@ class Gruppe:
 
 
 def _indgreb() -> tuple[tuple[str, str], ...]:
-    idag = date.today()
+    """The adult interventions in force today (an ended paragraph is not offered)."""
     typer = [
         t
-        for t in standard_katalog().indgreb
-        if t.regime == "sel" and {"skema_1a", "skema_1b"} & set(t.skemaer) and t.valid_from <= idag
+        for t in gaeldende(standard_katalog().indgreb, date.today())
+        if t.regime == "sel" and {"skema_1a", "skema_1b"} & set(t.skemaer)
     ]
     unikke = {t.kode: f"{t.titel} ({t.paragraf})" for t in typer}
     return tuple(sorted(unikke.items(), key=lambda kv: kv[1]))
