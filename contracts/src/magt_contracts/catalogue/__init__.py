@@ -118,7 +118,7 @@ class Katalog:
         regler = frozenset(self.fristart(art).regler)
         bag = [r for r in self.frister if r.noegle in regler]
         egne = [r for r in bag if str(r.kilde) == kilde] if kilde else []
-        return not all(r.lokal for r in egne or bag) if bag else True
+        return not bag or not all(r.lokal for r in egne or bag)
 
     def med_lokal_frist(self, egen: LokalFrist) -> Katalog:
         """A catalogue where municipality `egen.kommune` has its own period for a local rule."""

@@ -72,19 +72,8 @@ def subscribe(
     is validated, and one that cannot be opened is a dead letter like any invalid message.
     Outcomes and the consumer lag are counted in the broker's `metrics_of` (`/metrics`).
     """
-    dead_letters = _DeadLetters(engine, settings)
-    metrics = metrics_of(broker)
-    registrar: KafkaBroker | KafkaRouter = router if router is not None else broker
-    group = settings.topic(group_id)  # environments sharing one cluster never share a group
-
-    subscriber = registrar.subscriber(
-        topic,
-        group_id=group,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        auto_offset_reset="earliest",
-        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
-        title=f"{group}:{topic}",
-        description=model.__doc__,
+    subscriber, metrics, dead_letters = _register(
+        broker, router, topic, group_id, model, settings, engine
     )
 
     async def consume(msg: KafkaMessage) -> None:
@@ -139,22 +128,17 @@ def subscribe_batch(
     transaction each, with retries), so one poison event cannot stall or dead-letter its neighbours.
     A batch is the records of one fetch in partition order, so per-case order holds.
     """
-    dead_letters = _DeadLetters(engine, settings)
-    metrics = metrics_of(broker)
-    registrar: KafkaBroker | KafkaRouter = router if router is not None else broker
-    group = settings.topic(group_id)
-
-    subscriber = registrar.subscriber(
+    subscriber, metrics, dead_letters = _register(
+        broker,
+        router,
         topic,
-        group_id=group,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        auto_offset_reset="earliest",
-        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+        group_id,
+        model,
+        settings,
+        engine,
         batch=True,
         max_records=settings.consumer_batch_max_records,
         batch_timeout_ms=settings.consumer_batch_timeout_ms,
-        title=f"{group}:{topic}",
-        description=model.__doc__,
     )
 
     def in_one_transaction(events: list[M]) -> None:
@@ -187,6 +171,32 @@ def subscribe_batch(
 
     subscriber(consume)
     metrics.lag.watch(subscriber)
+
+
+def _register(
+    broker: KafkaBroker,
+    router: KafkaRouter | None,
+    topic: str,
+    group_id: str,
+    model: type[BaseModel],
+    settings: ServiceSettings,
+    engine: Engine,
+    **batching: Any,
+) -> tuple[Any, ServiceMetrics, _DeadLetters]:
+    """The subscriber both shapes share: manual acks, earliest start, the environment's group."""
+    registrar: KafkaBroker | KafkaRouter = router if router is not None else broker
+    group = settings.topic(group_id)  # environments sharing one cluster never share a group
+    subscriber = registrar.subscriber(
+        topic,
+        group_id=group,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+        title=f"{group}:{topic}",
+        description=model.__doc__,
+        **batching,
+    )
+    return subscriber, metrics_of(broker), _DeadLetters(engine, settings)
 
 
 async def _apply_batch(
