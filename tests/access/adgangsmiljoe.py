@@ -359,7 +359,7 @@ async def _saa_routing(t: Tjeneste) -> None:
     assert isinstance(t.settings, RoutingSettings)
     handlers = Handlers(t.engine, t.settings)
     for org in (EGEN, ANDEN):
-        await handlers.on_report_approved(godkendt(f"rut-{org.navn}", org))
+        await handlers.handle(godkendt(f"rut-{org.navn}", org))
         t.sager[org.navn] = Sag(org.navn, (f"rut-{org.navn}",), _se_sag(org, godkendt=True))
 
 

@@ -590,9 +590,9 @@ async def _relay(fra: Tjeneste, til: Tjeneste) -> None:
         for row in rows:
             tekst = cipher.decrypt(row.payload)
             if row.topic.endswith("submit-form.v1"):
-                await handlers.on_submit_form(SubmitFormIntake.model_validate_json(tekst))
+                await handlers.handle(SubmitFormIntake.model_validate_json(tekst))
             elif row.topic.endswith("correct-form.v1"):
-                await handlers.on_correct_form(CorrectFormIntake.model_validate_json(tekst))
+                await handlers.handle(CorrectFormIntake.model_validate_json(tekst))
             row.sent_at = datetime.now(UTC)
             session.add(row)
         session.commit()
@@ -675,7 +675,7 @@ async def test_no_caller_can_take_over_another_institutions_case(
             "form": val_form(EGEN, med_leder=False),
         }
     )
-    await Handlers(reg.engine, reg.settings).on_correct_form(naeste)
+    await Handlers(reg.engine, reg.settings).handle(naeste)
     with Session(reg.engine) as session:
         sag = store.sag(session, a_sag)
         assert sag is not None

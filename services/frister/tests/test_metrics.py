@@ -101,7 +101,8 @@ async def test_handling_a_message_moves_the_named_series(
             assert _value(after, "magt_messages_failed_total", topic=topic, reason="invalid") == 1
             assert _value(after, "faststream_received_messages_total", handler=topic) == 2
             latency = "faststream_received_processed_messages_duration_seconds_count"
-            assert _value(after, latency, handler=topic) == 2
+            # frister consumes in batches: one duration per fetched batch, one or two here
+            assert 1 <= _value(after, latency, handler=topic) <= 2
             for kind in ("registrering", "indberetning_handlekommune"):
                 assert _value(after, "magt_deadlines_opened_total", kind=kind) == 1
             assert _value(after, "magt_deadlines_breached_total") == 0

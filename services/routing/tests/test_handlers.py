@@ -93,8 +93,8 @@ def _lines(engine: Any, case_id: str) -> dict[tuple[str, str], store.PlanLine]:
 async def test_report_is_planned_and_immediate_lines_addressed_once(db_url: str) -> None:
     engine, _, handlers = _setup(db_url)
     event = approved("val_indberetning", "sag-1")
-    await handlers.on_report_approved(event)
-    await handlers.on_report_approved(event)  # redelivered: the inbox drops it
+    await handlers.handle(event)
+    await handlers.handle(event)  # redelivered: the inbox drops it
 
     lines = _lines(engine, "sag-1")
     assert {k: v.state for k, v in lines.items()} == {
@@ -122,7 +122,7 @@ async def test_report_is_planned_and_immediate_lines_addressed_once(db_url: str)
 
 async def test_month_end_copy_is_sent_by_the_scheduler_when_due_and_only_once(db_url: str) -> None:
     engine, settings, handlers = _setup(db_url)
-    await handlers.on_report_approved(approved("val_indberetning", "sag-2"))
+    await handlers.handle(approved("val_indberetning", "sag-2"))
     before = len(_outbox(engine))
     assert scheduler.run_due(engine, settings, now=NU) == 0
     month_end = datetime(2025, 3, 31, 12, tzinfo=UTC)
@@ -138,7 +138,7 @@ async def test_month_end_copy_is_sent_by_the_scheduler_when_due_and_only_once(db
 
 async def test_monthly_batch_is_built_once_and_not_before_the_month_ends(db_url: str) -> None:
     engine, settings, handlers = _setup(db_url)
-    await handlers.on_report_approved(approved("skema_1a", "sag-3"))
+    await handlers.handle(approved("skema_1a", "sag-3"))
     lines = _lines(engine, "sag-3")
     assert {x.when_kind for x in lines.values()} == {"monthly_batch"}
     period = next(iter(lines.values())).period
@@ -158,7 +158,7 @@ async def test_monthly_batch_is_built_once_and_not_before_the_month_ends(db_url:
 
 async def test_build_batch_public_function_on_the_settings_database(sqlite_url: str) -> None:
     engine, settings, handlers = _setup(sqlite_url)
-    await handlers.on_report_approved(approved("skema_2", "sag-4"))
+    await handlers.handle(approved("skema_2", "sag-4"))
     [line] = _lines(engine, "sag-4").values()
     assert line.period is not None
     now = datetime(2030, 1, 1, tzinfo=UTC)
@@ -170,7 +170,7 @@ async def test_two_replicas_building_the_same_batch_send_each_line_once(pg_url: 
     engine, settings, handlers = _setup(pg_url)
     settings = settings.model_copy(update={"scheduler_batch_size": 2})  # interleaved rounds
     for n in range(6):
-        await handlers.on_report_approved(approved("skema_1a", f"sag-r{n}"))
+        await handlers.handle(approved("skema_1a", f"sag-r{n}"))
     period = next(iter(_lines(engine, "sag-r0").values())).period
     assert period is not None
     now = datetime(2030, 1, 1, tzinfo=UTC)
@@ -204,7 +204,7 @@ async def test_final_delivery_failure_alerts_the_operator_but_never_about_an_ale
     sqlite_url: str,
 ) -> None:
     engine, _, handlers = _setup(sqlite_url)
-    await handlers.on_report_approved(approved("val_indberetning", "sag-5"))
+    await handlers.handle(approved("val_indberetning", "sag-5"))
     kommune = _lines(engine, "sag-5")[("handlekommune", "0860")]
 
     def failed(causation: str, role: str, rid: str) -> DeliveryFailed:
@@ -221,12 +221,12 @@ async def test_final_delivery_failure_alerts_the_operator_but_never_about_an_ale
             attempt=1,
         )
 
-    await handlers.on_delivery_failed(failed(kommune.addressed_event_id, "handlekommune", "0860"))
+    await handlers.handle(failed(kommune.addressed_event_id, "handlekommune", "0860"))
     lines = _lines(engine, "sag-5")
     assert lines[("handlekommune", "0860")].state == "failed"
     alert = next(x for x in lines.values() if x.cause == "delivery_failed")
     assert (alert.role, alert.recipient_id, alert.state) == ("driftsherre", "1081", "addressed")
-    await handlers.on_delivery_failed(failed(alert.addressed_event_id, "driftsherre", "1081"))
+    await handlers.handle(failed(alert.addressed_event_id, "driftsherre", "1081"))
     causes = [x.cause for x in _lines(engine, "sag-5").values()]
     assert causes.count("delivery_failed") == 1
     assert _grunde(engine, "sag-5") == {
@@ -237,9 +237,9 @@ async def test_final_delivery_failure_alerts_the_operator_but_never_about_an_ale
 
 async def test_complaint_decided_reaches_committee_leader_and_citizen(sqlite_url: str) -> None:
     engine, _, handlers = _setup(sqlite_url)
-    await handlers.on_report_approved(approved("skema_1a", "sag-6"))
+    await handlers.handle(approved("skema_1a", "sag-6"))
     env: dict[str, Any] = {"occurred_at": NU, "case_id": "sag-6", "correlation_id": uuid4()}
-    await handlers.on_complaint_received(
+    await handlers.handle(
         ComplaintReceived(
             **env,
             klage_id="klage-1",
@@ -249,7 +249,7 @@ async def test_complaint_decided_reaches_committee_leader_and_citizen(sqlite_url
             handlekommune="0461",
         )
     )
-    await handlers.on_complaint_decided(
+    await handlers.handle(
         ComplaintDecided(
             **env, klage_id="klage-1", afgjort_af="ankestyrelsen", udfald="medhold", afgjort=NU
         )
@@ -273,22 +273,18 @@ async def test_complaint_decided_reaches_committee_leader_and_citizen(sqlite_url
 async def test_app_wiring_consumes_report_approved_through_the_broker(sqlite_url: str) -> None:
     from faststream.kafka import TestKafkaBroker
 
-    from magt_routing.app import _consumed
     from magt_runtime.broker import create_broker
-    from magt_runtime.consumer import subscribe
+    from magt_runtime.consumer import subscribe_topology
 
     engine, settings, handlers = _setup(sqlite_url)
     broker = create_broker(settings)
-    for topic, model, handle in _consumed(handlers):
-        subscribe(
-            broker,
-            topic=settings.topic(topic),
-            group_id=f"magt.routing.{topic}",
-            model=model,
-            handle=handle,
-            settings=settings,
-            engine=engine,
-        )
+    subscribe_topology(
+        broker,
+        handlers.topology(),
+        group_of=lambda topic: f"magt.routing.{topic}",
+        settings=settings,
+        engine=engine,
+    )
     event = approved("val_indberetning", "sag-7")
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(
@@ -305,7 +301,7 @@ async def test_crime_and_decision_events_are_addressed_at_once(sqlite_url: str) 
 
     engine, _, handlers = _setup(sqlite_url)
     env: dict[str, Any] = {"occurred_at": NU, "correlation_id": uuid4()}
-    await handlers.on_crime_suspected(
+    await handlers.handle(
         CrimeSuspected(
             **env,
             case_id="sag-8",
@@ -315,7 +311,7 @@ async def test_crime_and_decision_events_are_addressed_at_once(sqlite_url: str) 
             driftsherre_id="1081",
         )
     )
-    await handlers.on_decision_made(
+    await handlers.handle(
         DecisionMade(
             **env,
             case_id="sag-9",
@@ -329,7 +325,7 @@ async def test_crime_and_decision_events_are_addressed_at_once(sqlite_url: str) 
             meddelt=NU,
         )
     )
-    await handlers.on_statistik_alert(
+    await handlers.handle(
         StatistikAlert(
             **env,
             case_id="statistik-tilbud-0851-017",
@@ -379,7 +375,7 @@ async def test_breach_on_a_case_not_yet_approved_goes_to_the_escalation_target(
         escalate_to="leder",
         escalate_to_id="tilbud-0450-002",
     )
-    await handlers.on_deadline_breached(breach)
+    await handlers.handle(breach)
     assert ("tilbud", "tilbud-0450-002") in _lines(engine, "sag-ukendt")
     assert _grunde(engine, "sag-ukendt") == {(Leveringsgrund.FRIST, None, "bilag1_periode")}
 
@@ -412,7 +408,7 @@ async def test_an_overdue_local_deadline_is_addressed_as_such_never_as_a_breach_
         escalate_to_id="tilbud-0450-002",
         lovbestemt=lovbestemt,
     )
-    await handlers.on_deadline_breached(breach)
+    await handlers.handle(breach)
     [line] = _lines(engine, case_id).values()
     assert (line.cause, line.frist_lovbestemt) == (cause, ventet)
     addressed = [e for t, e in _outbox(engine) if e.case_id == case_id]

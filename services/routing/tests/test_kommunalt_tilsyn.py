@@ -73,7 +73,7 @@ async def test_plejecenter_report_reaches_the_municipal_tilsyn_and_no_socialtils
     """SEL § 148 a, stk. 1: a dementia report from Randers' own plejecenter goes, in the monthly
     batch, to "det kommunale tilsyn" on Randers' topic — and to no Socialtilsyn's topic."""
     engine, settings, handlers = _setup(db_url)
-    await handlers.on_report_approved(_approved("skema_1b", "sag-pleje-1"))
+    await handlers.handle(_approved("skema_1b", "sag-pleje-1"))
     planned = {(x.role, x.recipient_id) for x in _plan(engine, "sag-pleje-1")}
     assert ("kommunalt_tilsyn", "0751") in planned
     assert not any(role == "socialtilsyn" for role, _ in planned)
@@ -88,7 +88,7 @@ async def test_plejecenter_report_reaches_the_municipal_tilsyn_and_no_socialtils
 async def test_botilbud_report_still_reaches_its_socialtilsyn(db_url: str) -> None:
     """Lov om socialtilsyn § 4, stk. 1, nr. 2: a botilbud's report goes to its Socialtilsyn."""
     engine, _, handlers = _setup(db_url)
-    await handlers.on_report_approved(_approved("skema_1a", "sag-bo-1"))
+    await handlers.handle(_approved("skema_1a", "sag-bo-1"))
     planned = {(x.role, x.recipient_id) for x in _plan(engine, "sag-bo-1")}
     assert ("socialtilsyn", "Syd") in planned
     assert not any(role == "kommunalt_tilsyn" for role, _ in planned)

@@ -34,6 +34,7 @@ from magt_runtime import inbox, outbox
 from magt_runtime.crypto import CipherError, FieldCipher
 from magt_runtime.db import off_loop
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic, encode
+from magt_runtime.exactly_once import Topology
 from magt_runtime.logging import mask_text
 from magt_runtime.metrics import ServiceMetrics, metrics_of
 from magt_runtime.settings import ServiceSettings
@@ -117,6 +118,7 @@ def subscribe_batch(
     settings: ServiceSettings,
     engine: Engine,
     cipher: FieldCipher | None = None,
+    committed: Callable[[Session], None] | None = None,
 ) -> None:
     """Like `subscribe`, but a fetched batch of records is ONE unit of work.
 
@@ -127,6 +129,8 @@ def subscribe_batch(
     error rolls the batch back and its events are handled one by one through `handle` (its own
     transaction each, with retries), so one poison event cannot stall or dead-letter its neighbours.
     A batch is the records of one fetch in partition order, so per-case order holds.
+    `committed(session)` runs after the batch's commit. `subscribe_topology` builds `apply` and
+    `handle` from a table of effects.
     """
     subscriber, metrics, dead_letters = _register(
         broker,
@@ -145,6 +149,8 @@ def subscribe_batch(
         with Session(engine) as session:
             apply(session, events)
             session.commit()
+            if committed is not None:
+                committed(session)
 
     async def consume(msg: KafkaMessage) -> None:
         raw = msg.raw_message
@@ -171,6 +177,42 @@ def subscribe_batch(
 
     subscriber(consume)
     metrics.lag.watch(subscriber)
+
+
+def subscribe_topology(
+    broker: KafkaBroker,
+    topology: Topology,
+    *,
+    router: KafkaRouter | None = None,
+    group_of: Callable[[str], str],
+    settings: ServiceSettings,
+    engine: Engine,
+    cipher: FieldCipher | None = None,
+) -> None:
+    """Subscribe every row of `topology`, a batch at a time, each event applied exactly once.
+
+    Each row's inbox (rows named by its `consumer`), its effects and the outbox rows they stage
+    commit together (`exactly_once.ExactlyOnce`): per batch normally, per event when a batch
+    failed. `group_of(topic)` names the consumer group of a contract topic; `cipher` opens the
+    rows marked `sealed`.
+    """
+    for row in topology.table:
+        if row.sealed and cipher is None:
+            raise ValueError(f"{row.topic} er forseglet, men der er ingen nøgle til at åbne den")
+        once = topology.once(row.model)
+        subscribe_batch(
+            broker,
+            router=router,
+            topic=settings.topic(row.topic),
+            group_id=group_of(row.topic),
+            model=row.model,
+            apply=once.apply_many,
+            handle=once.handle,
+            settings=settings,
+            engine=engine,
+            cipher=cipher if row.sealed else None,
+            committed=once.after_commit,
+        )
 
 
 def _register(

@@ -20,7 +20,7 @@ from magt_frister.scheduler import Scheduler
 from magt_frister.settings import Settings
 from magt_runtime import tid
 from magt_runtime.broker import create_broker
-from magt_runtime.consumer import subscribe
+from magt_runtime.consumer import subscribe_topology
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
@@ -47,16 +47,13 @@ def wire(broker: Any, engine: Engine, settings: Settings, handlers: Handlers) ->
     per topic and partition either way, and twenty-odd members in one group would rebalance once
     per member at every start (about three seconds each).
     """
-    for topic, model in consumed():
-        subscribe(
-            broker,
-            topic=settings.topic(topic),
-            group_id=f"{settings.group_id}.{topic}",
-            model=model,
-            handle=handlers.for_model(model),
-            settings=settings,
-            engine=engine,
-        )
+    subscribe_topology(
+        broker,
+        handlers.topology(),
+        group_of=lambda topic: f"{settings.group_id}.{topic}",
+        settings=settings,
+        engine=engine,
+    )
 
 
 def create_app(

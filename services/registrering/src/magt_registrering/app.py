@@ -12,20 +12,17 @@ from sqlalchemy import Engine
 
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
-from magt_contracts.messages import ApproveReport, CompleteLeaderPart
 from magt_registrering import api_opfoelgning, noegler
 from magt_registrering.api import build_router
 from magt_registrering.handlers import (
     CONSUMED,
     PRODUCED,
-    CorrectFormIntake,
     Handlers,
-    SubmitFormIntake,
 )
 from magt_registrering.journalisering import subscribe_journalisering
 from magt_registrering.settings import Settings
 from magt_runtime.broker import create_broker
-from magt_runtime.consumer import subscribe
+from magt_runtime.consumer import subscribe_topology
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
@@ -93,45 +90,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def subscribe_handlers(
     broker: KafkaBroker, engine: Engine, handlers: Handlers, settings: Settings
 ) -> None:
-    """Subscribe the four intake consumers: forms sealed, the leader's steps plain."""
-    sealed = settings.payload_cipher()
-    subscribe(
+    """Subscribe the four intake consumers (`Handlers.topology`)."""
+    subscribe_topology(
         broker,
-        topic=settings.topic(topics.SUBMIT_FORM),
-        group_id=group_id(topics.SUBMIT_FORM),
-        model=SubmitFormIntake,
-        handle=handlers.on_submit_form,
+        handlers.topology(),
+        group_of=group_id,
         settings=settings,
         engine=engine,
-        cipher=sealed,
-    )
-    subscribe(
-        broker,
-        topic=settings.topic(topics.CORRECT_FORM),
-        group_id=group_id(topics.CORRECT_FORM),
-        model=CorrectFormIntake,
-        handle=handlers.on_correct_form,
-        settings=settings,
-        engine=engine,
-        cipher=sealed,
-    )
-    subscribe(
-        broker,
-        topic=settings.topic(topics.COMPLETE_LEADER_PART),
-        group_id=group_id(topics.COMPLETE_LEADER_PART),
-        model=CompleteLeaderPart,
-        handle=handlers.on_complete_leader_part,
-        settings=settings,
-        engine=engine,
-    )
-    subscribe(
-        broker,
-        topic=settings.topic(topics.APPROVE_REPORT),
-        group_id=group_id(topics.APPROVE_REPORT),
-        model=ApproveReport,
-        handle=handlers.on_approve_report,
-        settings=settings,
-        engine=engine,
+        cipher=settings.payload_cipher(),
     )
 
 

@@ -8,9 +8,8 @@ before its case can take it (approval before the leader's part, anything before 
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,9 +59,10 @@ from magt_contracts.vaerdier import Indberetningsfakta, Vurdering
 from magt_registrering import domain, noegler, store
 from magt_registrering.domain import Status, Trin, Versionsart
 from magt_registrering.settings import Settings
-from magt_runtime import audit, inbox, outbox, tid
+from magt_runtime import audit, outbox, tid
 from magt_runtime.auth import Principal
 from magt_runtime.broker import message_size
+from magt_runtime.exactly_once import Consumed, Topology
 
 log = structlog.get_logger(__name__)
 
@@ -958,87 +958,106 @@ def _som_decision(a: store.Afgoerelse) -> DecisionMade:
 
 
 class Handlers:
-    """One async handler per consumed command; each is ONE transaction with its inbox row.
+    """The use case of each consumed command, applied in the caller's unit of work.
 
-    The transaction runs in a worker thread so the consumers and the outbox relay of this process
-    overlap; a per-case lock (`store.laas`) keeps the steps of one case in order.
+    `topology()` is the table the consumers are built from (`magt_runtime.exactly_once`: the
+    inbox, the effect and its staged events commit together, in a worker thread, a batch at a
+    time). A per-case lock (`store.laas`) keeps the steps of one case in order; a batch takes the
+    locks of all its cases first, in one global order, so two batches never wait for each other
+    in a circle.
     """
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.kerne = Registrering(settings)
+        self._topology = self.topology()
 
-    async def on_submit_form(self, cmd: SubmitFormIntake) -> None:
+    def topology(self) -> Topology:
+        """The four intake consumers: forms sealed, the leader's steps plain."""
+        rows: list[Consumed[Any]] = [
+            Consumed(
+                topics.SUBMIT_FORM,
+                SubmitFormIntake,
+                "registrering.submit_form",
+                self.submit_form,
+                sealed=True,
+                prepare=_lock_cases,
+            ),
+            Consumed(
+                topics.CORRECT_FORM,
+                CorrectFormIntake,
+                "registrering.correct_form",
+                self.correct_form,
+                sealed=True,
+                prepare=_lock_cases,
+            ),
+            Consumed(
+                topics.COMPLETE_LEADER_PART,
+                CompleteLeaderPart,
+                "registrering.complete_leader_part",
+                self.complete_leader_part,
+                prepare=_lock_cases,
+            ),
+            Consumed(
+                topics.APPROVE_REPORT,
+                ApproveReport,
+                "registrering.approve_report",
+                self.approve_report,
+                prepare=_lock_cases,
+            ),
+        ]
+        return Topology(self.engine, rows)
+
+    async def handle(self, cmd: Command) -> None:
+        """Apply one command exactly once in its own transaction (tests, replays)."""
+        await self._topology.handle(cmd)
+
+    def submit_form(self, session: Session, cmd: SubmitFormIntake) -> None:
         """A form from a source system (sealed on Kafka)."""
-        await asyncio.to_thread(self._submit_form, cmd)
+        self.kerne.indsend(
+            session,
+            case_id=cmd.case_id,
+            data=cmd.form,
+            source=str(cmd.source),
+            source_ref=cmd.source_ref,
+            cause=cmd.event_id,
+            correlation_id=cmd.correlation_id,
+            now=tid.now(),
+        )
 
-    async def on_complete_leader_part(self, cmd: CompleteLeaderPart) -> None:
+    def complete_leader_part(self, session: Session, cmd: CompleteLeaderPart) -> None:
         """The leader's comments and assessment."""
-        await asyncio.to_thread(self._complete_leader_part, cmd)
+        resultat = self.kerne.udfyld_lederdel(
+            session, case_id=cmd.case_id, leder=cmd.leder, cause=cmd.event_id, now=tid.now()
+        )
+        self._efter(session, resultat, "lederdel", cmd)
 
-    async def on_approve_report(self, cmd: ApproveReport) -> None:
+    def approve_report(self, session: Session, cmd: ApproveReport) -> None:
         """The leader's approval."""
-        await asyncio.to_thread(self._approve_report, cmd)
+        resultat = self.kerne.godkend(
+            session,
+            case_id=cmd.case_id,
+            leder_ref=cmd.leder_ref,
+            tidspunkt=cmd.approved_at,
+            cause=cmd.event_id,
+            now=tid.now(),
+        )
+        self._efter(session, resultat, "godkend", cmd)
 
-    async def on_correct_form(self, cmd: CorrectFormIntake) -> None:
+    def correct_form(self, session: Session, cmd: CorrectFormIntake) -> None:
         """A corrected form (sealed on Kafka)."""
-        await asyncio.to_thread(self._correct_form, cmd)
-
-    def _submit_form(self, cmd: SubmitFormIntake) -> None:
-        with Session(self.engine) as session:
-            if inbox.first_time(session, consumer="registrering.submit_form", event_id=_id(cmd)):
-                self.kerne.indsend(
-                    session,
-                    case_id=cmd.case_id,
-                    data=cmd.form,
-                    source=str(cmd.source),
-                    source_ref=cmd.source_ref,
-                    cause=cmd.event_id,
-                    correlation_id=cmd.correlation_id,
-                    now=tid.now(),
-                )
-            session.commit()
-
-    def _complete_leader_part(self, cmd: CompleteLeaderPart) -> None:
-        with Session(self.engine) as session:
-            consumer = "registrering.complete_leader_part"
-            if inbox.first_time(session, consumer=consumer, event_id=_id(cmd)):
-                resultat = self.kerne.udfyld_lederdel(
-                    session, case_id=cmd.case_id, leder=cmd.leder, cause=cmd.event_id, now=tid.now()
-                )
-                self._efter(session, resultat, "lederdel", cmd)
-            session.commit()
-
-    def _approve_report(self, cmd: ApproveReport) -> None:
-        with Session(self.engine) as session:
-            if inbox.first_time(session, consumer="registrering.approve_report", event_id=_id(cmd)):
-                resultat = self.kerne.godkend(
-                    session,
-                    case_id=cmd.case_id,
-                    leder_ref=cmd.leder_ref,
-                    tidspunkt=cmd.approved_at,
-                    cause=cmd.event_id,
-                    now=tid.now(),
-                )
-                self._efter(session, resultat, "godkend", cmd)
-            session.commit()
-
-    def _correct_form(self, cmd: CorrectFormIntake) -> None:
-        with Session(self.engine) as session:
-            if inbox.first_time(session, consumer="registrering.correct_form", event_id=_id(cmd)):
-                resultat = self.kerne.ret(
-                    session,
-                    case_id=cmd.case_id,
-                    data=cmd.form,
-                    by=cmd.corrected_by,
-                    tidspunkt=cmd.corrected_at,
-                    reason=cmd.reason,
-                    cause=cmd.event_id,
-                    correlation_id=cmd.correlation_id,
-                    now=tid.now(),
-                )
-                self._efter(session, resultat, "rettelse", cmd)
-            session.commit()
+        resultat = self.kerne.ret(
+            session,
+            case_id=cmd.case_id,
+            data=cmd.form,
+            by=cmd.corrected_by,
+            tidspunkt=cmd.corrected_at,
+            reason=cmd.reason,
+            cause=cmd.event_id,
+            correlation_id=cmd.correlation_id,
+            now=tid.now(),
+        )
+        self._efter(session, resultat, "rettelse", cmd)
 
     def _efter(self, session: Session, resultat: Resultat, kind: str, cmd: BaseModel) -> None:
         if resultat.trin is Trin.SENERE:
@@ -1047,5 +1066,6 @@ class Handlers:
             log.info("registrering.nothing_to_do", case_id=resultat.case_id, kind=kind)
 
 
-def _id(cmd: Command) -> str:
-    return str(cmd.event_id)
+def _lock_cases(session: Session, cmds: Sequence[Command]) -> None:
+    for case_id in sorted({cmd.case_id for cmd in cmds}):
+        store.laas(session, case_id)

@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel
 
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
-from magt_contracts.messages import (
-    ComplaintDecided,
-    ComplaintForwarded,
-    ComplaintReceived,
-    ComplaintRedirected,
-    ComplaintStatementIssued,
-    CrimeSuspected,
-    DeadlineBreached,
-    DecisionMade,
-    DeliveryFailed,
-    DeliverySent,
-    ReportApproved,
-    StatistikAlert,
-)
 from magt_routing.api import build_router
 from magt_routing.handlers import Handlers
 from magt_routing.publisher import RecipientTopicPublisher
 from magt_routing.scheduler import scheduler_running
 from magt_routing.settings import Settings
 from magt_runtime.broker import create_broker
-from magt_runtime.consumer import subscribe
+from magt_runtime.consumer import subscribe_topology
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
@@ -40,27 +25,6 @@ from magt_runtime.metrics import install_metrics
 from magt_runtime.readiness import install_readiness, outbox_check
 
 PRODUCED = [topics.REPORT_ADDRESSED]
-
-
-def _consumed(h: Handlers) -> list[tuple[str, type[BaseModel], Callable[[Any], Awaitable[None]]]]:
-    return [
-        (topics.REPORT_APPROVED, ReportApproved, h.on_report_approved),
-        (topics.CRIME_SUSPECTED, CrimeSuspected, h.on_crime_suspected),
-        (topics.DECISION_MADE, DecisionMade, h.on_decision_made),
-        (topics.COMPLAINT_RECEIVED, ComplaintReceived, h.on_complaint_received),
-        (topics.COMPLAINT_FORWARDED, ComplaintForwarded, h.on_complaint_forwarded),
-        (topics.COMPLAINT_DECIDED, ComplaintDecided, h.on_complaint_decided),
-        (
-            topics.COMPLAINT_STATEMENT_ISSUED,
-            ComplaintStatementIssued,
-            h.on_complaint_statement_issued,
-        ),
-        (topics.COMPLAINT_REDIRECTED, ComplaintRedirected, h.on_complaint_redirected),
-        (topics.DEADLINE_BREACHED, DeadlineBreached, h.on_deadline_breached),
-        (topics.STATISTIK_ALERT, StatistikAlert, h.on_statistik_alert),
-        (topics.DELIVERY_SENT, DeliverySent, h.on_delivery_sent),
-        (topics.DELIVERY_FAILED, DeliveryFailed, h.on_delivery_failed),
-    ]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,19 +37,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     create_tables(engine, upgrade=settings.upgrades_schema())
     broker = create_broker(settings, description="Routing: adressering af indberetninger")
     handlers = Handlers(engine, settings)
-    consumed = _consumed(handlers)
-    for topic, model, handle in consumed:
-        subscribe(
-            broker,
-            topic=settings.topic(topic),
-            # One group per topic: a single group over twelve topics rebalances every member
-            # each time one joins, which makes start and restart slow.
-            group_id=f"magt.routing.{topic}",
-            model=model,
-            handle=handle,
-            settings=settings,
-            engine=engine,
-        )
+    topology = handlers.topology()
+    subscribe_topology(
+        broker,
+        topology,
+        # One group per topic: a single group over twelve topics rebalances every member
+        # each time one joins, which makes start and restart slow.
+        group_of=lambda topic: f"magt.routing.{topic}",
+        settings=settings,
+        engine=engine,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,7 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     broker,
                     engine,
                     settings,
-                    topics=[settings.topic(t) for t in [*(t for t, _, _ in consumed), *PRODUCED]],
+                    topics=[
+                        settings.topic(t)
+                        for t in [*(row.topic for row in topology.table), *PRODUCED]
+                    ],
                     publisher=RecipientTopicPublisher(broker, settings),
                 ),
                 scheduler_running(engine, settings),
