@@ -7,7 +7,7 @@ Rules and sources (the consolidated act, chapters 24, 24 a and 24 b):
 - § 136 a only in the hygiene situations the act lists; more than once within six months needs a
   decision (§ 136 a, stk. 2);
 - nødværge and nødret (straffeloven §§ 13-14) are registered and reported; interventions without
-  a legal basis are not allowed and are registered (§ 136, stk. 1);
+  a legal basis are not allowed (§ 124, stk. 1) and are registered;
 - registration by the staff and reporting through the personaleleder (§ 135 a, stk. 1), the
   forms by the minister's rules (§ 135 b, stk. 1; BEK nr. 1411 af 5. december 2024); the
   relatives told regularly (§ 135 a, stk. 3); a handleplan per § 141 (§ 135 a, stk. 4);
@@ -58,7 +58,11 @@ REGISTRERING_KILDE = _kilde("135 a", "1")
 handlekommune and the supervising municipality (the pre-2020 number was § 136)."""
 UDEN_HJEMMEL_KILDE = _kilde("124", "1")
 FRIVILLIG_MEDVIRKEN_KILDE = _kilde("124 b", "1")
-KLAGEVEJLEDNING_KILDE = _kilde("136", "1")
+KLAGEVEJLEDNING_KILDE = _kilde("133", "1")
+"""The person (or, when unable, a relative, værge or fremtidsfuldmægtig, stk. 3) can complain to
+kommunalbestyrelsen of the staff's uses under §§ 124 c, 124 d, § 136 a, stk. 1, and § 136 c; the
+form records whether the person was told so. The act itself sets no duty to give the guidance
+(for a decision it is forvaltningsloven § 25, stk. 1, not modelled here)."""
 HYGIEJNE_GENTAGELSE_KILDE = _kilde("136 a", "2")
 FORM_KILDE = Kilde(SEL, "135 b", "1", MAGTANVENDELSESBEKENDTGOERELSEN)
 """The minister's rules on registration and reporting (forms), issued as BEK 1411/2024."""
@@ -66,8 +70,10 @@ PAAROERENDE_KILDE = _kilde("135 a", "3")
 """The personaleleder regularly tells relatives, fremtidsfuldmægtig or værge of the uses."""
 ADVOKAT_KILDE = _kilde("132", "1")
 """A lawyer for the person in a move under § 129, stk. 1, or § 129 a (nr. 2); not § 129, stk. 2."""
-AFGOERELSE_KILDE = _kilde("136", "1")
-"""A municipal decision is registered and reported with the uses under it."""
+AFGOERELSE_KILDE = _kilde("133", "2")
+"""The municipality's decisions on interventions (§§ 125 and 128, § 128 b, stk. 2, §§ 128 c-128 f,
+§ 136 a, stk. 3, § 137 b and § 137 c, stk. 2) are afgørelser the person can bring before
+Ankestyrelsen; a use under one is checked against its existence and period."""
 HANDLEPLAN_KILDE = _kilde("135 a", "4")
 """The municipality makes handleplaner per § 141 for the people subjected to interventions."""
 
