@@ -23,4 +23,5 @@ infra-down:
 
 bench:           ## the load benchmark: N incidents through the whole pipeline vs a bare aiokafka loop
 	uv run python bench/pipeline.py $(ARGS)
+	uv run python bench/capacity.py -n 2000
 	uv run python bench/documents.py --seconds 4

@@ -327,9 +327,8 @@ async def test_a_batch_is_one_unit_of_work_and_a_bad_event_spoils_only_itself(
         broker = create_broker(settings)
         subscribe_batch(
             broker,
-            topic=topic,
+            models={topic: Counted},
             group_id=group,
-            model=Counted,
             apply=apply,
             handle=handle,
             settings=settings,

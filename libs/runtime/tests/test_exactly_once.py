@@ -49,12 +49,7 @@ def test_a_batch_applies_each_new_event_once_in_order_in_the_callers_transaction
     """Duplicates inside a batch and events seen before change nothing; order is kept."""
     engine = make_engine(db_url)
     create_tables(engine)
-    prepared: list[list[str]] = []
-
-    def prepare(_: Session, events: Sequence[Happened]) -> None:
-        prepared.append([e.case_id for e in events])
-
-    once = ExactlyOnce(engine, "t.happened", _stage_it, prepare=prepare)
+    once = ExactlyOnce(engine, "t.happened", _stage_it)
     assert once.apply_one(Happened(event_id="e0", case_id="c", n=0))
     assert not once.apply_one(Happened(event_id="e0", case_id="c", n=0))
     batch = [Happened(event_id=f"e{n % 3}", case_id=f"c{n}", n=n) for n in range(5)]
@@ -63,7 +58,6 @@ def test_a_batch_applies_each_new_event_once_in_order_in_the_callers_transaction
         assert _ns(engine) == [0]  # nothing visible before the caller commits
         session.commit()
     assert _ns(engine) == [0, 1, 2]
-    assert prepared == [[f"c{n}" for n in range(5)]]
     with Session(engine) as session:
         keys = session.exec(select(InboxRow.event_id).where(InboxRow.consumer == "t.happened"))
         assert sorted(keys) == ["e0", "e1", "e2"]
@@ -88,21 +82,41 @@ def test_a_failed_effect_leaves_neither_inbox_row_nor_event(db_url: str) -> None
 
 
 async def test_a_topology_dispatches_by_type_and_refuses_a_type_twice(db_url: str) -> None:
+    """One batch may mix the table's types: each has its own inbox name, order is kept, and
+    `prepare` sees the whole batch first (registrering takes its cases' locks there)."""
     engine = make_engine(db_url)
     create_tables(engine)
     seen: list[str] = []
+    prepared: list[list[str]] = []
+
+    def prepare(_: Session, events: Sequence[Happened | Other]) -> None:
+        prepared.append([e.event_id for e in events])
+
     topology = Topology(
         engine,
         [
             Consumed("t.happened", Happened, "t.happened", _stage_it),
             Consumed("t.other", Other, "t.other", lambda _, e: seen.append(e.event_id)),
         ],
+        prepare=prepare,
     )
     await topology.handle(Other(event_id="o1", case_id="c"))
     await topology.handle(Other(event_id="o1", case_id="c"))
     await topology.handle(Happened(event_id="h1", case_id="c", n=3))
     assert seen == ["o1"]
     assert _ns(engine) == [3]
+    mixed = [
+        Happened(event_id="o1", case_id="c", n=4),  # same id as an Other: another inbox name
+        Other(event_id="o1", case_id="c"),  # seen before
+        Other(event_id="o2", case_id="c"),
+        Happened(event_id="h1", case_id="c", n=3),  # seen before
+    ]
+    with Session(engine) as session:
+        assert topology.apply_many(session, mixed) == 2
+        session.commit()
+    assert seen == ["o1", "o2"]
+    assert _ns(engine) == [3, 4]
+    assert prepared == [["o1", "o1", "o2", "h1"]]
     with pytest.raises(ValueError, match="to gange"):
         Topology(engine, [Consumed("a", Other, "a", print), Consumed("b", Other, "b", print)])
 
@@ -112,4 +126,4 @@ def test_a_sealed_row_without_a_key_is_refused_when_wiring(sqlite_url: str) -> N
     settings = ServiceSettings(service_name="t")
     topology = Topology(engine, [Consumed("t.x", Other, "t.x", print, sealed=True)])
     with pytest.raises(ValueError, match="forseglet"):
-        subscribe_topology(KafkaBroker(), topology, group_of=str, settings=settings, engine=engine)
+        subscribe_topology(KafkaBroker(), topology, group_id="g", settings=settings, engine=engine)

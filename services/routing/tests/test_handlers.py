@@ -281,7 +281,7 @@ async def test_app_wiring_consumes_report_approved_through_the_broker(sqlite_url
     subscribe_topology(
         broker,
         handlers.topology(),
-        group_of=lambda topic: f"magt.routing.{topic}",
+        group_id="magt.routing.haendelser",
         settings=settings,
         engine=engine,
     )

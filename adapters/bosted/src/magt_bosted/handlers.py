@@ -54,6 +54,7 @@ from magt_contracts.messages import (
     TilbagemeldingGivet,
 )
 from magt_runtime import inbox
+from magt_runtime.db import in_worker_thread
 
 log = structlog.get_logger(__name__)
 AFSENDER_TEKST = {"kommune": "kommunen", "operatoer": "driftsherren"}
@@ -67,7 +68,8 @@ class Handlers:
         self.engine = engine
         self.settings = settings
 
-    async def on_registration_rejected(self, event: RegistrationRejected) -> None:
+    @in_worker_thread
+    def on_registration_rejected(self, event: RegistrationRejected) -> None:
         """A form from Bosted was not registered: tell the institution by advis."""
         if event.source != "bosted":
             return
@@ -82,7 +84,8 @@ class Handlers:
         except OSError:  # the advis is stored; the watcher writes the file on its next scan
             log.exception("bosted.advis_file_failed")
 
-    async def on_delivery_sent(self, event: DeliverySent) -> None:
+    @in_worker_thread
+    def on_delivery_sent(self, event: DeliverySent) -> None:
         """A report of a Bosted case was delivered: journalise it and tell the fagkonsulent."""
         if event.channel is Kanal.BOSTED_ADVIS:
             return  # our own delivery; journalised when the advis was queued
@@ -96,7 +99,8 @@ class Handlers:
                 self._journalisering(session, dok, event)
             session.commit()
 
-    async def on_report_addressed(self, event: ReportAddressed) -> None:
+    @in_worker_thread
+    def on_report_addressed(self, event: ReportAddressed) -> None:
         """A report addressed: journalise its form as PDF (Bosted case) and deliver the advis."""
         if event.channel is not Kanal.BOSTED_ADVIS and event.rapport_sealed is None:
             return
@@ -109,7 +113,8 @@ class Handlers:
                     self._advis_levering(session, event)
             session.commit()
 
-    async def on_tilbagemelding_givet(self, event: TilbagemeldingGivet) -> None:
+    @in_worker_thread
+    def on_tilbagemelding_givet(self, event: TilbagemeldingGivet) -> None:
         """Feedback on a Bosted case: journalise it, and pass it on to the fagkonsulent."""
         if event.kilde != "bosted":
             return

@@ -24,6 +24,7 @@ from magt_nexus.journal import BEMAERKNING_NOTE, TILBAGEMELDING_NOTE
 from magt_nexus.mapping import Mappings
 from magt_nexus.settings import NexusSettings
 from magt_runtime import inbox
+from magt_runtime.db import in_worker_thread
 
 log = structlog.get_logger(__name__)
 
@@ -32,13 +33,14 @@ class Handlers:
     """One transaction per message: inbox check, the queued note (and error), commit."""
 
     def __init__(self, engine: Engine, settings: NexusSettings, mappings: Mappings) -> None:
-        self._engine = engine
+        self.engine = engine
         self._settings = settings
         self._mappings = mappings
 
-    async def on_delivery_sent(self, event: DeliverySent) -> None:
+    @in_worker_thread
+    def on_delivery_sent(self, event: DeliverySent) -> None:
         """A report of a Nexus case reached a recipient: note it on the citizen's case."""
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             case = store.case(session, event.case_id)
             if case is None:
                 return  # not a case from Nexus
@@ -64,24 +66,26 @@ class Handlers:
                 log.info("nexus.delivery_noted", form_id=form_id)
             session.commit()
 
-    async def on_tilbagemelding_givet(self, event: TilbagemeldingGivet) -> None:
+    @in_worker_thread
+    def on_tilbagemelding_givet(self, event: TilbagemeldingGivet) -> None:
         """Feedback on a Nexus case: a note on the citizen's case (text sealed until written)."""
         hvem = domain.AFSENDER_TEKST.get(event.rolle, event.rolle)
         titel = f"Tilbagemelding fra {hvem} ({event.organisation})"
-        await self._sealed_note(event, TILBAGEMELDING_NOTE, titel, event.tekst_sealed)
+        self._sealed_note(event, TILBAGEMELDING_NOTE, titel, event.tekst_sealed)
 
-    async def on_bemaerkninger_sendt(self, event: BemaerkningerSendt) -> None:
+    @in_worker_thread
+    def on_bemaerkninger_sendt(self, event: BemaerkningerSendt) -> None:
         """The Magtanvendelsesudvalg's remarks on a Nexus case: a note on the citizen's case."""
         udfald = "i overensstemmelse" if event.afgoerelse_i_orden else "ikke i overensstemmelse"
         titel = f"Magtanvendelsesudvalget ({event.kommune}): brugen er {udfald} med afgørelsen"
-        await self._sealed_note(event, BEMAERKNING_NOTE, titel, event.tekst_sealed)
+        self._sealed_note(event, BEMAERKNING_NOTE, titel, event.tekst_sealed)
 
-    async def _sealed_note(
+    def _sealed_note(
         self, event: TilbagemeldingGivet | BemaerkningerSendt, prefix: str, titel: str, sealed: str
     ) -> None:
         if event.kilde != "nexus":
             return
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             case = store.case(session, event.case_id)
             if case is None or not inbox.first_time(
                 session, consumer=f"nexus.{prefix.rstrip(':')}", event_id=str(event.event_id)
@@ -97,11 +101,12 @@ class Handlers:
             log.info("nexus.followup_noted", form_id=case.form_id, kind=prefix.rstrip(":"))
             session.commit()
 
-    async def on_registration_rejected(self, event: RegistrationRejected) -> None:
+    @in_worker_thread
+    def on_registration_rejected(self, event: RegistrationRejected) -> None:
         """Registrering refused a form from Nexus: keep the error visible and tell the case."""
         if event.source != "nexus":
             return
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             case = store.case(session, event.case_id)
             if case is None:
                 return  # not a case the adapter opened

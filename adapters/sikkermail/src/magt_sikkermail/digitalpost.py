@@ -8,23 +8,17 @@ permanent refusal.
 from __future__ import annotations
 
 import asyncio
-import functools
-import ssl
 from collections.abc import Awaitable, Callable
 
 import httpx
 import structlog
 
+from magt_runtime.http import client_tls
+
 from .delivery import DeliveryResult, Failed, Sent, backoff_delay
 
 log = structlog.get_logger(__name__)
 _TRANSIENT_STATUS = {408, 425, 429}
-
-
-@functools.lru_cache(maxsize=1)
-def _tls() -> ssl.SSLContext:
-    """httpx's default verifying context, built once: loading the trust store per memo is costly."""
-    return httpx.create_ssl_context()
 
 
 async def post_memo(
@@ -43,7 +37,7 @@ async def post_memo(
     headers = {"Content-Type": "application/xml; charset=utf-8", "X-Message-UUID": message_uuid}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    async with httpx.AsyncClient(timeout=timeout_s, verify=_tls()) as client:
+    async with httpx.AsyncClient(timeout=timeout_s, verify=client_tls()) as client:
         for attempt in range(1, max_attempts + 1):
             try:
                 response = await client.post(url, content=document, headers=headers)

@@ -33,6 +33,7 @@ from magt_documents import brev_pdf, i_traad, pdf_filnavn, skema_pdf
 from magt_documents.breve import foelgebrev
 from magt_runtime import inbox, outbox
 from magt_runtime.crypto import CipherError
+from magt_runtime.db import off_loop
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic, encode
 from magt_runtime.inbox import InboxRow
 from magt_runtime.logging import mask_text
@@ -113,9 +114,8 @@ class Handlers:
         """Deliver a secure-mail or Digital Post line once; other channels are not ours."""
         if event.channel not in CHANNELS:
             return
-        with Session(self.engine) as session:
-            if session.get(InboxRow, (CONSUMER, str(event.event_id))) is not None:
-                return
+        if await off_loop(self.engine, self._handled_before, event):
+            return
         key = idempotency_key(event)
         try:
             payload = await self._payload(event)
@@ -125,7 +125,11 @@ class Handlers:
                 result = await self._digital_post(event, payload, key)
         except PermanentError as error:
             result = Failed(key, str(error), 1, retryable=False)
-        self._record(event, key, result)
+        await off_loop(self.engine, self._record, event, key, result)
+
+    def _handled_before(self, event: ReportAddressed) -> bool:
+        with Session(self.engine) as session:
+            return session.get(InboxRow, (CONSUMER, str(event.event_id))) is not None
 
     async def _payload(self, event: ReportAddressed) -> _Payload:
         if event.rapport_sealed is None:

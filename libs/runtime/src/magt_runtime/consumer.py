@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 import structlog
@@ -74,7 +75,7 @@ def subscribe(
     Outcomes and the consumer lag are counted in the broker's `metrics_of` (`/metrics`).
     """
     subscriber, metrics, dead_letters = _register(
-        broker, router, topic, group_id, model, settings, engine
+        broker, router, [topic], group_id, model.__doc__, settings, engine
     )
 
     async def consume(msg: KafkaMessage) -> None:
@@ -110,17 +111,17 @@ def subscribe_batch(
     broker: KafkaBroker,
     *,
     router: KafkaRouter | None = None,
-    topic: str,
+    models: Mapping[str, type[BaseModel]],
     group_id: str,
-    model: type[M],
-    apply: Callable[[Session, Sequence[M]], object],
-    handle: Callable[[M], Awaitable[None]],
+    apply: Callable[[Session, Sequence[Any]], object],
+    handle: Callable[[Any], Awaitable[None]],
     settings: ServiceSettings,
     engine: Engine,
-    cipher: FieldCipher | None = None,
+    ciphers: Mapping[str, FieldCipher] | None = None,
     committed: Callable[[Session], None] | None = None,
 ) -> None:
-    """Like `subscribe`, but a fetched batch of records is ONE unit of work.
+    """Like `subscribe`, but ONE consumer reads every topic of `models` (topic → contract model)
+    and a fetched batch of records is ONE unit of work.
 
     `apply(session, events)` applies the batch's valid events in order inside one transaction
     (checking the inbox in bulk, `inbox.first_times`); it is committed once, in a worker thread, and
@@ -128,16 +129,21 @@ def subscribe_batch(
     the rest go on. An outage rewinds the whole batch to its earliest record per partition. Any other
     error rolls the batch back and its events are handled one by one through `handle` (its own
     transaction each, with retries), so one poison event cannot stall or dead-letter its neighbours.
-    A batch is the records of one fetch in partition order, so per-case order holds.
+    A batch is the records of one fetch in partition order, so per-case order holds within a topic.
+    The records of a topic in `ciphers` are sealed payloads, opened with its cipher.
     `committed(session)` runs after the batch's commit. `subscribe_topology` builds `apply` and
     `handle` from a table of effects.
+
+    One consumer (one group, one fetcher, one heartbeat) for all of a service's topics keeps an idle
+    service quiet and its start to a single rebalance.
     """
+    opened = dict(ciphers or {})
     subscriber, metrics, dead_letters = _register(
         broker,
         router,
-        topic,
+        list(models),
         group_id,
-        model,
+        " ".join(dict.fromkeys(m.__doc__ or m.__name__ for m in models.values())),
         settings,
         engine,
         batch=True,
@@ -145,7 +151,7 @@ def subscribe_batch(
         batch_timeout_ms=settings.consumer_batch_timeout_ms,
     )
 
-    def in_one_transaction(events: list[M]) -> None:
+    def in_one_transaction(events: list[Any]) -> None:
         with Session(engine) as session:
             apply(session, events)
             session.commit()
@@ -155,23 +161,22 @@ def subscribe_batch(
     async def consume(msg: KafkaMessage) -> None:
         raw = msg.raw_message
         records: tuple[Any, ...] = tuple(raw) if isinstance(raw, (tuple, list)) else (raw,)
-        valid: list[tuple[Any, M]] = []
+        valid: list[tuple[Any, Any]] = []
         for record in records:
             metrics.lag.at(record.topic, record.partition, record.offset)
             try:
                 value = record.value or b""
+                cipher = opened.get(record.topic)
                 body = cipher.decrypt(value.decode()) if cipher else value
-                valid.append((record, model.model_validate_json(body)))
+                valid.append((record, models[record.topic].model_validate_json(body)))
             except (ValidationError, CipherError, UnicodeDecodeError) as error:
-                metrics.failure(topic, "invalid")
+                metrics.failure(record.topic, "invalid")
                 with structlog.contextvars.bound_contextvars(
-                    topic=topic, partition=record.partition, offset=record.offset
+                    topic=record.topic, partition=record.partition, offset=record.offset
                 ):
                     await dead_letters.send(metrics, record, "invalid", error, 1)
         if valid:
-            await _apply_batch(
-                valid, in_one_transaction, handle, settings, metrics, topic, dead_letters
-            )
+            await _apply_batch(valid, in_one_transaction, handle, settings, metrics, dead_letters)
         for record in records:
             metrics.lag.done(record.topic, record.partition, record.offset)
 
@@ -184,43 +189,41 @@ def subscribe_topology(
     topology: Topology,
     *,
     router: KafkaRouter | None = None,
-    group_of: Callable[[str], str],
+    group_id: str,
     settings: ServiceSettings,
     engine: Engine,
     cipher: FieldCipher | None = None,
 ) -> None:
-    """Subscribe every row of `topology`, a batch at a time, each event applied exactly once.
+    """Subscribe every row of `topology` with one consumer in group `group_id`, a batch at a
+    time, each event applied exactly once.
 
     Each row's inbox (rows named by its `consumer`), its effects and the outbox rows they stage
-    commit together (`exactly_once.ExactlyOnce`): per batch normally, per event when a batch
-    failed. `group_of(topic)` names the consumer group of a contract topic; `cipher` opens the
-    rows marked `sealed`.
+    commit together (`exactly_once.Topology.apply_many`): per batch normally, per event when a
+    batch failed. `cipher` opens the rows marked `sealed`.
     """
-    for row in topology.table:
-        if row.sealed and cipher is None:
-            raise ValueError(f"{row.topic} er forseglet, men der er ingen nøgle til at åbne den")
-        once = topology.once(row.model)
-        subscribe_batch(
-            broker,
-            router=router,
-            topic=settings.topic(row.topic),
-            group_id=group_of(row.topic),
-            model=row.model,
-            apply=once.apply_many,
-            handle=once.handle,
-            settings=settings,
-            engine=engine,
-            cipher=cipher if row.sealed else None,
-            committed=once.after_commit,
-        )
+    sealed = [row.topic for row in topology.table if row.sealed]
+    if sealed and cipher is None:
+        raise ValueError(f"{sealed[0]} er forseglet, men der er ingen nøgle til at åbne den")
+    subscribe_batch(
+        broker,
+        router=router,
+        models={settings.topic(row.topic): row.model for row in topology.table},
+        group_id=group_id,
+        apply=topology.apply_many,
+        handle=topology.handle,
+        settings=settings,
+        engine=engine,
+        ciphers={settings.topic(t): cipher for t in sealed if cipher is not None},
+        committed=topology.after_commit,
+    )
 
 
 def _register(
     broker: KafkaBroker,
     router: KafkaRouter | None,
-    topic: str,
+    topics: Sequence[str],
     group_id: str,
-    model: type[BaseModel],
+    description: str | None,
     settings: ServiceSettings,
     engine: Engine,
     **batching: Any,
@@ -229,32 +232,33 @@ def _register(
     registrar: KafkaBroker | KafkaRouter = router if router is not None else broker
     group = settings.topic(group_id)  # environments sharing one cluster never share a group
     subscriber = registrar.subscriber(
-        topic,
+        *topics,
         group_id=group,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
-        title=f"{group}:{topic}",
-        description=model.__doc__,
+        title=f"{group}:{topics[0]}" if len(topics) == 1 else group,
+        description=description,
         **batching,
     )
     return subscriber, metrics_of(broker), _DeadLetters(engine, settings)
 
 
 async def _apply_batch(
-    valid: list[tuple[Any, M]],
-    in_one_transaction: Callable[[list[M]], None],
-    handle: Callable[[M], Awaitable[None]],
+    valid: list[tuple[Any, Any]],
+    in_one_transaction: Callable[[list[Any]], None],
+    handle: Callable[[Any], Awaitable[None]],
     settings: ServiceSettings,
     metrics: ServiceMetrics,
-    topic: str,
     dead_letters: _DeadLetters,
 ) -> None:
     events = [event for _, event in valid]
+    topics = Counter(record.topic for record, _ in valid)
     try:
         await off_loop(dead_letters.engine, in_one_transaction, events)
     except TRANSIENT_ERRORS as error:  # rewind the batch; it comes again after the outage
-        metrics.failure(topic, "outage")
+        for topic in topics:
+            metrics.failure(topic, "outage")
         log.warning("consumer.outage", error=type(error).__name__, batch=len(events))
         await asyncio.sleep(min(MAX_OUTAGE_BACKOFF_S, settings.consumer_retry_backoff_s))
         raise
@@ -262,18 +266,19 @@ async def _apply_batch(
         log.warning("consumer.batch_failed", error=type(error).__name__, batch=len(events))
         for record, event in valid:
             with structlog.contextvars.bound_contextvars(
-                topic=topic, partition=record.partition, offset=record.offset
+                topic=record.topic, partition=record.partition, offset=record.offset
             ):
                 await _handle_with_retries(
                     handle,
                     event,
                     settings=settings,
                     metrics=metrics,
-                    topic=topic,
+                    topic=record.topic,
                     send_dead=functools.partial(dead_letters.send, metrics, record, "failed"),
                 )
     else:
-        metrics.handled.labels(topic=topic).inc(len(events))
+        for topic, n in topics.items():
+            metrics.handled.labels(topic=topic).inc(n)
 
 
 async def _handle_with_retries(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlmodel import SQLModel, create_engine
@@ -13,6 +14,16 @@ from sqlmodel import SQLModel, create_engine
 from magt_runtime import migrations
 
 T = TypeVar("T")
+E = TypeVar("E")
+
+
+class HasEngine(Protocol):
+    """A handler object bound to its service's database."""
+
+    engine: Engine
+
+
+H = TypeVar("H", bound=HasEngine)
 
 
 def make_engine(url: str) -> Engine:
@@ -69,3 +80,16 @@ async def off_loop(engine: Engine, call: Callable[..., T], *args: Any, **kwargs:
     if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
         return call(*args, **kwargs)
     return await asyncio.to_thread(call, *args, **kwargs)
+
+
+def in_worker_thread(
+    method: Callable[[H, E], None],
+) -> Callable[[H, E], Coroutine[Any, Any, None]]:
+    """Make a handler method whose body is blocking database work an async handler that runs it
+    in a worker thread (`off_loop` with the object's `engine`), so the event loop stays free."""
+
+    @functools.wraps(method)
+    async def handler(self: H, event: E) -> None:
+        await off_loop(self.engine, method, self, event)
+
+    return handler

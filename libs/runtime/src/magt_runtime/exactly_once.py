@@ -6,9 +6,9 @@ the inbox nor commits. `ExactlyOnce` owns the rest, for one event or for a fetch
 
 - one event (`apply_one`, `handle`): a transaction of its own that records the event in the inbox
   (`inbox.first_time`) and applies it, or does nothing when the event was handled before;
-- a batch (`apply_many`): the inbox checked and written in bulk (`inbox.first_times`) and every new
-  event's effect in order, all in the caller's transaction (`consumer.subscribe_batch` commits it
-  once, then the batch's offsets).
+- a batch (`apply_many`, or `Topology.apply_many` for a batch of several types): the inbox checked
+  and written in bulk (`inbox.first_times`) and every new event's effect in order, all in the
+  caller's transaction (`consumer.subscribe_batch` commits it once, then the batch's offsets).
 
 Either way the inbox row, the effect and the outbox rows commit together or not at all, so a
 redelivered event changes nothing and two replicas racing on one event collide on the inbox key.
@@ -50,15 +50,16 @@ class ExactlyOnce(Generic[M]):
         effect: Callable[[Session, M], object],
         *,
         committed: Callable[[Session], None] | None = None,
-        prepare: Callable[[Session, Sequence[M]], object] | None = None,
     ) -> None:
-        self.engine, self.consumer, self.effect = engine, consumer, effect
-        self.committed, self.prepare = committed, prepare
+        self.engine, self.consumer, self.effect, self.committed = (
+            engine,
+            consumer,
+            effect,
+            committed,
+        )
 
     def apply_many(self, session: Session, events: Sequence[M]) -> int:
         """Apply the new events of a batch in order, in the caller's transaction; how many."""
-        if self.prepare is not None:
-            self.prepare(session, events)
         keys = [(self.consumer, event_key(e)) for e in events]
         new = [
             e for e, fresh in zip(events, inbox.first_times(session, keys), strict=True) if fresh
@@ -96,12 +97,14 @@ class Consumed(Generic[M]):
     consumer: str  # the name of its inbox rows
     effect: Callable[[Session, M], object]
     sealed: bool = False  # every message is a sealed payload (`outbox.stage(..., cipher=)`)
-    # runs first in a batch's transaction, e.g. to take the batch's locks in one global order
-    prepare: Callable[[Session, Sequence[M]], object] | None = None
 
 
 class Topology:
-    """A service's consumed events as a table, each applied exactly once (`ExactlyOnce`)."""
+    """A service's consumed events as a table, each applied exactly once (`ExactlyOnce`).
+
+    `prepare(session, events)` runs first in a batch's transaction, e.g. to take the locks of all
+    the batch's cases in one global order; `committed(session)` after each commit.
+    """
 
     def __init__(
         self,
@@ -109,13 +112,12 @@ class Topology:
         table: Sequence[Consumed[Any]],
         *,
         committed: Callable[[Session], None] | None = None,
+        prepare: Callable[[Session, Sequence[Any]], object] | None = None,
     ) -> None:
         self.table = tuple(table)
-        self.committed = committed
+        self.committed, self.prepare = committed, prepare
         self._once = {
-            row.model: ExactlyOnce(
-                engine, row.consumer, row.effect, committed=committed, prepare=row.prepare
-            )
+            row.model: ExactlyOnce(engine, row.consumer, row.effect, committed=committed)
             for row in self.table
         }
         if len(self._once) != len(self.table):
@@ -125,6 +127,24 @@ class Topology:
         """The exactly-once unit of `model`'s row."""
         return self._once[model]
 
+    def apply_many(self, session: Session, events: Sequence[BaseModel]) -> int:
+        """Apply a fetched batch of any of the table's types in order, in the caller's
+        transaction: the inbox checked in bulk, each new event's effect; how many were new."""
+        if self.prepare is not None:
+            self.prepare(session, events)
+        units = [self._once[type(e)] for e in events]
+        keys = [(unit.consumer, event_key(e)) for unit, e in zip(units, events, strict=True)]
+        fresh = inbox.first_times(session, keys)
+        new = [(u, e) for u, e, f in zip(units, events, fresh, strict=True) if f]
+        for unit, event in new:
+            unit.effect(session, event)
+        return len(new)
+
+    def after_commit(self, session: Session) -> None:
+        """What runs once a batch's transaction committed."""
+        if self.committed is not None:
+            self.committed(session)
+
     async def handle(self, event: BaseModel) -> None:
-        """Apply `event` by its row, in its own transaction (tests, replays)."""
+        """Apply `event` by its row, in its own transaction (tests, replays, a failed batch)."""
         await self._once[type(event)].handle(event)

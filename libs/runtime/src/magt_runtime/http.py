@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, NoReturn
 
+import httpx
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,6 +20,14 @@ from magt_runtime import audit
 from magt_runtime.auth import InvalidTokenError, Principal, TokenVerifier
 from magt_runtime.hardening import Hardening
 from magt_runtime.safejson import JsonBodyGuard
+
+
+@functools.lru_cache(maxsize=1)
+def client_tls() -> ssl.SSLContext:
+    """httpx's default verifying context, built once per process for every outgoing client:
+    loading the trust store per request was 5 % of sikkermail's CPU."""
+    return httpx.create_ssl_context()
+
 
 _bearer = HTTPBearer(auto_error=False, description="Bærer-token med rolle og organisation.")
 

@@ -23,6 +23,7 @@ from cachetools import TTLCache
 from cryptography.fernet import Fernet, InvalidToken
 
 from magt_runtime.crypto import CipherError, FieldCipher
+from magt_runtime.http import client_tls
 from magt_runtime.settings import ServiceSettings
 
 TAG = "dek1"
@@ -145,7 +146,7 @@ def http_fetch(
         headers = {"Authorization": f"Bearer {await token()}"}
         try:
             async with httpx.AsyncClient(
-                base_url=base_url, timeout=timeout_s, transport=transport
+                base_url=base_url, timeout=timeout_s, transport=transport, verify=client_tls()
             ) as client:
                 response = await client.get(f"/noegler/{case_id}", headers=headers)
         except httpx.HTTPError as error:
@@ -171,7 +172,7 @@ def client_credentials(
             return cache["t"]
         data = {"grant_type": "client_credentials", "client_id": client_id}
         try:
-            async with httpx.AsyncClient(timeout=timeout_s) as client:
+            async with httpx.AsyncClient(timeout=timeout_s, verify=client_tls()) as client:
                 response = await client.post(
                     token_url, data={**data, "client_secret": client_secret}
                 )

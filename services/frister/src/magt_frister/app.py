@@ -41,16 +41,12 @@ DESCRIPTION = (
 
 
 def wire(broker: Any, engine: Engine, settings: Settings, handlers: Handlers) -> None:
-    """Subscribe every consumed event topic to its handler.
-
-    Each topic has its own group under the service's prefix (`magt.frister.<topic>`): offsets are
-    per topic and partition either way, and twenty-odd members in one group would rebalance once
-    per member at every start (about three seconds each).
-    """
+    """Subscribe every consumed event topic: one consumer in one group
+    (`magt.frister.haendelser`), a fetched batch of any topics one transaction."""
     subscribe_topology(
         broker,
         handlers.topology(),
-        group_of=lambda topic: f"{settings.group_id}.{topic}",
+        group_id=f"{settings.group_id}.haendelser",
         settings=settings,
         engine=engine,
     )

@@ -20,6 +20,7 @@ from magt_klager.behandling import afgoer, foerste_gang, genvurder, indgiv
 from magt_klager.domain import brugens_afgoerelse
 from magt_klager.settings import Settings
 from magt_runtime import tid
+from magt_runtime.db import in_worker_thread
 
 log = structlog.get_logger(__name__)
 
@@ -28,44 +29,49 @@ class Handlers:
     """The consumed messages, each in one transaction."""
 
     def __init__(self, engine: Engine, settings: Settings, katalog: Katalog | None = None):
-        self._engine = engine
+        self.engine = engine
         self._settings = settings
         self._katalog = katalog or standard_katalog()
 
-    async def on_submit_complaint(self, cmd: SubmitComplaint) -> None:
+    @in_worker_thread
+    def on_submit_complaint(self, cmd: SubmitComplaint) -> None:
         """SubmitComplaint from an adapter."""
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             svar = indgiv(
                 session, self._settings, cmd, hvem="kafka:SubmitComplaint", katalog=self._katalog
             )
             session.commit()
         log.info("klage.indgivet", klage_id=svar.klage_id, status=svar.status)
 
-    async def on_record_reconsideration(self, cmd: RecordReconsideration) -> None:
+    @in_worker_thread
+    def on_record_reconsideration(self, cmd: RecordReconsideration) -> None:
         """RecordReconsideration from an adapter."""
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             svar = genvurder(session, self._settings, cmd, hvem="kafka:RecordReconsideration")
             session.commit()
         log.info("klage.genvurdering", klage_id=svar.klage_id, status=svar.status)
 
-    async def on_record_complaint_decision(self, cmd: RecordComplaintDecision) -> None:
+    @in_worker_thread
+    def on_record_complaint_decision(self, cmd: RecordComplaintDecision) -> None:
         """RecordComplaintDecision from an adapter."""
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             svar = afgoer(session, self._settings, cmd, hvem="kafka:RecordComplaintDecision")
             session.commit()
         log.info("klage.afgoerelse", klage_id=svar.klage_id, status=svar.status)
 
-    async def on_report_approved(self, event: ReportApproved) -> None:
+    @in_worker_thread
+    def on_report_approved(self, event: ReportApproved) -> None:
         """Keep the case's facts: the decision its use rests on, whether klagevejledning was
         given."""
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             if foerste_gang(session, "report_approved", event.event_id):
                 _gem_sag(session, event)
             session.commit()
 
-    async def on_incident_registered(self, event: IncidentRegistered) -> None:
+    @in_worker_thread
+    def on_incident_registered(self, event: IncidentRegistered) -> None:
         """Keep whose a registered case is (the scope complaints about it are checked against)."""
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             if foerste_gang(session, "incident_registered", event.event_id):
                 session.merge(
                     store.SagsomfangRow(
@@ -76,10 +82,11 @@ class Handlers:
                 )
             session.commit()
 
-    async def on_decision_made(self, event: DecisionMade) -> None:
+    @in_worker_thread
+    def on_decision_made(self, event: DecisionMade) -> None:
         """Keep a decision: when it was notified (the complaint window runs from it) and its
         outcome (a use under an approved decision is complained of through the decision)."""
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             if foerste_gang(session, "decision_made", event.event_id):
                 session.merge(
                     store.AfgoerelseRow(

@@ -94,7 +94,7 @@ def subscribe_handlers(
     subscribe_topology(
         broker,
         handlers.topology(),
-        group_of=group_id,
+        group_id=f"{GROUP_ID}.kommandoer",
         settings=settings,
         engine=engine,
         cipher=settings.payload_cipher(),

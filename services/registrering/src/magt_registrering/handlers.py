@@ -981,7 +981,6 @@ class Handlers:
                 "registrering.submit_form",
                 self.submit_form,
                 sealed=True,
-                prepare=_lock_cases,
             ),
             Consumed(
                 topics.CORRECT_FORM,
@@ -989,24 +988,21 @@ class Handlers:
                 "registrering.correct_form",
                 self.correct_form,
                 sealed=True,
-                prepare=_lock_cases,
             ),
             Consumed(
                 topics.COMPLETE_LEADER_PART,
                 CompleteLeaderPart,
                 "registrering.complete_leader_part",
                 self.complete_leader_part,
-                prepare=_lock_cases,
             ),
             Consumed(
                 topics.APPROVE_REPORT,
                 ApproveReport,
                 "registrering.approve_report",
                 self.approve_report,
-                prepare=_lock_cases,
             ),
         ]
-        return Topology(self.engine, rows)
+        return Topology(self.engine, rows, prepare=_lock_cases)
 
     async def handle(self, cmd: Command) -> None:
         """Apply one command exactly once in its own transaction (tests, replays)."""

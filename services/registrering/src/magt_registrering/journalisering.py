@@ -18,6 +18,7 @@ from magt_registrering import noegler
 from magt_registrering.settings import Settings
 from magt_runtime import inbox
 from magt_runtime.consumer import subscribe
+from magt_runtime.db import in_worker_thread
 
 log = structlog.get_logger(__name__)
 CONSUMER = "registrering.on_report_journalised"
@@ -27,12 +28,13 @@ class Journalisering:
     """The handler of ReportJournalised: one transaction, inbox and mark."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self.engine = engine
 
-    async def on_report_journalised(self, event: ReportJournalised) -> None:
+    @in_worker_thread
+    def on_report_journalised(self, event: ReportJournalised) -> None:
         """Record the case as journalised in the source system (first confirmation counts)."""
         log_ = log.bind(case_id=event.case_id, event_id=str(event.event_id))
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             if not inbox.first_time(session, consumer=CONSUMER, event_id=str(event.event_id)):
                 return
             marked = noegler.marker_journaliseret(

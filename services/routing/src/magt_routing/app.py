@@ -41,9 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     subscribe_topology(
         broker,
         topology,
-        # One group per topic: a single group over twelve topics rebalances every member
-        # each time one joins, which makes start and restart slow.
-        group_of=lambda topic: f"magt.routing.{topic}",
+        group_id="magt.routing.haendelser",  # one consumer for the twelve topics
         settings=settings,
         engine=engine,
     )

@@ -31,20 +31,17 @@ CONSUMED = [topics.TOPIC_FOR[model] for model in EVENT_TYPES]
 def subscribe_all(
     broker: KafkaBroker, engine: Engine, handlers: Handlers, settings: Settings
 ) -> None:
-    """Subscribe the aggregation to every event topic of the contracts, a batch at a time."""
-    for model in EVENT_TYPES:
-        name = topics.TOPIC_FOR[model]
-        subscribe_batch(
-            broker,
-            topic=settings.topic(name),
-            # one group per topic: 30 topics in one group would rebalance 30 times at start
-            group_id=f"{settings.group_id}.{name}",
-            model=model,
-            apply=handlers.aggregering.anvend_mange,  # a fetched batch: one transaction
-            handle=handlers.handle,  # one by one when the batch fails
-            settings=settings,
-            engine=engine,
-        )
+    """Subscribe the aggregation to every event topic of the contracts with one consumer, a
+    fetched batch (of any topics) one transaction."""
+    subscribe_batch(
+        broker,
+        models={settings.topic(topics.TOPIC_FOR[model]): model for model in EVENT_TYPES},
+        group_id=f"{settings.group_id}.haendelser",
+        apply=handlers.aggregering.anvend_mange,  # a fetched batch: one transaction
+        handle=handlers.handle,  # one by one when the batch fails
+        settings=settings,
+        engine=engine,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -19,6 +19,7 @@ from magt_contracts import messages as m
 from magt_contracts import topics
 from magt_contracts.tid import dansk_dato
 from magt_runtime import inbox, outbox
+from magt_runtime.db import in_worker_thread
 from magt_runtime.tid import utc
 from magt_statistik import domain
 from magt_statistik.settings import Settings
@@ -361,7 +362,8 @@ class Handlers:
         self.engine = engine
         self.aggregering = Aggregering(settings, publicer_alarmer=publicer_alarmer)
 
-    async def handle(self, event: m.Event) -> None:
+    @in_worker_thread
+    def handle(self, event: m.Event) -> None:
         """Inbox, effect and outbox in one transaction."""
         with Session(self.engine) as session:
             if self.aggregering.anvend(session, event):
