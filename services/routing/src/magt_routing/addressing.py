@@ -39,9 +39,11 @@ def store_plan(
         month_end_lead=timedelta(hours=settings.month_end_lead_h),
     )
     rows = []
+    stored = store.stored_line_keys(session, [linje.line_key for linje in linjer])
     for linje in linjer:
-        if store.line_by_key(session, linje.line_key) is not None:
+        if linje.line_key in stored:
             continue
+        stored.add(linje.line_key)
         row = store.PlanLine(
             line_key=linje.line_key,
             case_id=cause_event.case_id,

@@ -192,6 +192,14 @@ def line_by_key(session: Session, line_key: str) -> PlanLine | None:
     return session.exec(select(PlanLine).where(PlanLine.line_key == line_key)).first()
 
 
+def stored_line_keys(session: Session, line_keys: list[str]) -> set[str]:
+    """Which of these plan-line keys are stored already (one query)."""
+    if not line_keys:
+        return set()
+    statement = select(PlanLine.line_key).where(col(PlanLine.line_key).in_(line_keys))
+    return set(session.exec(statement))
+
+
 def line_by_addressed_event(session: Session, event_id: str) -> PlanLine | None:
     """The plan line whose ReportAddressed had this event id."""
     statement = select(PlanLine).where(PlanLine.addressed_event_id == event_id)
