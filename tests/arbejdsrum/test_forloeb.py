@@ -156,6 +156,11 @@ def test_leder_completes_the_leader_part_and_approves(
     hovedside(p, "leder", "indbakke", fund)
     p.side(f"/sager/{case_id}")
     assert NAVN in p.html()  # the leader of the institution reads the whole report
+    oplysninger = p.html()  # and what was tried first, and who took part, before approving
+    assert "Frivillig medvirken forsøgt" in oplysninger
+    assert "Rolig tale og tilbud om at gå en tur." in oplysninger
+    assert "Involverede medarbejdere" in oplysninger
+    assert "mdb-2001" in oplysninger
     assert not p.finds("form#godkend")  # not before the leader's part
     hovedside(p, "leder", "sag", fund)
     p.send(
