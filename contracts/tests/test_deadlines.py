@@ -11,7 +11,12 @@ import pytest
 from magt_contracts import tid
 from magt_contracts.cpr import person_ref
 from magt_contracts.forms import parse_form
-from magt_contracts.messages import ComplaintDecided, HygieneRepeat, SubmitComplaint
+from magt_contracts.messages import (
+    ComplaintDecided,
+    ComplaintReceived,
+    HygieneRepeat,
+    SubmitComplaint,
+)
 from magt_contracts.rules.deadlines import deadlines, familieretshuset_frist
 from magt_contracts.rules.fakta import fakta
 
@@ -103,6 +108,17 @@ def test_complaint_reconsideration_4_weeks_acute_none_seed_003() -> None:
     ]
     akut = klage.model_copy(update={"klagetype": "akut_magt"})
     assert deadlines(akut, now=NU) == []
+
+
+def test_a_complaint_straight_to_ankestyrelsen_has_no_reconsideration_deadline() -> None:
+    """SEL § 134, stk. 4: retssikkerhedsloven § 66 (reconsideration) does not apply to the
+    decisions of Familieretshuset and Det Socialfaglige Nævn."""
+    modtaget = ComplaintReceived(**_meta(), klage_id="k-2", klagetype="afgoerelse",
+                                 klager_rolle="vaerge", person_ref="p-12345678",
+                                 handlekommune="0461")  # fmt: skip
+    assert [f.kind for f in deadlines(modtaget, now=NU)] == ["genvurdering"]
+    direkte = modtaget.model_copy(update={"genvurderes": False})
+    assert deadlines(direkte, now=NU) == []
 
 
 def test_refused_move_recommendation_familieretshuset_2_weeks() -> None:

@@ -51,6 +51,7 @@ FORVENTET = {
     (Status.NY, Handling.INDGIV_AFVIST): Status.AFVIST,
     (Status.NY, Handling.INDGIV_OMDIRIGERET): Status.AFVENTER_GENVURDERING,
     (Status.NY, Handling.INDGIV_AFGOERELSE): Status.AFVENTER_GENVURDERING,
+    (Status.NY, Handling.INDGIV_DIREKTE): Status.HOS_ANKESTYRELSEN,  # SEL § 134, stk. 4
     (Status.NY, Handling.INDGIV_AKUT): Status.AFVENTER_UDTALELSE,
     (Status.NY, Handling.INDGIV_VAL): Status.AFVENTER_KOMMUNALBESTYRELSE,
     (Status.NY, Handling.INDGIV_FLYTNING): Status.HOS_FAMILIERETSHUSET,

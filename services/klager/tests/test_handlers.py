@@ -410,3 +410,46 @@ async def test_a_use_whose_decision_was_refused_is_not_redirected(
     await h.on_report_approved(rapport(case, afgoerelse_ref=afg))
     k = indgivelse(case_id=case, klagetype="akut_magt")
     assert koer(engine, klager_settings, behandling.indgiv, k).status is Status.AFVENTER_UDTALELSE
+
+
+@pytest.mark.broker
+@pytest.mark.parametrize(
+    ("afgjort_af", "direkte"),
+    [("det_socialfaglige_naevn", True), ("familieretshuset", True), ("kommune", False)],
+)
+async def test_a_complaint_about_a_naevn_or_familieretshus_decision_goes_straight_to_ankestyrelsen(
+    engine: Engine, klager_settings: Settings, indgivelse: Any, afgjort_af: str, direkte: bool
+) -> None:
+    """SEL § 134, stk. 1 and 4: Familieretshuset's and Det Socialfaglige Nævn's decisions are
+    brought before Ankestyrelsen, without the municipality's reconsideration (RSL § 66); a
+    municipality's own decision is reconsidered first."""
+    h = Handlers(engine, klager_settings)
+    afg = f"afg-{uuid4().hex[:8]}"
+    await h.on_decision_made(
+        DecisionMade(
+            occurred_at=T0 - timedelta(days=3),
+            case_id=f"sag-{afg}",
+            correlation_id=uuid4(),
+            afgoerelse_id=afg,
+            indgreb="adgang_til_bolig",
+            person_ref="p-testperson01",
+            kommune="0851",
+            institution_id="inst-0851-01",
+            udfald="godkendt",
+            meddelt=T0 - timedelta(days=3),
+            afgjort_af=afgjort_af,
+        )
+    )
+    k = indgivelse(afgoerelse_ref=afg)
+    svar = koer(engine, klager_settings, behandling.indgiv, k)
+    events = udgaaende(engine, k.klage_id)
+    received = ComplaintReceived.model_validate(events[0])
+    if direkte:
+        assert svar.status is Status.HOS_ANKESTYRELSEN
+        assert [e["type"] for e in events] == ["ComplaintReceived", "ComplaintForwarded"]
+        assert events[1]["til"] == "ankestyrelsen"
+        assert received.genvurderes is False
+    else:
+        assert svar.status is Status.AFVENTER_GENVURDERING
+        assert [e["type"] for e in events] == ["ComplaintReceived"]
+        assert received.genvurderes is True

@@ -74,6 +74,12 @@ AFGOERELSE_KILDE = _kilde("133", "2")
 """The municipality's decisions on interventions (§§ 125 and 128, § 128 b, stk. 2, §§ 128 c-128 f,
 § 136 a, stk. 3, § 137 b and § 137 c, stk. 2) are afgørelser the person can bring before
 Ankestyrelsen; a use under one is checked against its existence and period."""
+DIREKTE_KLAGE_KILDE = _kilde("134", "1")
+"""A decision of Familieretshuset or Det Socialfaglige Nævn can be brought before Ankestyrelsen
+within 4 weeks of its notification; retssikkerhedsloven's chapters 9 and 10 apply except § 66
+(stk. 4), so the complaint goes straight to Ankestyrelsen without a reconsideration."""
+DIREKTE_TIL_ANKESTYRELSEN = frozenset({Beslutter.FAMILIERETSHUSET, Beslutter.SOCIALFAGLIGT_NAEVN})
+"""The deciders whose decisions § 134 sends straight to Ankestyrelsen."""
 HANDLEPLAN_KILDE = _kilde("135 a", "4")
 """The municipality makes handleplaner per § 141 for the people subjected to interventions."""
 
@@ -288,6 +294,12 @@ PLIGTER: tuple[Pligt, ...] = (
         _kilde("136 f"),
         "a move the municipality decides itself (§ 136 f, § 129, stk. 2) is a valid municipal "
         "decision; a § 129, stk. 1 or § 129 a move decided by the municipality is flagged",
+    ),
+    Pligt(
+        "sel.klage_direkte_til_ankestyrelsen",
+        DIREKTE_KLAGE_KILDE,
+        "a complaint about a decision of Familieretshuset or Det Socialfaglige Nævn goes straight "
+        "to Ankestyrelsen: no reconsideration by the municipality and no deadline for one",
     ),
     Pligt(
         "sel.forhaandsgodkendelse",

@@ -18,6 +18,12 @@ class ComplaintReceived(Event):
     handlekommune: str
     afgoerelse_ref: str | None = None
     rettidig: bool = Field(default=True, description="Indgivet inden for klagefristen.")
+    genvurderes: bool = Field(
+        default=True,
+        description="Om kommunen genvurderer afgørelsen først (retssikkerhedsloven § 66). Nej: "
+        "klagen går direkte til Ankestyrelsen (serviceloven § 134: Familieretshusets og Det "
+        "Socialfaglige Nævns afgørelser).",
+    )
 
 
 class ComplaintReconsidered(Event):

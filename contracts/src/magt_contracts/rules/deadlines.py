@@ -86,6 +86,8 @@ def _haendelse(trigger: Trigger, kat: Katalog) -> list[Frist]:
     if isinstance(trigger, SubmitComplaint):
         return _klage(trigger.klagetype, trigger.modtaget, kat)
     if isinstance(trigger, ComplaintReceived):
+        if not trigger.genvurderes:
+            return []  # SEL § 134, stk. 4: straight to Ankestyrelsen, no reconsideration
         return _klage(trigger.klagetype, trigger.occurred_at, kat)
     if isinstance(trigger, ComplaintDecided):
         if trigger.afgjort_af != "kommunalbestyrelse":

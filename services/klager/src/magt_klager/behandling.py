@@ -92,9 +92,11 @@ def indgiv(
     row = _ny_klage(
         cmd, vurdering, meddelt, institution_id or (sag.institution_id if sag else None), paa
     )
-    kommando = Kommando(
-        indgiv_handling(vurdering), cmd.event_id, cmd.modtaget, hvem, vurdering.grund
+    kendt = (
+        store.afgoerelse(session, afgoerelse_id=paa.afgoerelse_ref) if paa.afgoerelse_ref else None
     )
+    handling = indgiv_handling(vurdering, afgjort_af=kendt.afgjort_af if kendt else None)
+    kommando = Kommando(handling, cmd.event_id, cmd.modtaget, hvem, vurdering.grund)
     return _udfoer(session, settings, row, kommando, ny=True, katalog=katalog)
 
 

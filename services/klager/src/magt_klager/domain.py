@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from magt_contracts.catalogue.sel import DIREKTE_TIL_ANKESTYRELSEN
 from magt_contracts.forms.sel import Udfald
 from magt_contracts.messages import (
     ComplaintDecided,
@@ -61,6 +62,8 @@ class Handling(StrEnum):
     INDGIV_AFVIST = "indgiv_afvist"
     INDGIV_OMDIRIGERET = "indgiv_omdirigeret"
     INDGIV_AFGOERELSE = "indgiv_afgoerelse"
+    INDGIV_DIREKTE = "indgiv_direkte"
+    """A decision of Familieretshuset or Det Socialfaglige Nævn: straight to Ankestyrelsen."""
     INDGIV_AKUT = "indgiv_akut"
     INDGIV_VAL = "indgiv_val"
     INDGIV_FLYTNING = "indgiv_flytning"
@@ -99,6 +102,7 @@ OVERGANGE: dict[tuple[Status, Handling], Overgang] = {
     (S.NY, H.INDGIV_AFVIST): Overgang(S.AFVIST, (E.AFVIST,)),
     (S.NY, H.INDGIV_OMDIRIGERET): Overgang(S.AFVENTER_GENVURDERING, (E.OMDIRIGERET, E.MODTAGET)),
     (S.NY, H.INDGIV_AFGOERELSE): Overgang(S.AFVENTER_GENVURDERING, (E.MODTAGET,)),
+    (S.NY, H.INDGIV_DIREKTE): Overgang(S.HOS_ANKESTYRELSEN, (E.MODTAGET, E.TIL_ANKESTYRELSEN)),
     (S.NY, H.INDGIV_AKUT): Overgang(S.AFVENTER_UDTALELSE, (E.MODTAGET,)),
     (S.NY, H.INDGIV_VAL): Overgang(S.AFVENTER_KOMMUNALBESTYRELSE, (E.MODTAGET,)),
     (S.NY, H.INDGIV_FLYTNING): Overgang(
@@ -136,6 +140,7 @@ HANDLING_TEKST: dict[Handling, str] = {
     H.INDGIV_AFVIST: "Klagen kan ikke modtages igen",
     H.INDGIV_OMDIRIGERET: "Klagen kan ikke modtages igen",
     H.INDGIV_AFGOERELSE: "Klagen kan ikke modtages igen",
+    H.INDGIV_DIREKTE: "Klagen kan ikke modtages igen",
     H.INDGIV_AKUT: "Klagen kan ikke modtages igen",
     H.INDGIV_VAL: "Klagen kan ikke modtages igen",
     H.INDGIV_FLYTNING: "Klagen kan ikke modtages igen",
@@ -161,12 +166,16 @@ def overgang(status: Status, handling: Handling) -> Overgang | str:
     return OVERGANGE.get((status, handling)) or afvisning(status, handling)
 
 
-def indgiv_handling(vurdering: Klagevurdering) -> Handling:
-    """A submission classified by standing and track."""
+def indgiv_handling(vurdering: Klagevurdering, *, afgjort_af: str | None = None) -> Handling:
+    """A submission classified by standing and track; `afgjort_af` is who made the decision it
+    is about (a decision of Familieretshuset or Det Socialfaglige Nævn goes straight to
+    Ankestyrelsen, SEL § 134, stk. 1 and 4)."""
     if vurdering.udfald is Udfaldstype.AFVIST:
         return H.INDGIV_AFVIST
     if vurdering.udfald is Udfaldstype.OMDIRIGERET:
         return H.INDGIV_OMDIRIGERET
+    if vurdering.spor is Spor.AFGOERELSE and afgjort_af in DIREKTE_TIL_ANKESTYRELSEN:
+        return H.INDGIV_DIREKTE
     return {
         Spor.AFGOERELSE: H.INDGIV_AFGOERELSE,
         Spor.AKUT_MAGT: H.INDGIV_AKUT,
@@ -320,6 +329,7 @@ def _event(h: Haendelse, k: Klage, c: Kommando) -> Event:
                 handlekommune=k.handlekommune,
                 afgoerelse_ref=k.afgoerelse_ref,
                 rettidig=k.rettidig,
+                genvurderes=c.handling is not H.INDGIV_DIREKTE,
             )
         case E.AFVIST:
             return ComplaintDismissed(**meta, reason=c.hvorfor)

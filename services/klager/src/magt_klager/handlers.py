@@ -98,6 +98,7 @@ class Handlers:
                         indgreb=event.indgreb,
                         udfald=event.udfald,
                         meddelt=tid.utc(event.meddelt),
+                        afgjort_af=event.afgjort_af,
                     )
                 )
             session.commit()

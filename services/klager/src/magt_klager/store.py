@@ -143,6 +143,7 @@ class AfgoerelseRow(SQLModel, table=True):
     indgreb: str
     udfald: str
     meddelt: datetime | None = _tid()
+    afgjort_af: str | None = None  # DecisionMade.afgjort_af (None: the municipality)
 
 
 def klage(session: Session, *, klage_id: str, for_update: bool = False) -> KlageRow | None:
