@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from magt_contracts.catalogue import standard_katalog
+from magt_contracts.catalogue.model import gaeldende
 from magt_contracts.forms import parse_form
 from magt_nexus.mapping import (
     PERSONAL_MESSAGE,
@@ -211,9 +214,35 @@ def test_demo_emulator_holds_one_valid_form_per_form_type_and_version(mappings: 
 
 
 def test_the_2024_edition_keeps_the_labels_of_the_2025_edition(mappings: Mappings) -> None:
+    """The same form in Nexus, its own version; only Skema 1's interventions differ (L 188)."""
     editions = {(m.form_type, m.nexus_version): m for m in mappings.by_definition.values()}
     for form_type in {t for t, _ in editions}:
         old, new = editions[(form_type, "2024")], editions[(form_type, "2025")]
-        assert old.fields == new.fields
+        assert [f.label for f in old.fields] == [f.label for f in new.fields]
+        assert [f for f in old.fields if f.path != "indgreb"] == [
+            f for f in new.fields if f.path != "indgreb"
+        ]
         assert old.nexus_title == new.nexus_title
         assert (old.constants["form_version"], new.constants["form_version"]) == ("2022", "2025")
+
+
+@pytest.mark.parametrize(
+    ("version", "paa"), [("2024", date(2024, 6, 30)), ("2025", date(2025, 1, 1))]
+)
+def test_each_editions_interventions_are_the_ones_in_force_for_it(
+    mappings: Mappings, version: str, paa: date
+) -> None:
+    """L 188 (2023-24), from 1 July 2024: § 124 d splits into stk. 1 (løsne greb) and stk. 2,
+    § 128 h is new, §§ 136 d-e end. The 2025 edition offers exactly the SEL interventions in
+    force then; the 2024 edition those in force before (and none of the new ones)."""
+    kat = standard_katalog()
+    i_kraft = {t.kode for t in gaeldende(kat.indgreb, paa) if t.regime == "sel"}
+    for m in mappings.by_definition.values():
+        if m.nexus_version != version or m.form_type not in ("skema_1a", "skema_1b"):
+            continue
+        (indgreb,) = [f for f in m.fields if f.path == "indgreb"]
+        koder = set((indgreb.values or {}).values())
+        assert koder <= i_kraft, sorted(koder - i_kraft)
+        nye = {"loesne_greb", "adgang_til_bolig"}
+        assert (nye <= koder) == (version == "2025")
+        assert ({"fastholdelse_demens", "velfaerdsteknologi_akut"} <= koder) == (version == "2024")
