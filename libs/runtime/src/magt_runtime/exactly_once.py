@@ -2,13 +2,13 @@
 
 A service writes its use case as an *effect*, `effect(session, event)`: it changes the service's
 tables and stages what it publishes (`outbox.stage`) in the caller's session, and neither checks
-the inbox nor commits. `ExactlyOnce` owns the rest, for one event or for a fetched batch:
+the inbox nor commits. `ExactlyOnce` owns the rest for one event, `Topology` for a fetched batch:
 
 - one event (`apply_one`, `handle`): a transaction of its own that records the event in the inbox
   (`inbox.first_time`) and applies it, or does nothing when the event was handled before;
-- a batch (`apply_many`, or `Topology.apply_many` for a batch of several types): the inbox checked
-  and written in bulk (`inbox.first_times`) and every new event's effect in order, all in the
-  caller's transaction (`consumer.subscribe_batch` commits it once, then the batch's offsets).
+- a batch of any of a service's types (`Topology.apply_many`): the inbox checked and written in
+  bulk (`inbox.first_times`) and every new event's effect in order, all in the caller's
+  transaction (`consumer.subscribe_batch` commits it once, then the batch's offsets).
 
 Either way the inbox row, the effect and the outbox rows commit together or not at all, so a
 redelivered event changes nothing and two replicas racing on one event collide on the inbox key.
@@ -57,16 +57,6 @@ class ExactlyOnce(Generic[M]):
             effect,
             committed,
         )
-
-    def apply_many(self, session: Session, events: Sequence[M]) -> int:
-        """Apply the new events of a batch in order, in the caller's transaction; how many."""
-        keys = [(self.consumer, event_key(e)) for e in events]
-        new = [
-            e for e, fresh in zip(events, inbox.first_times(session, keys), strict=True) if fresh
-        ]
-        for event in new:
-            self.effect(session, event)
-        return len(new)
 
     def apply_one(self, event: M) -> bool:
         """Apply one event in a transaction of its own; False if it was handled before."""
@@ -122,10 +112,6 @@ class Topology:
         }
         if len(self._once) != len(self.table):
             raise ValueError("én hændelsestype optræder to gange i tabellen")
-
-    def once(self, model: type[BaseModel]) -> ExactlyOnce[Any]:
-        """The exactly-once unit of `model`'s row."""
-        return self._once[model]
 
     def apply_many(self, session: Session, events: Sequence[BaseModel]) -> int:
         """Apply a fetched batch of any of the table's types in order, in the caller's
