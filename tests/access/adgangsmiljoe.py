@@ -464,7 +464,7 @@ async def _saa_klager(t: Tjeneste) -> None:
     assert isinstance(t.settings, KlagerSettings)
     handlers = Handlers(t.engine, t.settings)
     for org in (EGEN, ANDEN):
-        await handlers.on_report_approved(godkendt(f"kla-{org.navn}", org))
+        await handlers.handle(godkendt(f"kla-{org.navn}", org))
         async with t.client() as c:
             r = await c.post(
                 "/klager",

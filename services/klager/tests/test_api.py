@@ -264,7 +264,7 @@ async def test_guidance_letter_for_a_case_and_whether_guidance_was_given(
     client: httpx.AsyncClient, token: Token, app: FastAPI
 ) -> None:
     h = Handlers(engine_of(app), Settings(database_url="sqlite://"))
-    await h.on_report_approved(rapport("sag-barn-1", regime=Regime.VAL, givet=False))
+    await h.handle(rapport("sag-barn-1", regime=Regime.VAL, givet=False))
     leder = token("leder", INST)
     status_url = "/sager/sag-barn-1/klagevejledning/status"
     assert (await client.get(status_url, headers=leder)).json()["klagevejledning_givet"] is False
@@ -281,7 +281,7 @@ async def test_guidance_letter_for_a_case_and_whether_guidance_was_given(
     r = await client.post("/sager/sag-barn-1/klagevejledning", headers=leder, json={"givet": True})
     assert (r.json()["klagevejledning_givet"], r.json()["kilde"]) == (True, "registreret")
     # A later report saying "not given" does not erase what the leader recorded.
-    await h.on_report_approved(rapport("sag-barn-1", regime=Regime.VAL, givet=False))
+    await h.handle(rapport("sag-barn-1", regime=Regime.VAL, givet=False))
     assert (await client.get(status_url, headers=leder)).json()["klagevejledning_givet"] is True
     fremmed = await client.get(status_url, headers=token("kommune", "0461"))
     ukendt = await client.get("/sager/ukendt/klagevejledning", headers=leder)
@@ -399,7 +399,7 @@ async def test_guidance_figures_per_regime(
 ) -> None:
     h = Handlers(engine_of(app), Settings(database_url="sqlite://"))
     for i, givet in enumerate([True] * 5 + [False] * 2 + [None]):
-        await h.on_report_approved(rapport(f"sag-v{i}", regime=Regime.VAL, givet=givet))
+        await h.handle(rapport(f"sag-v{i}", regime=Regime.VAL, givet=givet))
     national = await client.get("/statistik/klagevejledning", headers=token("national", "x"))
     assert national.json()["regimer"] == [
         {
@@ -425,7 +425,7 @@ async def test_a_complaint_cannot_attach_to_another_institutions_case(
     """Issue 13 item 8: the case's scope comes from its own events, never from the request."""
     handlers = Handlers(engine_of(app), Settings(database_url="sqlite://"))
     fremmed = rapport("sag-fremmed-1", regime=Regime.VAL, givet=True)  # INST, handlekommune 0851
-    await handlers.on_report_approved(fremmed)
+    await handlers.handle(fremmed)
     andet_tilbud = klage_body(case_id="sag-fremmed-1", institution_id="inst-andet")
     r = await client.post("/klager", json=andet_tilbud, headers=token("leder", "inst-andet"))
     assert (r.status_code, r.json()["detail"]) == (404, UKENDT_SAG)
@@ -464,9 +464,7 @@ async def test_a_registered_case_not_yet_approved_is_scoped_too(
         vurdering=godkendt.vurdering,
         source="bosted",
     )
-    await Handlers(engine_of(app), Settings(database_url="sqlite://")).on_incident_registered(
-        registreret
-    )
+    await Handlers(engine_of(app), Settings(database_url="sqlite://")).handle(registreret)
     andet = klage_body(case_id="sag-fremmed-2", institution_id="inst-andet")
     r = await client.post("/klager", json=andet, headers=token("leder", "inst-andet"))
     assert (r.status_code, r.json()["detail"]) == (404, UKENDT_SAG)

@@ -33,7 +33,7 @@ from magt_klager.handlers import Handlers
 from magt_klager.settings import Settings
 from magt_runtime import tid
 from magt_runtime.broker import create_broker
-from magt_runtime.consumer import subscribe
+from magt_runtime.consumer import subscribe_batch
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.deadletter import DeadLetter, dead_letter_topic
 from magt_runtime.outbox import OutboxRow, relay_once
@@ -179,7 +179,7 @@ async def test_deadlines_equal_those_frister_opens(
         udfald="godkendt",
         meddelt=meddelt,
     )
-    await Handlers(engine, klager_settings).on_decision_made(beslutning)
+    await Handlers(engine, klager_settings).handle(beslutning)
     k: SubmitComplaint = indgivelse(afgoerelse_ref="afg-9", modtaget=meddelt + timedelta(days=29))
     koer(engine, klager_settings, behandling.indgiv, k)
     row = klage_row(engine, k.klage_id)
@@ -216,9 +216,7 @@ async def test_standing_uses_the_report_and_the_child_age_in_force(
 ) -> None:
     """VAL § 23, stk. 1: a child who has turned 12 may complain; SEL § 134, stk. 3: proxies."""
     h = Handlers(engine, klager_settings)
-    await h.on_report_approved(
-        rapport("sag-r1", borger_kan_selv_klage=True, klagevejledning_givet=True)
-    )
+    await h.handle(rapport("sag-r1", borger_kan_selv_klage=True, klagevejledning_givet=True))
     paaroerende = indgivelse(case_id="sag-r1", klager_rolle="paaroerende", klagetype="akut_magt")
     svar = koer(engine, klager_settings, behandling.indgiv, paaroerende)
     assert svar.status is Status.AFVIST
@@ -256,30 +254,16 @@ async def test_consumed_topics_through_the_in_memory_broker(
     s = klager_settings
     broker = create_broker(s)
     h = Handlers(engine, s)
-    subscribe(
+    subscribe_batch(
         broker,
-        topic=s.topic(topics.SUBMIT_COMPLAINT),
+        models={
+            s.topic(topics.SUBMIT_COMPLAINT): SubmitComplaint,
+            s.topic(topics.RECORD_RECONSIDERATION): RecordReconsideration,
+            s.topic(topics.REPORT_APPROVED): ReportApproved,
+        },
         group_id="g",
-        model=SubmitComplaint,
-        handle=h.on_submit_complaint,
-        settings=s,
-        engine=engine,
-    )
-    subscribe(
-        broker,
-        topic=s.topic(topics.RECORD_RECONSIDERATION),
-        group_id="g",
-        model=RecordReconsideration,
-        handle=h.on_record_reconsideration,
-        settings=s,
-        engine=engine,
-    )
-    subscribe(
-        broker,
-        topic=s.topic(topics.REPORT_APPROVED),
-        group_id="g",
-        model=ReportApproved,
-        handle=h.on_report_approved,
+        apply=h.apply_many,
+        handle=h.handle,
         settings=s,
         engine=engine,
     )
@@ -337,7 +321,7 @@ async def test_a_complaint_about_a_pre_approved_use_goes_to_its_decision_by_itse
     h = Handlers(engine, klager_settings)
     meddelt = T0 - timedelta(days=10)
     afg = f"afg-{uuid4().hex[:8]}"
-    await h.on_decision_made(
+    await h.handle(
         DecisionMade(
             occurred_at=meddelt,
             case_id=f"sag-{afg}",
@@ -352,7 +336,7 @@ async def test_a_complaint_about_a_pre_approved_use_goes_to_its_decision_by_itse
         )
     )
     under = f"sag-{uuid4().hex[:8]}"
-    await h.on_report_approved(rapport(under, indgreb=["stofseler"], afgoerelse_ref=afg))
+    await h.handle(rapport(under, indgreb=["stofseler"], afgoerelse_ref=afg))
     k = indgivelse(case_id=under, klagetype="akut_magt", under_forhaandsgodkendelse=False)
     svar = koer(engine, klager_settings, behandling.indgiv, k)
     assert svar.status is Status.AFVENTER_GENVURDERING
@@ -371,7 +355,7 @@ async def test_a_complaint_about_a_pre_approved_use_goes_to_its_decision_by_itse
 
     # A case whose report rests on no decision: a ticked flag does not invent a pre-approval.
     uden = f"sag-{uuid4().hex[:8]}"
-    await h.on_report_approved(rapport(uden))
+    await h.handle(rapport(uden))
     flag = indgivelse(case_id=uden, klagetype="akut_magt", under_forhaandsgodkendelse=True)
     assert (
         koer(engine, klager_settings, behandling.indgiv, flag).status is Status.AFVENTER_UDTALELSE
@@ -392,7 +376,7 @@ async def test_a_use_whose_decision_was_refused_is_not_redirected(
     staff's own, and the kommunalbestyrelse states whether it was lawful (SEL § 137)."""
     h = Handlers(engine, klager_settings)
     afg = f"afg-{uuid4().hex[:8]}"
-    await h.on_decision_made(
+    await h.handle(
         DecisionMade(
             occurred_at=T0,
             case_id=f"sag-{afg}",
@@ -407,7 +391,7 @@ async def test_a_use_whose_decision_was_refused_is_not_redirected(
         )
     )
     case = f"sag-{uuid4().hex[:8]}"
-    await h.on_report_approved(rapport(case, afgoerelse_ref=afg))
+    await h.handle(rapport(case, afgoerelse_ref=afg))
     k = indgivelse(case_id=case, klagetype="akut_magt")
     assert koer(engine, klager_settings, behandling.indgiv, k).status is Status.AFVENTER_UDTALELSE
 
@@ -425,7 +409,7 @@ async def test_a_complaint_about_a_naevn_or_familieretshus_decision_goes_straigh
     municipality's own decision is reconsidered first."""
     h = Handlers(engine, klager_settings)
     afg = f"afg-{uuid4().hex[:8]}"
-    await h.on_decision_made(
+    await h.handle(
         DecisionMade(
             occurred_at=T0 - timedelta(days=3),
             case_id=f"sag-{afg}",

@@ -10,19 +10,11 @@ from fastapi import FastAPI
 
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
-from magt_contracts.messages import (
-    DecisionMade,
-    IncidentRegistered,
-    RecordComplaintDecision,
-    RecordReconsideration,
-    ReportApproved,
-    SubmitComplaint,
-)
 from magt_klager.api import build_router
-from magt_klager.handlers import Handlers
+from magt_klager.handlers import CONSUMED, Handlers
 from magt_klager.settings import Settings
 from magt_runtime.broker import create_broker
-from magt_runtime.consumer import subscribe
+from magt_runtime.consumer import subscribe_batch
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
@@ -30,7 +22,7 @@ from magt_runtime.logging import configure_logging
 from magt_runtime.metrics import install_metrics
 from magt_runtime.readiness import install_readiness, outbox_check
 
-GROUP = "magt.klager"
+GROUP = "magt.klager.haendelser"  # one consumer for every consumed topic
 PRODUCED = (
     topics.COMPLAINT_RECEIVED,
     topics.COMPLAINT_RECONSIDERED,
@@ -39,14 +31,6 @@ PRODUCED = (
     topics.COMPLAINT_REDIRECTED,
     topics.COMPLAINT_DISMISSED,
     topics.COMPLAINT_STATEMENT_ISSUED,
-)
-CONSUMED = (
-    topics.SUBMIT_COMPLAINT,
-    topics.RECORD_RECONSIDERATION,
-    topics.RECORD_COMPLAINT_DECISION,
-    topics.REPORT_APPROVED,
-    topics.DECISION_MADE,
-    topics.INCIDENT_REGISTERED,
 )
 
 
@@ -62,28 +46,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings, description="Klager: klageadgang, genvurdering, Ankestyrelsen."
     )
     handlers = Handlers(engine, settings)
-    abonnementer: list[tuple[str, type[Any], Any]] = [
-        (topics.SUBMIT_COMPLAINT, SubmitComplaint, handlers.on_submit_complaint),
-        (topics.RECORD_RECONSIDERATION, RecordReconsideration, handlers.on_record_reconsideration),
-        (
-            topics.RECORD_COMPLAINT_DECISION,
-            RecordComplaintDecision,
-            handlers.on_record_complaint_decision,
-        ),
-        (topics.REPORT_APPROVED, ReportApproved, handlers.on_report_approved),
-        (topics.DECISION_MADE, DecisionMade, handlers.on_decision_made),
-        (topics.INCIDENT_REGISTERED, IncidentRegistered, handlers.on_incident_registered),
-    ]
-    for topic, model, handle in abonnementer:
-        subscribe(
-            broker,
-            topic=settings.topic(topic),
-            group_id=GROUP,
-            model=model,
-            handle=handle,
-            settings=settings,
-            engine=engine,
-        )
+    subscribe_batch(
+        broker,
+        models={settings.topic(topic): model for topic, model in CONSUMED.items()},
+        group_id=GROUP,
+        apply=handlers.apply_many,
+        handle=handlers.handle,
+        settings=settings,
+        engine=engine,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,11 +1,15 @@
-"""One handler per consumed message, each in one transaction (see `behandling` for the moves)."""
+"""The consumed messages, applied a fetched batch at a time (see `behandling` for the moves)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
+from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from magt_contracts import topics
 from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.messages import (
     DecisionMade,
@@ -25,83 +29,94 @@ from magt_runtime.db import in_worker_thread
 log = structlog.get_logger(__name__)
 
 
+CONSUMED: dict[str, type[BaseModel]] = {
+    topics.SUBMIT_COMPLAINT: SubmitComplaint,
+    topics.RECORD_RECONSIDERATION: RecordReconsideration,
+    topics.RECORD_COMPLAINT_DECISION: RecordComplaintDecision,
+    topics.REPORT_APPROVED: ReportApproved,
+    topics.DECISION_MADE: DecisionMade,
+    topics.INCIDENT_REGISTERED: IncidentRegistered,
+}
+"""What klager consumes: the complaint commands of the adapters and the facts of the cases."""
+
+
 class Handlers:
-    """The consumed messages, each in one transaction."""
+    """The consumed messages, each applied in the caller's transaction (`apply`); a command's
+    move checks its own inbox (`behandling`), as the HTTP API's do."""
 
     def __init__(self, engine: Engine, settings: Settings, katalog: Katalog | None = None):
         self.engine = engine
         self._settings = settings
         self._katalog = katalog or standard_katalog()
 
-    @in_worker_thread
-    def on_submit_complaint(self, cmd: SubmitComplaint) -> None:
-        """SubmitComplaint from an adapter."""
-        with Session(self.engine) as session:
-            svar = indgiv(
-                session, self._settings, cmd, hvem="kafka:SubmitComplaint", katalog=self._katalog
-            )
-            session.commit()
-        log.info("klage.indgivet", klage_id=svar.klage_id, status=svar.status)
+    def apply_many(self, session: Session, messages: Sequence[BaseModel]) -> None:
+        """A fetched batch, in order, in one transaction (`consumer.subscribe_batch`)."""
+        for message in messages:
+            self.apply(session, message)
 
     @in_worker_thread
-    def on_record_reconsideration(self, cmd: RecordReconsideration) -> None:
-        """RecordReconsideration from an adapter."""
+    def handle(self, message: BaseModel) -> None:
+        """One message in a transaction of its own (a failed batch, tests, replays)."""
         with Session(self.engine) as session:
-            svar = genvurder(session, self._settings, cmd, hvem="kafka:RecordReconsideration")
-            session.commit()
-        log.info("klage.genvurdering", klage_id=svar.klage_id, status=svar.status)
-
-    @in_worker_thread
-    def on_record_complaint_decision(self, cmd: RecordComplaintDecision) -> None:
-        """RecordComplaintDecision from an adapter."""
-        with Session(self.engine) as session:
-            svar = afgoer(session, self._settings, cmd, hvem="kafka:RecordComplaintDecision")
-            session.commit()
-        log.info("klage.afgoerelse", klage_id=svar.klage_id, status=svar.status)
-
-    @in_worker_thread
-    def on_report_approved(self, event: ReportApproved) -> None:
-        """Keep the case's facts: the decision its use rests on, whether klagevejledning was
-        given."""
-        with Session(self.engine) as session:
-            if foerste_gang(session, "report_approved", event.event_id):
-                _gem_sag(session, event)
+            self.apply(session, message)
             session.commit()
 
-    @in_worker_thread
-    def on_incident_registered(self, event: IncidentRegistered) -> None:
-        """Keep whose a registered case is (the scope complaints about it are checked against)."""
-        with Session(self.engine) as session:
-            if foerste_gang(session, "incident_registered", event.event_id):
-                session.merge(
-                    store.SagsomfangRow(
-                        case_id=event.case_id,
-                        handlekommune=event.fakta.handlekommune,
-                        institution_id=event.fakta.institution.institution_id,
-                    )
+    def apply(self, session: Session, message: BaseModel) -> None:
+        """One consumed message in the caller's transaction."""
+        match message:
+            case SubmitComplaint():
+                svar = indgiv(
+                    session,
+                    self._settings,
+                    message,
+                    hvem="kafka:SubmitComplaint",
+                    katalog=self._katalog,
                 )
-            session.commit()
-
-    @in_worker_thread
-    def on_decision_made(self, event: DecisionMade) -> None:
-        """Keep a decision: when it was notified (the complaint window runs from it) and its
-        outcome (a use under an approved decision is complained of through the decision)."""
-        with Session(self.engine) as session:
-            if foerste_gang(session, "decision_made", event.event_id):
-                session.merge(
-                    store.AfgoerelseRow(
-                        afgoerelse_id=event.afgoerelse_id,
-                        case_id=event.case_id,
-                        person_ref=event.person_ref,
-                        kommune=event.kommune,
-                        institution_id=event.institution_id,
-                        indgreb=event.indgreb,
-                        udfald=event.udfald,
-                        meddelt=tid.utc(event.meddelt),
-                        afgjort_af=event.afgjort_af,
-                    )
+                log.info("klage.indgivet", klage_id=svar.klage_id, status=svar.status)
+            case RecordReconsideration():
+                svar = genvurder(
+                    session, self._settings, message, hvem="kafka:RecordReconsideration"
                 )
-            session.commit()
+                log.info("klage.genvurdering", klage_id=svar.klage_id, status=svar.status)
+            case RecordComplaintDecision():
+                svar = afgoer(
+                    session, self._settings, message, hvem="kafka:RecordComplaintDecision"
+                )
+                log.info("klage.afgoerelse", klage_id=svar.klage_id, status=svar.status)
+            case ReportApproved():
+                # The case's facts: the decision its use rests on, whether klagevejledning was given.
+                if foerste_gang(session, "report_approved", message.event_id):
+                    _gem_sag(session, message)
+            case IncidentRegistered():
+                # Whose a registered case is (the scope complaints about it are checked against).
+                if foerste_gang(session, "incident_registered", message.event_id):
+                    session.merge(
+                        store.SagsomfangRow(
+                            case_id=message.case_id,
+                            handlekommune=message.fakta.handlekommune,
+                            institution_id=message.fakta.institution.institution_id,
+                        )
+                    )
+            case DecisionMade():
+                # A decision: when it was notified (the complaint window runs from it), its
+                # outcome (a use under an approved one is complained of through the decision) and
+                # who made it (SEL § 134: some go straight to Ankestyrelsen).
+                if foerste_gang(session, "decision_made", message.event_id):
+                    session.merge(
+                        store.AfgoerelseRow(
+                            afgoerelse_id=message.afgoerelse_id,
+                            case_id=message.case_id,
+                            person_ref=message.person_ref,
+                            kommune=message.kommune,
+                            institution_id=message.institution_id,
+                            indgreb=message.indgreb,
+                            udfald=message.udfald,
+                            meddelt=tid.utc(message.meddelt),
+                            afgjort_af=message.afgjort_af,
+                        )
+                    )
+            case _:
+                raise TypeError(f"klager forbruger ikke {type(message).__name__}")
 
 
 def _gem_sag(session: Session, event: ReportApproved) -> None:
