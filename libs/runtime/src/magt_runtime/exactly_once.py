@@ -32,12 +32,11 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def event_key(event: BaseModel) -> str:
-    """The inbox key of an event or command: its `event_id` (or `command_id`)."""
-    for name in ("event_id", "command_id"):
-        value = getattr(event, name, None)
-        if value is not None:
-            return str(value)
-    raise TypeError(f"{type(event).__name__} har hverken event_id eller command_id")
+    """The inbox key of an event or command: its `event_id` (every contract message has one)."""
+    value = getattr(event, "event_id", None)
+    if value is None:
+        raise TypeError(f"{type(event).__name__} har intet event_id")
+    return str(value)
 
 
 class ExactlyOnce(Generic[M]):
