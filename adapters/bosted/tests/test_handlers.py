@@ -30,7 +30,7 @@ from magt_contracts.messages import (
 )
 from magt_contracts.vaerdier import Naar
 from magt_runtime.broker import create_broker
-from magt_runtime.consumer import subscribe
+from magt_runtime.consumer import subscribe_batch
 from magt_runtime.outbox import OutboxRow
 from magt_runtime.sagsid import sags_id
 
@@ -117,9 +117,9 @@ async def test_rejection_becomes_an_advis_file_once_and_reopens_the_document(
 ) -> None:
     settings, engine, handlers, submit_id = opsat
     event = _rejected(submit_id)
-    await handlers.on_registration_rejected(event)
-    await handlers.on_registration_rejected(event)  # redelivered
-    await handlers.on_registration_rejected(_rejected(submit_id, source="nexus"))
+    await handlers.handle(event)
+    await handlers.handle(event)  # redelivered
+    await handlers.handle(_rejected(submit_id, source="nexus"))
     [advis] = _rows(engine, Advis)
     assert advis.institution_id == "tilbud-0851-017"
     assert advis.fil_skrevet
@@ -168,7 +168,7 @@ async def test_rejected_correction_keeps_the_case_registered(
     settings, engine, handlers, _submit_id = opsat
     changed = lav(aendringer={"dokument_version": 2, "magtanvendelsesskema.episode.sted": "Haven"})
     kvit = i_transaktion(engine, lambda s: modtag(s, raw=changed, settings=settings, kilde="http"))
-    await handlers.on_registration_rejected(_rejected(kvit.kommando_id))
+    await handlers.handle(_rejected(kvit.kommando_id))
     [dok] = _rows(engine, Dokument)
     assert dok.status == "rettet"
 
@@ -176,14 +176,15 @@ async def test_rejected_correction_keeps_the_case_registered(
 async def test_rejection_through_the_broker(opsat: tuple[Settings, Engine, Handlers, UUID]) -> None:
     settings, engine, handlers, submit_id = opsat
     broker = create_broker(settings)
-    subscribe(
+    subscribe_batch(
         broker,
-        topic=settings.topic(topics.REGISTRATION_REJECTED),
-        group_id="magt.bosted.rejections",
-        model=RegistrationRejected,
-        handle=handlers.on_registration_rejected,
+        models={settings.topic(topics.REGISTRATION_REJECTED): RegistrationRejected},
+        group_id="magt.bosted.haendelser",
+        apply=handlers.apply_many,
+        handle=handlers.handle,
         settings=settings,
         engine=engine,
+        committed=handlers.committed,
     )
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(
@@ -191,7 +192,9 @@ async def test_rejection_through_the_broker(opsat: tuple[Settings, Engine, Handl
             settings.topic(topics.REGISTRATION_REJECTED),
             key=SAG.encode(),
         )
-    assert len(_rows(engine, Advis)) == 1
+    [advis] = _rows(engine, Advis)
+    assert advis.fil_skrevet  # written after the batch committed
+    assert len(list((settings.drop_folder / "advis").iterdir())) == 1
 
 
 async def test_delivery_of_a_bosted_case_is_journalised_and_the_fagkonsulent_told(
@@ -201,11 +204,11 @@ async def test_delivery_of_a_bosted_case_is_journalised_and_the_fagkonsulent_tol
     settings = settings.model_copy(
         update={"bosted_api_url": bosted.url, "send_backoff_base_s": 60.0}
     )
-    await handlers.on_delivery_sent(_sent(case_id="sag-fra-nexus"))
+    await handlers.handle(_sent(case_id="sag-fra-nexus"))
     assert _rows(engine, Forsendelse) == []
     event = _sent()
-    await handlers.on_delivery_sent(event)
-    await handlers.on_delivery_sent(event)  # redelivered
+    await handlers.handle(event)
+    await handlers.handle(event)  # redelivered
     assert sorted(r.art for r in _rows(engine, Forsendelse)) == ["advis", "journal"]
     bosted.state.fejl_foer_svar = 1  # Bosted is briefly down
     async with journal.klient(settings) as client:
@@ -253,8 +256,8 @@ async def test_fagkonsulent_advis_is_delivered_then_delivery_sent_is_published(
 ) -> None:
     settings, engine, handlers, _ = opsat
     settings = settings.model_copy(update={"bosted_api_url": bosted.url})
-    await handlers.on_report_addressed(_addressed())
-    await handlers.on_report_addressed(_addressed().model_copy(update={"channel": "sikker_mail"}))
+    await handlers.handle(_addressed())
+    await handlers.handle(_addressed().model_copy(update={"channel": "sikker_mail"}))
     assert sorted(r.art for r in _rows(engine, Forsendelse)) == ["advis", "journal"]
     async with journal.klient(settings) as client:
         assert await journal.send_forfaldne(engine, settings, client) == 2
@@ -267,7 +270,7 @@ async def test_fagkonsulent_advis_is_delivered_then_delivery_sent_is_published(
     assert (sent.channel, sent.role, sent.case_id) == ("bosted_advis", "fagkonsulent", SAG)
     assert sent.message_ref.startswith("bosted-advis-")
     # our own DeliverySent comes back on the topic: it is not journalised a second time
-    await handlers.on_delivery_sent(sent)
+    await handlers.handle(sent)
     assert len(_rows(engine, Forsendelse)) == 2
 
 
@@ -277,7 +280,7 @@ async def test_a_refused_advis_is_given_up_and_delivery_failed_published(
     settings, engine, handlers, _ = opsat
     bosted.state.token = "bosted-token-som-adapteren-ikke-har"
     settings = settings.model_copy(update={"bosted_api_url": bosted.url})
-    await handlers.on_report_addressed(_addressed())
+    await handlers.handle(_addressed())
     async with journal.klient(settings) as client:
         assert await journal.send_forfaldne(engine, settings, client) == 0
     assert {r.status for r in _rows(engine, Forsendelse)} == {"opgivet"}

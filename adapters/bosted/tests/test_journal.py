@@ -95,9 +95,9 @@ async def test_the_report_is_journalised_once_as_the_official_form_pdf(
     assert form.intern is not None  # the example carries an internal part ...
     sealed = settings.payload_cipher().encrypt(form.model_dump_json())  # ... sealed with it
     handlers = Handlers(engine, settings)
-    await handlers.on_report_addressed(_adresseret(case_id, sealed))
-    await handlers.on_report_addressed(_adresseret(case_id, sealed, "digital_post"))  # same report
-    await handlers.on_report_addressed(_adresseret("sag-ikke-fra-bosted", sealed))
+    await handlers.handle(_adresseret(case_id, sealed))
+    await handlers.handle(_adresseret(case_id, sealed, "digital_post"))  # same report
+    await handlers.handle(_adresseret("sag-ikke-fra-bosted", sealed))
     [row] = _forsendelser(engine)
     assert cpr not in row.body
     assert navn not in row.body
@@ -143,7 +143,7 @@ async def test_a_report_that_cannot_be_opened_is_given_up_not_retried(
     settings = make_settings(sqlite_url, bosted_api_url=bosted.url)
     engine = engine_for(sqlite_url)
     case_id, _ = _taget_ind(engine, lav())
-    await Handlers(engine, settings).on_report_addressed(_adresseret(case_id, "ikke-forseglet"))
+    await Handlers(engine, settings).handle(_adresseret(case_id, "ikke-forseglet"))
     async with journal.klient(settings) as client:
         assert await journal.send_forfaldne(engine, settings, client) == 0
     [row] = _forsendelser(engine)

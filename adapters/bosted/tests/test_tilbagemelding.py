@@ -72,8 +72,8 @@ async def test_feedback_is_journalised_sealed_until_sent_and_passed_to_the_fagko
     settings, engine, handlers = opsat
     settings = settings.model_copy(update={"bosted_api_url": bosted.url})
     event = _givet(settings, rolle="kommune")
-    await handlers.on_tilbagemelding_givet(event)
-    await handlers.on_tilbagemelding_givet(event)  # redelivered
+    await handlers.handle(event)
+    await handlers.handle(event)  # redelivered
     koe = _rows(engine)
     assert sorted(r.art for r in koe) == ["advis", "journal"]
     assert all("Anders" not in r.body for r in koe)  # no plaintext at rest
@@ -94,7 +94,7 @@ async def test_the_fagkonsulents_own_feedback_is_journalised_without_an_advis(
     opsat: tuple[Settings, Engine, Handlers],
 ) -> None:
     settings, engine, handlers = opsat
-    await handlers.on_tilbagemelding_givet(_givet(settings, rolle="fagkonsulent"))
+    await handlers.handle(_givet(settings, rolle="fagkonsulent"))
     assert [r.art for r in _rows(engine)] == ["journal"]
 
 
@@ -102,7 +102,7 @@ async def test_feedback_on_a_case_from_elsewhere_is_ignored(
     opsat: tuple[Settings, Engine, Handlers],
 ) -> None:
     settings, engine, handlers = opsat
-    await handlers.on_tilbagemelding_givet(_givet(settings, rolle="kommune", kilde="nexus"))
+    await handlers.handle(_givet(settings, rolle="kommune", kilde="nexus"))
     assert _rows(engine) == []
 
 

@@ -17,7 +17,7 @@ from magt_contracts.messages import DeliverySent, FeltFejl, RegistrationRejected
 from magt_nexus import store
 from magt_nexus.handlers import Handlers
 from magt_runtime.broker import create_broker
-from magt_runtime.consumer import subscribe
+from magt_runtime.consumer import subscribe_batch
 from magt_runtime.db import create_tables, make_engine
 
 pytestmark = pytest.mark.broker
@@ -73,19 +73,18 @@ def wired(nexus_settings: Callable[..., Any], mappings: Any, case: str) -> tuple
         session.commit()
     handlers = Handlers(engine, settings, mappings)
     broker = create_broker(settings)
-    for topic, model, handle in (
-        (topics.DELIVERY_SENT, DeliverySent, handlers.on_delivery_sent),
-        (topics.REGISTRATION_REJECTED, RegistrationRejected, handlers.on_registration_rejected),
-    ):
-        subscribe(
-            broker,
-            topic=settings.topic(topic),
-            group_id="magt.nexus",
-            model=model,
-            handle=handle,
-            settings=settings,
-            engine=engine,
-        )
+    subscribe_batch(
+        broker,
+        models={
+            settings.topic(topics.DELIVERY_SENT): DeliverySent,
+            settings.topic(topics.REGISTRATION_REJECTED): RegistrationRejected,
+        },
+        group_id="magt.nexus.haendelser",
+        apply=handlers.apply_many,
+        handle=handlers.handle,
+        settings=settings,
+        engine=engine,
+    )
     return settings, engine, broker
 
 

@@ -85,7 +85,7 @@ async def test_a_delivered_form_is_journalised_as_its_official_pdf(
     created = emulator.state.put_form(title=given.title, items=given.items, patient_id=9)
     assert (await poller.poll_once()).submitted == 1
     case_id = _case_of(engine, created.id)
-    await handlers.on_delivery_sent(_delivered(case_id))
+    await handlers.handle(_delivered(case_id))
     assert _journalised(engine) == []  # queued, not yet in Nexus
     assert await writer.send_due() == 1
     [journalised] = _journalised(engine)  # staged with the note marked written
@@ -123,7 +123,7 @@ async def test_a_retry_after_a_crash_does_not_upload_the_document_twice(
     given = nexus_form("skema_1a")
     created = emulator.state.put_form(title=given.title, items=given.items, patient_id=11)
     await poller.poll_once()
-    await handlers.on_delivery_sent(_delivered(_case_of(engine, created.id)))
+    await handlers.handle(_delivered(_case_of(engine, created.id)))
     assert await writer.send_due() == 1
     with Session(engine) as session:  # as if the commit after the writes was lost
         [note] = store.notes(session, form_id=str(created.id))

@@ -81,9 +81,9 @@ async def test_remarks_and_feedback_are_noted_with_the_text_opened_only_when_wri
         **_felles(settings, case_id), tilbagemelding_id="tilb-1", rolle="socialtilsyn",
         organisation="Socialtilsyn Syd", givet=NU,
     )  # fmt: skip
-    await handlers.on_bemaerkninger_sendt(bem)
-    await handlers.on_bemaerkninger_sendt(bem)  # redelivered
-    await handlers.on_tilbagemelding_givet(tilb)
+    await handlers.handle(bem)
+    await handlers.handle(bem)  # redelivered
+    await handlers.handle(tilb)
     with Session(engine) as session:
         queued = list(session.exec(select(store.NexusNote)))
     assert len(queued) == 2
@@ -105,7 +105,7 @@ async def test_a_case_from_elsewhere_gets_no_note(
         **{**_felles(settings, "bosted-xyz"), "kilde": "bosted"}, tilbagemelding_id="t",
         rolle="kommune", organisation="0461", givet=NU,
     )  # fmt: skip
-    await handlers.on_tilbagemelding_givet(tilb)
+    await handlers.handle(tilb)
     with Session(engine) as session:
         assert list(session.exec(select(store.NexusNote))) == []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,21 +13,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
 from magt_bosted.api import build_router
-from magt_bosted.handlers import Handlers
+from magt_bosted.handlers import CONSUMED, Handlers
 from magt_bosted.journal import run_sender
 from magt_bosted.settings import Settings
 from magt_bosted.vagt import Vagt, blokeret
 from magt_bosted.watcher import watch
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
-from magt_contracts.messages import (
-    DeliverySent,
-    RegistrationRejected,
-    ReportAddressed,
-    TilbagemeldingGivet,
-)
 from magt_runtime.broker import create_broker
-from magt_runtime.consumer import subscribe
+from magt_runtime.consumer import subscribe_batch
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
@@ -43,12 +37,7 @@ PRODUCED = (
     topics.DELIVERY_FAILED,
     topics.REPORT_JOURNALISED,
 )
-CONSUMED = (
-    topics.REGISTRATION_REJECTED,
-    topics.DELIVERY_SENT,
-    topics.REPORT_ADDRESSED,
-    topics.TILBAGEMELDING_GIVET,
-)
+GROUP = "magt.bosted.haendelser"  # one consumer for every consumed topic
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -63,32 +52,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     broker = create_broker(settings, description="Bosted System: skemaer ind, journal og advis ud.")
     handlers = Handlers(engine, settings)
     vagt = Vagt()
-    subscriptions: list[tuple[str, str, Any, Callable[[Any], Awaitable[None]]]] = [
-        (
-            topics.REGISTRATION_REJECTED,
-            "rejections",
-            RegistrationRejected,
-            handlers.on_registration_rejected,
-        ),
-        (topics.DELIVERY_SENT, "deliveries", DeliverySent, handlers.on_delivery_sent),
-        (topics.REPORT_ADDRESSED, "addressed", ReportAddressed, handlers.on_report_addressed),
-        (
-            topics.TILBAGEMELDING_GIVET,
-            "feedback",
-            TilbagemeldingGivet,
-            handlers.on_tilbagemelding_givet,
-        ),
-    ]
-    for topic, group, model, handle in subscriptions:
-        subscribe(
-            broker,
-            topic=settings.topic(topic),
-            group_id=f"magt.bosted.{group}",
-            model=model,
-            handle=handle,
-            settings=settings,
-            engine=engine,
-        )
+    subscribe_batch(
+        broker,
+        models={settings.topic(topic): model for topic, model in CONSUMED.items()},
+        group_id=GROUP,
+        apply=handlers.apply_many,
+        handle=handlers.handle,
+        settings=settings,
+        engine=engine,
+        committed=handlers.committed,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,4 +1,5 @@
-"""One handler per consumed event: one transaction with inbox, effect and outbox.
+"""The consumed events, read by one batched consumer; a fetched batch is one transaction with
+inbox, effects and outbox (each event checks its own inbox).
 
 - RegistrationRejected (source "bosted") → an advis to the institution (file + HTTP), and the
   document marked rejected so its next version is submitted afresh.
@@ -18,11 +19,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import structlog
+from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -46,6 +49,7 @@ from magt_bosted.store import (
     dokument_for_sag,
     modtagelse_for_kommando,
 )
+from magt_contracts import topics
 from magt_contracts.begreber import Kanal
 from magt_contracts.messages import (
     DeliverySent,
@@ -61,70 +65,101 @@ AFSENDER_TEKST = {"kommune": "kommunen", "operatoer": "driftsherren"}
 """Token roles that give feedback, where their name differs from a recipient role's."""
 
 
+CONSUMED: dict[str, type[BaseModel]] = {
+    topics.REGISTRATION_REJECTED: RegistrationRejected,
+    topics.DELIVERY_SENT: DeliverySent,
+    topics.REPORT_ADDRESSED: ReportAddressed,
+    topics.TILBAGEMELDING_GIVET: TilbagemeldingGivet,
+}
+"""What the adapter consumes: what became of the forms it took in, and what Bosted must hold."""
+
+_ADVIS_QUEUED = "bosted.advis_queued"  # session.info: an advis whose file is still to be written
+
+
 class Handlers:
-    """The adapter's event handlers, bound to its database and settings."""
+    """The consumed messages, each applied in the caller's transaction (`apply`); the advis
+    files of a committed transaction are written after it (`committed`)."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
 
-    @in_worker_thread
-    def on_registration_rejected(self, event: RegistrationRejected) -> None:
-        """A form from Bosted was not registered: tell the institution by advis."""
-        if event.source != "bosted":
+    def apply_many(self, session: Session, messages: Sequence[BaseModel]) -> None:
+        """A fetched batch, in order, in one transaction (`consumer.subscribe_batch`)."""
+        for message in messages:
+            self.apply(session, message)
+
+    def committed(self, session: Session) -> None:
+        """After the commit: write the files of the advis the transaction queued."""
+        if not session.info.pop(_ADVIS_QUEUED, False):
             return
-        with Session(self.engine) as session:
-            if inbox.first_time(
-                session, consumer="bosted.registration_rejected", event_id=str(event.event_id)
-            ):
-                self._afvisning(session, event)
-            session.commit()
         try:
             skriv_advisfiler(self.engine, self.settings.drop_folder)
         except OSError:  # the advis is stored; the watcher writes the file on its next scan
             log.exception("bosted.advis_file_failed")
 
     @in_worker_thread
-    def on_delivery_sent(self, event: DeliverySent) -> None:
+    def handle(self, message: BaseModel) -> None:
+        """One message in a transaction of its own (a failed batch, tests, replays)."""
+        with Session(self.engine) as session:
+            self.apply(session, message)
+            session.commit()
+            self.committed(session)
+
+    def apply(self, session: Session, message: BaseModel) -> None:
+        """One consumed message in the caller's transaction."""
+        match message:
+            case RegistrationRejected():
+                self._registration_rejected(session, message)
+            case DeliverySent():
+                self._delivery_sent(session, message)
+            case ReportAddressed():
+                self._report_addressed(session, message)
+            case TilbagemeldingGivet():
+                self._tilbagemelding_givet(session, message)
+            case _:
+                raise TypeError(f"Bosted-adapteren forbruger ikke {type(message).__name__}")
+
+    def _registration_rejected(self, session: Session, event: RegistrationRejected) -> None:
+        """A form from Bosted was not registered: tell the institution by advis."""
+        if event.source != "bosted":
+            return
+        if inbox.first_time(
+            session, consumer="bosted.registration_rejected", event_id=str(event.event_id)
+        ):
+            self._afvisning(session, event)
+            session.info[_ADVIS_QUEUED] = True
+
+    def _delivery_sent(self, session: Session, event: DeliverySent) -> None:
         """A report of a Bosted case was delivered: journalise it and tell the fagkonsulent."""
         if event.channel is Kanal.BOSTED_ADVIS:
             return  # our own delivery; journalised when the advis was queued
-        with Session(self.engine) as session:
-            dok = dokument_for_sag(session, case_id=event.case_id)
-            if dok is None:
-                return
-            if inbox.first_time(
-                session, consumer="bosted.delivery_sent", event_id=str(event.event_id)
-            ):
-                self._journalisering(session, dok, event)
-            session.commit()
+        dok = dokument_for_sag(session, case_id=event.case_id)
+        if dok is not None and inbox.first_time(
+            session, consumer="bosted.delivery_sent", event_id=str(event.event_id)
+        ):
+            self._journalisering(session, dok, event)
 
-    @in_worker_thread
-    def on_report_addressed(self, event: ReportAddressed) -> None:
+    def _report_addressed(self, session: Session, event: ReportAddressed) -> None:
         """A report addressed: journalise its form as PDF (Bosted case) and deliver the advis."""
         if event.channel is not Kanal.BOSTED_ADVIS and event.rapport_sealed is None:
             return
-        with Session(self.engine) as session:
-            if inbox.first_time(
-                session, consumer="bosted.report_addressed", event_id=str(event.event_id)
-            ):
-                self._dokument_journalisering(session, event)
-                if event.channel is Kanal.BOSTED_ADVIS:
-                    self._advis_levering(session, event)
-            session.commit()
+        if inbox.first_time(
+            session, consumer="bosted.report_addressed", event_id=str(event.event_id)
+        ):
+            self._dokument_journalisering(session, event)
+            if event.channel is Kanal.BOSTED_ADVIS:
+                self._advis_levering(session, event)
 
-    @in_worker_thread
-    def on_tilbagemelding_givet(self, event: TilbagemeldingGivet) -> None:
+    def _tilbagemelding_givet(self, session: Session, event: TilbagemeldingGivet) -> None:
         """Feedback on a Bosted case: journalise it, and pass it on to the fagkonsulent."""
         if event.kilde != "bosted":
             return
-        with Session(self.engine) as session:
-            dok = dokument_for_sag(session, case_id=event.case_id)
-            if dok is not None and inbox.first_time(
-                session, consumer="bosted.tilbagemelding_givet", event_id=str(event.event_id)
-            ):
-                self._tilbagemelding(session, dok, event)
-            session.commit()
+        dok = dokument_for_sag(session, case_id=event.case_id)
+        if dok is not None and inbox.first_time(
+            session, consumer="bosted.tilbagemelding_givet", event_id=str(event.event_id)
+        ):
+            self._tilbagemelding(session, dok, event)
 
     def _tilbagemelding(self, session: Session, dok: Dokument, event: TilbagemeldingGivet) -> None:
         rolle = AFSENDER_TEKST.get(event.rolle) or ROLLE_TEKST.get(event.rolle, event.rolle)

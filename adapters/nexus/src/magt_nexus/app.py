@@ -11,21 +11,15 @@ from fastapi import FastAPI
 
 from magt_contracts import topics
 from magt_contracts.errors import request_fejl_dicts
-from magt_contracts.messages import (
-    BemaerkningerSendt,
-    DeliverySent,
-    RegistrationRejected,
-    TilbagemeldingGivet,
-)
 from magt_nexus.api import build_router
 from magt_nexus.client import NexusClient
-from magt_nexus.handlers import Handlers
+from magt_nexus.handlers import CONSUMED, Handlers
 from magt_nexus.journal import NoteWriter
 from magt_nexus.mapping import load_mappings
 from magt_nexus.poller import Poller
 from magt_nexus.settings import NexusSettings
 from magt_runtime.broker import create_broker
-from magt_runtime.consumer import subscribe
+from magt_runtime.consumer import subscribe_batch
 from magt_runtime.db import create_tables, make_engine
 from magt_runtime.http import api_app, asyncapi_document, install_validation_handler
 from magt_runtime.lifecycle import service_running
@@ -34,12 +28,7 @@ from magt_runtime.metrics import install_metrics
 from magt_runtime.readiness import install_readiness, outbox_check
 
 PRODUCED = (topics.SUBMIT_FORM, topics.CORRECT_FORM, topics.REPORT_JOURNALISED)
-CONSUMED = (
-    topics.DELIVERY_SENT,
-    topics.REGISTRATION_REJECTED,
-    topics.TILBAGEMELDING_GIVET,
-    topics.BEMAERKNINGER_SENDT,
-)
+GROUP = "magt.nexus.haendelser"  # one consumer for every consumed topic
 
 
 def create_app(settings: NexusSettings | None = None) -> FastAPI:
@@ -54,39 +43,12 @@ def create_app(settings: NexusSettings | None = None) -> FastAPI:
     mappings = load_mappings()
     broker = create_broker(settings, description="Nexus-adapteren")
     handlers = Handlers(engine, settings, mappings)
-    subscribe(
+    subscribe_batch(
         broker,
-        topic=settings.topic(topics.DELIVERY_SENT),
-        group_id="magt.nexus",
-        model=DeliverySent,
-        handle=handlers.on_delivery_sent,
-        settings=settings,
-        engine=engine,
-    )
-    subscribe(
-        broker,
-        topic=settings.topic(topics.REGISTRATION_REJECTED),
-        group_id="magt.nexus",
-        model=RegistrationRejected,
-        handle=handlers.on_registration_rejected,
-        settings=settings,
-        engine=engine,
-    )
-    subscribe(
-        broker,
-        topic=settings.topic(topics.TILBAGEMELDING_GIVET),
-        group_id="magt.nexus.tilbagemeldinger",
-        model=TilbagemeldingGivet,
-        handle=handlers.on_tilbagemelding_givet,
-        settings=settings,
-        engine=engine,
-    )
-    subscribe(
-        broker,
-        topic=settings.topic(topics.BEMAERKNINGER_SENDT),
-        group_id="magt.nexus.bemaerkninger",
-        model=BemaerkningerSendt,
-        handle=handlers.on_bemaerkninger_sendt,
+        models={settings.topic(topic): model for topic, model in CONSUMED.items()},
+        group_id=GROUP,
+        apply=handlers.apply_many,
+        handle=handlers.handle,
         settings=settings,
         engine=engine,
     )

@@ -38,8 +38,8 @@ from magt_runtime.crypto import CipherError
 from magt_runtime.noegler import KeyUnavailableError, Opener, payload_opener
 
 log = structlog.get_logger(__name__)
-DELIVERY_NOTE = "levering:"  # the key prefix of a delivery's note (handlers.on_delivery_sent)
-TILBAGEMELDING_NOTE = "tilbagemelding:"  # feedback (handlers.on_tilbagemelding_givet)
+DELIVERY_NOTE = "levering:"  # the key prefix of a delivery's note (handlers._delivery_sent)
+TILBAGEMELDING_NOTE = "tilbagemelding:"  # feedback (handlers.apply, TilbagemeldingGivet)
 BEMAERKNING_NOTE = "bemaerkning:"  # the Magtanvendelsesudvalg's remarks
 SEALED_NOTES = (TILBAGEMELDING_NOTE, BEMAERKNING_NOTE)
 """Notes whose text is queued sealed (it may hold personal data) and opened only when written."""
