@@ -13,7 +13,7 @@ forever would stall the case with no way out); retriable failures hold only thei
 
 A batch holds at most one row per key (the oldest unsent), so its rows are published concurrently
 without reordering any case, and the sent ones are marked in one UPDATE. The relay sleeps while
-there is nothing to send: a commit that staged rows wakes it (`Wakeup`, from the session's
+there is nothing to send: a commit that staged rows wakes it (`wakeup.Wakeup`, from the session's
 after_commit event), and otherwise its wait doubles up to `idle_max_s`, which bounds how late it
 sees rows staged by another process.
 """
@@ -24,11 +24,10 @@ import asyncio
 import base64
 import functools
 import json
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import structlog
 from aiokafka.errors import (
@@ -39,12 +38,12 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, Engine, and_, event, exists, update
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import ColumnElement, Engine, and_, exists, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from magt_runtime import wakeup
 from magt_runtime.broker import message_size
 from magt_runtime.crypto import FieldCipher
 from magt_runtime.db import off_loop
@@ -147,58 +146,8 @@ def stage(
         raise TooLargeError(size, max_bytes)
     row = OutboxRow(topic=topic, key=key, payload=payload, headers=json.dumps(all_headers))
     session.add(row)
-    session.info[_STAGED] = True  # the commit wakes this database's relay (see Wakeup)
+    wakeup.queued(session, wakeup.OUTBOX)  # the commit wakes this database's relays
     return row
-
-
-_STAGED = "magt_outbox_staged"
-
-
-class Wakeup:
-    """Wakes one relay when a commit in this process staged rows for its database (thread-safe)."""
-
-    _lock: ClassVar[threading.Lock] = threading.Lock()
-    _by_database: ClassVar[dict[str, set[Wakeup]]] = {}
-
-    def __init__(self, engine: Engine) -> None:
-        self.database = engine.url.render_as_string()
-        self.event = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
-
-    def __enter__(self) -> Wakeup:
-        with self._lock:
-            self._by_database.setdefault(self.database, set()).add(self)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        with self._lock:
-            self._by_database.get(self.database, set()).discard(self)
-
-    def _signal(self) -> None:
-        if not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self.event.set)
-
-    @classmethod
-    def committed(cls, session: OrmSession) -> None:
-        """after_commit: wake the relays of the session's database if it staged rows."""
-        if not session.info.pop(_STAGED, False):
-            return
-        bind = session.bind
-        engine = bind.engine if isinstance(bind, Connection) else bind
-        if not isinstance(engine, Engine):
-            return
-        with cls._lock:
-            waiting = list(cls._by_database.get(engine.url.render_as_string(), ()))
-        for wakeup in waiting:
-            wakeup._signal()
-
-
-def _rolled_back(session: OrmSession, _previous: object = None) -> None:
-    session.info.pop(_STAGED, None)  # nothing staged survives a rollback
-
-
-event.listen(OrmSession, "after_commit", Wakeup.committed)
-event.listen(OrmSession, "after_rollback", _rolled_back)
 
 
 def claim(session: Session, *, limit: int) -> list[OutboxRow]:
@@ -347,11 +296,10 @@ async def run_relay(
     (ProducerBrokenError) is replaced with `renew` and the relay goes on; the rows it could not
     send are still unsent, so nothing is lost and per-key order holds.
     """
-    ceiling = max(interval_s, idle_max_s if idle_max_s is not None else interval_s)
-    wait_s = interval_s
-    with Wakeup(engine) as wakeup:
+    backoff = wakeup.Backoff(interval_s, idle_max_s)
+    with wakeup.Wakeup(engine, wakeup.OUTBOX) as woken:
         while not stop.is_set():
-            wakeup.event.clear()  # commits from here on are seen by this pass or wake the next
+            woken.event.clear()  # commits from here on are seen by this pass or wake the next
             try:
                 sent = await relay_once(engine, publisher, limit=limit, service=service)
             except ProducerBrokenError as error:
@@ -368,23 +316,10 @@ async def run_relay(
                 await _sleep_or_stop(stop, max(interval_s, 1.0))
                 continue
             if sent:
-                wait_s = interval_s
+                backoff.worked()
                 continue
-            if await _wait_for_work(stop, wakeup.event, wait_s):
-                wait_s = interval_s
-            else:
-                wait_s = min(ceiling, wait_s * 2)
-
-
-async def _wait_for_work(stop: asyncio.Event, work: asyncio.Event, seconds: float) -> bool:
-    """Wait until `work` or `stop` is set or `seconds` pass; True if woken by work."""
-    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(work.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-    return work.is_set()
+            if await wakeup.wait_for_work(stop, backoff.idle(), woken.event):
+                backoff.worked()
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
