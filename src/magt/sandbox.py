@@ -122,6 +122,8 @@ class Sandbox:
                 "MAGT_BOSTED_DROP_FOLDER": str(self.drop_folder),
                 "MAGT_BOSTED_BOSTED_API_URL": self.served["bosted"].base_url + "/api",
                 "MAGT_BOSTED_POLL_INTERVAL_S": "0.3",
+                "MAGT_BOSTED_POLL_IDLE_MAX_S": "2",
+                "MAGT_BOSTED_SEND_IDLE_MAX_S": "5",
                 "MAGT_BOSTED_STABLE_AFTER_S": "0.3",
                 "MAGT_BOSTED_SEND_BACKOFF_BASE_S": "0.5",
             },
@@ -133,7 +135,9 @@ class Sandbox:
                 "MAGT_NEXUS_CLIENT_ID": self.nexus.client_id,
                 "MAGT_NEXUS_CLIENT_SECRET": self.nexus.client_secret,
                 "MAGT_NEXUS_POLL_INTERVAL_S": "0.5",
+                "MAGT_NEXUS_POLL_IDLE_MAX_S": "4",
                 "MAGT_NEXUS_NOTE_INTERVAL_S": "0.3",
+                "MAGT_NEXUS_NOTE_IDLE_MAX_S": "5",
                 "MAGT_NEXUS_NOTE_BACKOFF_S": "0.5",
             },
         }

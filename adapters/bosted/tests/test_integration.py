@@ -92,7 +92,9 @@ async def test_document_dropped_twice_rejection_and_journalising_end_to_end(
         topic_namespace=unique("t") + ".",
         bosted_api_url=bosted.url,
         poll_interval_s=0.1,
+        poll_idle_max_s=0.5,
         send_interval_s=0.1,
+        send_idle_max_s=0.5,
         outbox_poll_interval_s=0.1,
     )
     settings.drop_folder.mkdir(parents=True)

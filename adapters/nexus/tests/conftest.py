@@ -174,7 +174,9 @@ def nexus_settings(
             "case_id_secret": CASE_ID_SECRET.decode(),
             **session_issuer().settings(),
             "poll_interval_s": 0.2,
+            "poll_idle_max_s": 1.0,
             "note_interval_s": 0.1,
+            "note_idle_max_s": 0.5,
             "note_backoff_s": 0.0,
         }
         values.update(overrides)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -366,3 +367,27 @@ async def test_the_same_form_id_at_another_institution_is_another_case(
     assert cases == {first.case_id: "botilbud-0450-002", second.case_id: "botilbud-0450-009"}
     assert record is not None
     assert record.case_id == second.case_id
+
+
+async def test_an_idle_poller_backs_off_and_a_new_form_brings_it_back(
+    adapter: Callable[..., tuple[Any, Any, Poller]],
+    emulator: Any,
+    nexus_form: Callable[..., Any],
+) -> None:
+    """While Nexus has nothing new the pause doubles (0.05, 0.1, … 0.4 s), so an idle adapter
+    asks Nexus a handful of times, not forty; a form is still taken within the ceiling."""
+    _, engine, poller = adapter(poll_interval_s=0.05, poll_idle_max_s=0.4)
+    stop = asyncio.Event()
+    task = asyncio.create_task(poller.run(stop))
+    await asyncio.sleep(2.0)
+    idle_polls = poller.polls
+    form = nexus_form("skema_1a")
+    emulator.state.put_form(title=form.title, items=form.items, patient_id=43)
+    for _ in range(40):
+        await asyncio.sleep(0.1)
+        if _rows(engine):
+            break
+    stop.set()
+    await task
+    assert 4 <= idle_polls <= 12  # a fixed 0.05 s pause would be ~40
+    assert len(_rows(engine)) == 1

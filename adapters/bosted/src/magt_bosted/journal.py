@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +42,7 @@ from magt_contracts import topics
 from magt_contracts.forms import parse_form
 from magt_contracts.messages import DeliveryFailed, DeliverySent, ReportJournalised
 from magt_documents import PDF_MIMETYPE, i_traad, journal_filnavn, skema_pdf
-from magt_runtime import outbox
+from magt_runtime import outbox, wakeup
 from magt_runtime.crypto import CipherError
 from magt_runtime.noegler import (
     SLETTET,
@@ -55,6 +54,7 @@ from magt_runtime.noegler import (
 from magt_runtime.tid import utc
 
 log = structlog.get_logger(__name__)
+SENDER = "bosted.forsendelser"  # the wakeup channel of the sender (`koe` queues on it)
 RETRYABLE_STATUS = frozenset({408, 425, 429})
 RAPPORT = "rapport_sealed"
 """Key of the sealed report in a queued journal entry's body (never sent to Bosted)."""
@@ -75,7 +75,9 @@ def koe(
     body: dict[str, Any],
     leveret: DeliverySent | None = None,
 ) -> bool:
-    """Queue one call to Bosted in the caller's transaction (once per id)."""
+    """Queue one call to Bosted in the caller's transaction (once per id); its commit wakes the
+    sender."""
+    wakeup.queued(session, SENDER)
     return tilfoej_forsendelse(
         session,
         Forsendelse(
@@ -187,15 +189,17 @@ async def send_forfaldne(
 async def run_sender(engine: Engine, settings: Settings, stop: asyncio.Event) -> None:
     """Send due calls until `stop` is set; survive every error."""
     async with klient(settings) as client:
-        while not stop.is_set():
+
+        async def send() -> int:
             try:
-                sent = await send_forfaldne(engine, settings, client)
+                return await send_forfaldne(engine, settings, client)
             except Exception:
                 log.exception("bosted.sender_failed")
-                sent = 0
-            if sent == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=settings.send_interval_s)
+                return 0
+
+        with wakeup.Wakeup(engine, SENDER) as woken:
+            backoff = wakeup.Backoff(settings.send_interval_s, settings.send_idle_max_s)
+            await wakeup.idle_loop(stop, send, backoff, woken)
 
 
 def _sendt(session: Session, settings: Settings, row: Forsendelse, tid: datetime) -> None:

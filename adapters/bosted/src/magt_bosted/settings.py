@@ -23,6 +23,12 @@ class Settings(ServiceSettings):
     )
     watch_folder: bool = Field(default=True, description="Run the drop-folder watcher.")
     poll_interval_s: float = Field(default=1.0, gt=0, description="Pause between folder scans.")
+    poll_idle_max_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest pause between scans while the folder is empty (the pause doubles "
+        "from `poll_interval_s` while nothing arrives).",
+    )
     stable_after_s: float = Field(
         default=2.0,
         ge=0,
@@ -61,6 +67,12 @@ class Settings(ServiceSettings):
     )
     http_timeout_s: float = Field(default=10.0, gt=0)
     send_interval_s: float = Field(default=0.5, gt=0, description="Pause of the Bosted sender.")
+    send_idle_max_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest pause of the sender while nothing is due (doubling from "
+        "`send_interval_s`); a call queued in this process wakes it at once.",
+    )
     send_batch_size: int = Field(default=20, ge=1)
     send_max_attempts: int = Field(default=8, ge=1, description="Tries before a call is given up.")
     send_backoff_base_s: float = Field(default=1.0, ge=0, description="First wait; doubles.")

@@ -43,6 +43,7 @@ from magt_bosted.settings import Settings
 from magt_bosted.store import FilObservation
 from magt_bosted.vagt import Vagt
 from magt_contracts.messages import FeltFejl
+from magt_runtime import wakeup
 from magt_runtime.tid import utc
 
 log = structlog.get_logger(__name__)
@@ -132,16 +133,20 @@ def flyt(sti: Path, maal: Path, data: bytes, settings: Settings) -> Path | None:
 async def watch(
     engine: Engine, settings: Settings, stop: asyncio.Event, vagt: Vagt | None = None
 ) -> None:
-    """Scan the folder every `poll_interval_s` and clean up kept raw documents every
+    """Scan the folder every `poll_interval_s` while files arrive (the pause doubles up to
+    `poll_idle_max_s` while it stays empty) and clean up kept raw documents every
     `retention_interval_s`, until `stop` is set; survive every error."""
     vagt = vagt if vagt is not None else Vagt()
     settings.drop_folder.mkdir(parents=True, exist_ok=True)
     vagt.startet = datetime.now(UTC)
     log.info("bosted.watcher_started")
     naeste_oprydning = vagt.startet
+    backoff = wakeup.Backoff(settings.poll_interval_s, settings.poll_idle_max_s)
     while not stop.is_set():
         try:
-            await asyncio.to_thread(scan_once, engine, settings, vagt=vagt)
+            resultat = await asyncio.to_thread(scan_once, engine, settings, vagt=vagt)
+            if resultat.behandlet or resultat.venter:
+                backoff.worked()  # files arrive together: look again soon
             if datetime.now(UTC) >= naeste_oprydning:
                 await asyncio.to_thread(raa.ryd_op, settings, nu=datetime.now(UTC))
                 naeste_oprydning = datetime.now(UTC) + timedelta(
@@ -149,8 +154,8 @@ async def watch(
                 )
         except Exception:
             log.exception("bosted.watcher_failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=settings.poll_interval_s)
+        # While the folder stays empty the pause grows, up to `poll_idle_max_s`.
+        await wakeup.wait_for_work(stop, backoff.idle())
 
 
 def _behandl_isoleret(engine: Engine, settings: Settings, sti: Path, vagt: Vagt) -> str:

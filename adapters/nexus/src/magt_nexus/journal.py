@@ -17,7 +17,6 @@ period from it).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import uuid5
@@ -33,7 +32,7 @@ from magt_nexus import domain, navigation, store
 from magt_nexus.client import NexusClient, NexusError, Resource
 from magt_nexus.mapping import Mapped, Mappings, citizen_cpr, map_form
 from magt_nexus.settings import NexusSettings
-from magt_runtime import outbox
+from magt_runtime import outbox, wakeup
 from magt_runtime.crypto import CipherError
 from magt_runtime.noegler import KeyUnavailableError, Opener, payload_opener
 
@@ -67,16 +66,20 @@ class NoteWriter:
         self._clock = clock
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Write due notes until `stop` is set."""
-        while not stop.is_set():
+        """Write due notes until `stop` is set: at once when a note is queued in this process,
+        otherwise after a pause that doubles while none is due."""
+
+        async def write() -> int:
             try:
-                written = await self.send_due()
+                return await self.send_due()
             except Exception as error:
                 log.warning("nexus.notes_failed", error=type(error).__name__)
-                written = 0
-            if written == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self._settings.note_interval_s)
+                return 0
+
+        s = self._settings
+        with wakeup.Wakeup(self._engine, store.NOTES) as woken:
+            backoff = wakeup.Backoff(s.note_interval_s, s.note_idle_max_s)
+            await wakeup.idle_loop(stop, write, backoff, woken)
 
     async def send_due(self) -> int:
         """Write the due notes of one batch; return how many were written."""

@@ -16,7 +16,6 @@ leaving the first one as it was.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from magt_nexus import domain, navigation, store
 from magt_nexus.client import NexusClient, NexusError, Resource
 from magt_nexus.mapping import Fejl, Mapped, Mappings, map_form
 from magt_nexus.settings import NexusSettings
-from magt_runtime import outbox, tid
+from magt_runtime import outbox, tid, wakeup
 
 log = structlog.get_logger(__name__)
 _REF = re.compile(r"^[A-Za-z0-9_.:@-]{1,80}$")
@@ -76,14 +75,18 @@ class Poller:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop` is set; an unreachable Nexus is logged and tried again later."""
+        backoff = wakeup.Backoff(self._settings.poll_interval_s, self._settings.poll_idle_max_s)
         try:
             while not stop.is_set():
                 try:
-                    await self.poll_once()
+                    result = await self.poll_once()
                 except Exception as error:
                     log.warning("nexus.poll_failed", error=type(error).__name__)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self._settings.poll_interval_s)
+                else:
+                    if result.submitted or result.corrected or result.errors:
+                        backoff.worked()
+                # While Nexus has nothing new the pause grows, up to `poll_idle_max_s`.
+                await wakeup.wait_for_work(stop, backoff.idle())
         finally:
             with Session(self._engine) as session:
                 store.release_lease(session, holder=self._settings.replica_id, now=self._clock())

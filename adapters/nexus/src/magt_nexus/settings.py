@@ -73,6 +73,12 @@ class NexusSettings(ServiceSettings):
         description="Network contacts' relation types counted as relatives (Digital Post).",
     )
     poll_interval_s: float = Field(default=30.0, gt=0, description="Pause between polls.")
+    poll_idle_max_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest pause between polls while Nexus has nothing new (the pause doubles "
+        "from `poll_interval_s` after each empty poll).",
+    )
     cursor_overlap_s: float = Field(
         default=300.0,
         ge=0,
@@ -96,6 +102,12 @@ class NexusSettings(ServiceSettings):
     note_backoff_s: float = Field(default=5.0, ge=0, description="First wait; doubles.")
     note_batch_size: int = Field(default=20, ge=1)
     note_interval_s: float = Field(default=2.0, gt=0, description="Pause when no note is due.")
+    note_idle_max_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest pause of the note writer while no note is due (doubling from "
+        "`note_interval_s`); a note queued in this process wakes it at once.",
+    )
 
     @model_validator(mode="after")
     def _derive_urls(self) -> Self:

@@ -13,7 +13,7 @@ from sqlalchemy import DateTime, Text, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from magt_runtime import tid
+from magt_runtime import tid, wakeup
 
 
 class NexusCursor(SQLModel, table=True):
@@ -90,6 +90,10 @@ class NexusFormError(SQLModel, table=True):
     errors: str = Field(sa_type=Text, description="JSON list of {field, label, message}")
     created_at: datetime = Field(default_factory=tid.now, sa_type=DateTime(timezone=True))
     resolved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+NOTES = "nexus.notater"
+"""The wakeup channel of the note writer (`add_note` queues on it)."""
 
 
 class NexusNote(SQLModel, table=True):
@@ -236,10 +240,12 @@ def errors(session: Session, *, include_resolved: bool = False) -> list[NexusFor
 
 
 def add_note(session: Session, *, key: str, form_id: str, title: str, text: str) -> bool:
-    """Queue a note once per key; False when the key was queued before."""
+    """Queue a note once per key; False when the key was queued before. The commit wakes the
+    note writer (`NOTES`)."""
     if session.get(NexusNote, key) is not None:
         return False
     session.add(NexusNote(key=key, form_id=form_id, title=title, text=text))
+    wakeup.queued(session, NOTES)
     return True
 
 
