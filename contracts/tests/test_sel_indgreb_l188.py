@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from magt_contracts.catalogue import standard_katalog
 from magt_contracts.catalogue.model import Afgoerelsesmyndighed, Begraensning, Beslutter, Enhed
@@ -51,7 +52,7 @@ def _skema1(lav: Any, navn: str, indgreb: str, dag: date, **felter: Any) -> dict
     return data
 
 
-def _naevnets_afgoerelse(lav: Any, fra: str, til: str) -> KommunalAfgoerelse:
+def _naevnets_afgoerelse(lav: Any, fra: str, til: str, **felter: str | None) -> KommunalAfgoerelse:
     afg = parse_form(
         lav(
             "kommunal_afgoerelse",
@@ -59,8 +60,10 @@ def _naevnets_afgoerelse(lav: Any, fra: str, til: str) -> KommunalAfgoerelse:
                 "afgoerelse_id": "afg-naevn-2025-001",
                 "indgreb": "adgang_til_bolig",
                 "art": "sel.adgang_til_bolig",
+                "afgjort_af": "det_socialfaglige_naevn",
                 "gyldig_fra": fra,
                 "gyldig_til": til,
+                **felter,
             },
         )
     )
@@ -156,6 +159,23 @@ def test_128_h_use_is_checked_against_the_naevns_decision(lav: Any) -> None:
     assert _koder(v) == set()
     assert [k.art for k in v.afgoerelser] == ["sel.adgang_til_bolig"]
     assert _koder(assess(afg, now=NU)) == set()
+
+
+def test_128_h_decision_is_the_naevns_not_the_municipalitys(lav: Any) -> None:
+    """SEL § 128 h: Det Socialfaglige Nævn decides on access to a resident's home — a decision
+    form naming the kind says who made it, and the municipality cannot have made it."""
+    with pytest.raises(ValidationError) as fejl:
+        _naevnets_afgoerelse(lav, "2025-05-01", "2026-04-30", afgjort_af="kommune")
+    assert (
+        "Afgørelsesarten 'sel.adgang_til_bolig' træffes af Det Socialfaglige Nævn, ikke af "
+        "kommunen." in str(fejl.value)
+    )
+    uden_art = _naevnets_afgoerelse(lav, "2025-05-01", "2026-04-30", art=None, afgjort_af="kommune")
+    [forkert] = [f for f in assess(uden_art, now=NU).flags if f.code == "wrong-decision-authority"]
+    assert "(forventet: Det Socialfaglige Nævn)" in forkert.message
+    assert "128 h" in forkert.source
+    naevnet = _naevnets_afgoerelse(lav, "2025-05-01", "2026-04-30", art=None)
+    assert "wrong-decision-authority" not in _koder(assess(naevnet, now=NU))
 
 
 def test_128_h_decision_longer_than_12_months_is_flagged(lav: Any) -> None:

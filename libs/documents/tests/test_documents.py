@@ -292,3 +292,57 @@ def test_the_right_to_complain_is_worded_once_in_the_contracts() -> None:
     assert (
         for_skema(val, paa).tekst == vejledning(Spor.VAL, kommune=kommune, paa=paa).afsnit_tekster()
     )
+
+
+def test_a_naevn_decision_is_complained_of_to_ankestyrelsen_directly() -> None:
+    """SEL § 134, stk. 1 and 4: Det Socialfaglige Nævn's decision (here § 128 h) "kan indbringes
+    for Ankestyrelsen, inden 4 uger", without a reconsideration — not sent to the municipality."""
+    naevnet = parse_form(
+        _eksempel(
+            "kommunal_afgoerelse",
+            indgreb="adgang_til_bolig",
+            art="sel.adgang_til_bolig",
+            afgjort_af="det_socialfaglige_naevn",
+            gyldig_fra="2025-05-01",
+            gyldig_til="2026-04-30",
+        )
+    )
+    paa = date(2025, 6, 1)
+    tekst = " ".join(for_skema(naevnet, paa).tekst)
+    assert "Afgørelsen fra Det Socialfaglige Nævn vedrørende Magtanvendelse" in tekst
+    assert "Send klagen direkte til Ankestyrelsen." in tekst
+    assert "Send klagen til" not in tekst.replace("Send klagen direkte til", "")
+    kommunens = " ".join(for_skema(parse_form(_eksempel("kommunal_afgoerelse")), paa).tekst)
+    assert "Kommunen vurderer afgørelsen igen" in kommunens
+    assert "Det Socialfaglige Nævn" in pdf_tekst(skema_pdf(naevnet, sagsref="sag-naevn-1"))
+    brev = breve.foelgebrev(
+        naevnet, sagsref="sag-naevn-1", afsender="Odense Kommune", paa=paa, titel="Afgørelse"
+    )
+    brevtekst = pdf_tekst(brev_pdf(brev))
+    assert "Send klagen direkte til Ankestyrelsen." in brevtekst
+    assert "Handicap har givet tilladelse til adgang til en beboers bolig" in brevtekst
+    assert "Odense Kommune har givet" not in brevtekst
+
+
+def test_an_indstilling_is_not_a_decision_and_says_who_decides() -> None:
+    """SEL § 129, stk. 1: the municipality recommends to Familieretshuset, which decides (§ 131);
+    the letter neither invents a complaint to the municipality nor calls it a refusal."""
+    indstilling = parse_form(
+        _eksempel(
+            "kommunal_afgoerelse",
+            indgreb="flytning",
+            art="sel.129_stk1_indstilling",
+            udfald="indstillet",
+            gyldig_fra=None,
+            gyldig_til=None,
+        )
+    )
+    paa = date(2025, 6, 1)
+    brev = breve.foelgebrev(
+        indstilling, sagsref="sag-fl-1", afsender="Odense Kommune", paa=paa, titel="Indstilling"
+    )
+    tekst = pdf_tekst(brev_pdf(brev))
+    assert "har indstillet til Familieretshuset" in tekst
+    assert "Indstillingen er ikke en afgørelse. Familieretshuset træffer afgørelsen" in tekst
+    assert "afslag" not in tekst
+    assert "Send klagen til" not in tekst

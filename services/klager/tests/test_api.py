@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from magt_contracts.begreber import Driftsform, InstitutionArt, Regime, Socialtilsyn
 from magt_contracts.messages import (
+    DecisionMade,
     IncidentRegistered,
     RecordComplaintDecision,
     ReportApproved,
@@ -293,6 +294,45 @@ async def test_guidance_letter_for_a_case_and_whether_guidance_was_given(
     )
     assert "Nyborg Kommune" in generel.text
     assert "ingen frist" in generel.text
+
+
+@pytest.mark.parametrize(
+    ("afgjort_af", "direkte"),
+    [("det_socialfaglige_naevn", True), ("familieretshuset", True), ("kommune", False)],
+)
+async def test_guidance_for_a_naevn_or_familieretshus_decision_sends_the_complaint_to_ankestyrelsen(
+    client: httpx.AsyncClient, token: Token, app: FastAPI, afgjort_af: str, direkte: bool
+) -> None:
+    """SEL § 134, stk. 1 and 4: such a decision is brought before Ankestyrelsen without the
+    decider's reconsideration, so the letter must not send the complaint to the municipality."""
+    case = f"sag-afg-{afgjort_af}"
+    await Handlers(engine_of(app), Settings(database_url="sqlite://")).handle(
+        DecisionMade(
+            occurred_at=T0,
+            case_id=case,
+            correlation_id=uuid4(),
+            afgoerelse_id=f"afg-{afgjort_af}",
+            indgreb="adgang_til_bolig",
+            person_ref="p-testperson01",
+            kommune="0851",
+            institution_id=INST,
+            udfald="godkendt",
+            meddelt=T0,
+            afgjort_af=afgjort_af,
+        )
+    )
+    brev = await client.get(
+        f"/sager/{case}/klagevejledning?format=tekst", headers=token("leder", INST)
+    )
+    assert brev.status_code == 200
+    assert "senest 4 uger efter" in brev.text
+    if direkte:
+        assert "Send klagen direkte til Ankestyrelsen." in brev.text
+        assert "Aalborg Kommune" not in brev.text
+        assert "vurderer ikke selv afgørelsen igen" in brev.text
+    else:
+        assert "Send klagen til Aalborg Kommune." in brev.text
+        assert "Kommunen vurderer afgørelsen igen" in brev.text
 
 
 def _barnets_klage(engine: Engine, kommune: str, udfald: str, n: int) -> None:

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from magt_contracts.catalogue import standard_katalog
 from magt_contracts.catalogue.kommuner import KommuneKode
+from magt_contracts.catalogue.model import Afgoerelsesmyndighed
 from magt_contracts.catalogue.sel import HYGIEJNESITUATIONER
 from magt_contracts.forms.common import (
     Borger,
@@ -47,6 +48,24 @@ def _passer_til_skema(form_type: str, kode: str) -> str:
     if not any(form_type in t.skemaer for t in typer):
         raise ValueError(f"Indgrebet '{kode}' registreres ikke på {form_type.replace('_', ' ')}.")
     return kode
+
+
+AfgjortAf = Literal["kommune", "familieretshuset", "det_socialfaglige_naevn"]
+"""Who made an adult decision, as the decision form says it."""
+AFGJORT_AF: dict[str, Afgoerelsesmyndighed] = {
+    "kommune": Afgoerelsesmyndighed.KOMMUNALBESTYRELSEN,
+    "familieretshuset": Afgoerelsesmyndighed.FAMILIERETSHUSET,
+    "det_socialfaglige_naevn": Afgoerelsesmyndighed.SOCIALFAGLIGT_NAEVN,
+}
+"""The authority each `AfgjortAf` names (the catalogue's decision kinds say which they need)."""
+MYNDIGHED_TEKST: dict[Afgoerelsesmyndighed, str] = {
+    Afgoerelsesmyndighed.KOMMUNALBESTYRELSEN: "kommunen",
+    Afgoerelsesmyndighed.FAMILIERETSHUSET: "Familieretshuset",
+    Afgoerelsesmyndighed.SOCIALFAGLIGT_NAEVN: "Det Socialfaglige Nævn",
+    Afgoerelsesmyndighed.BOERNE_OG_UNGEUDVALGET: "børne- og ungeudvalget",
+    Afgoerelsesmyndighed.LEDER_FORELOEBIG: "lederen (foreløbig afgørelse)",
+}
+"""An authority in the words of an error message or a letter."""
 
 
 class SelSkema(Skemadel):
@@ -230,8 +249,10 @@ class KommunalAfgoerelse(SelSkema):
         "om indgrebet).",
         examples=["sel.129_stk1_indstilling"],
     )
-    afgjort_af: Literal["kommune", "familieretshuset"] = Field(
-        default="kommune", description="Hvem traf afgørelsen."
+    afgjort_af: AfgjortAf = Field(
+        default="kommune",
+        description="Hvem traf afgørelsen: kommunen, Familieretshuset (SEL § 131) eller Det "
+        "Socialfaglige Nævn (SEL § 128 h).",
     )
     gyldig_fra: Annotated[date, dag_i_vinduet("Gyldig fra", planlagt=True)] | None = Field(
         default=None, description="Tilladelsen gælder fra."
@@ -266,10 +287,11 @@ class KommunalAfgoerelse(SelSkema):
                 raise ValueError(
                     f"Afgørelsesarten '{self.art}' gælder ikke indgrebet '{self.indgreb}'."
                 )
-            if (art.myndighed.value == "familieretshuset") != (
-                self.afgjort_af == "familieretshuset"
-            ):
-                raise ValueError(f"Afgørelsesarten '{self.art}' træffes ikke af {self.afgjort_af}.")
+            if art.myndighed is not AFGJORT_AF[self.afgjort_af]:
+                raise ValueError(
+                    f"Afgørelsesarten '{self.art}' træffes af {MYNDIGHED_TEKST[art.myndighed]}, "
+                    f"ikke af {MYNDIGHED_TEKST[AFGJORT_AF[self.afgjort_af]]}."
+                )
             if self.udfald is Udfald.INDSTILLET and not art.indstilling:
                 raise ValueError(f"Afgørelsesarten '{self.art}' er ikke en indstilling.")
         elif self.udfald is Udfald.INDSTILLET and self.indgreb not in ("flytning", "flytning_fare"):

@@ -103,8 +103,8 @@ class DecisionMade(Event):
     )
     afgjort_af: str | None = Field(
         default=None,
-        description="Hvem traf afgørelsen (kommune, familieretshuset, boerne_og_ungeudvalget, "
-        "leder_foreloebig).",
+        description="Hvem traf afgørelsen (kommune, familieretshuset, det_socialfaglige_naevn, "
+        "boerne_og_ungeudvalget, leder_foreloebig).",
         examples=["kommune"],
     )
     foreloebig_ref: str | None = Field(

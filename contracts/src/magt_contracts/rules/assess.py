@@ -37,6 +37,7 @@ from magt_contracts.forms import (
     ValAfgoerelse,
     ValIndberetning,
 )
+from magt_contracts.forms.sel import AFGJORT_AF, MYNDIGHED_TEKST
 from magt_contracts.forms.val import IkkeRedegoerelseAarsag
 from magt_contracts.rules.afgoerelser import Afgoerelse, Brug, isolation, kontroller, som_beslutning
 from magt_contracts.rules.deadlines import frist, hygiejne_gentagelse
@@ -363,7 +364,18 @@ def _afgoerelse_eller_ansoegning(form: Skema3 | KommunalAfgoerelse, kat: Katalog
         return [flag("not-approvable-intervention", str(typ.kilde) if typ else "", f"({kode})")]
     if isinstance(form, Skema3):
         return [flag("decision-requested", str(typ.kilde) if typ else "")]
-    return _sel_periode(form, kat, dag)
+    return _sel_myndighed(form, kat, dag) + _sel_periode(form, kat, dag)
+
+
+def _sel_myndighed(form: KommunalAfgoerelse, kat: Katalog, dag: date) -> list[Flag]:
+    """The decision is made by the authority its kind needs: SEL § 128 h's access to a resident's
+    home by Det Socialfaglige Nævn, the other interventions by the municipality."""
+    arter = kat.afgoerelsesarter_for("sel", form.indgreb, dag)
+    art = next((a for a in arter if a.kode == form.art), arter[0] if arter else None)
+    if art is None or art.myndighed is AFGJORT_AF[form.afgjort_af]:
+        return []
+    forventet = f"(forventet: {MYNDIGHED_TEKST[art.myndighed]})"
+    return [flag("wrong-decision-authority", str(art.kilde), forventet)]
 
 
 def _sel_periode(form: KommunalAfgoerelse, kat: Katalog, dag: date) -> list[Flag]:

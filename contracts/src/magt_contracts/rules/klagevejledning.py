@@ -14,6 +14,8 @@ from datetime import date, datetime
 
 from magt_contracts.catalogue import Katalog, standard_katalog
 from magt_contracts.catalogue.kommuner import KOMMUNER
+from magt_contracts.catalogue.model import Beslutter
+from magt_contracts.catalogue.sel import DIREKTE_TIL_ANKESTYRELSEN
 from magt_contracts.rules import klageadgang as ka
 from magt_contracts.tid import dansk_dato
 
@@ -60,9 +62,12 @@ def vejledning(
     paa: date,
     afgoerelse_meddelt: datetime | None = None,
     for_retten: bool = False,
+    afgjort_af: Beslutter | None = None,
     katalog: Katalog | None = None,
 ) -> Vejledning:
-    """The guidance for one track; `kommune` is the municipality the complaint goes to."""
+    """The guidance for one track; `kommune` is the municipality the complaint goes to. A
+    decision of Familieretshuset or Det Socialfaglige Nævn (`afgjort_af`) goes straight to
+    Ankestyrelsen (SEL § 134, stk. 1 and 4)."""
     kat = katalog or standard_katalog()
     navn = kommunenavn(kommune)
     match spor:
@@ -70,6 +75,9 @@ def vejledning(
             return _val(navn, kat, paa)
         case ka.Spor.AKUT_MAGT:
             return _akut(navn)
+        case ka.Spor.AFGOERELSE if afgjort_af in DIREKTE_TIL_ANKESTYRELSEN:
+            assert afgjort_af is not None
+            return _direkte(afgjort_af, afgoerelse_meddelt, kat, paa, for_retten=for_retten)
         case ka.Spor.AFGOERELSE:
             return _afgoerelse(navn, afgoerelse_meddelt, kat, paa, for_retten=for_retten)
         case ka.Spor.FLYTNING_AFSLAG:
@@ -160,15 +168,59 @@ def _akut(kommune: str) -> Vejledning:
     )
 
 
-def _afgoerelse(
-    kommune: str, meddelt: datetime | None, kat: Katalog, paa: date, *, for_retten: bool
-) -> Vejledning:
+def _klagefrist(meddelt: datetime | None, kat: Katalog, paa: date) -> str:
     uger = kat.frist("klage.klagefrist_afgoerelse", paa).varighed.antal
-    genvurdering = kat.frist("klage.genvurdering", paa).varighed.antal
     frist = f"Klagen skal være sendt senest {uger} uger efter, at afgørelsen er modtaget"
     if meddelt is not None:
         slut = dansk_dato(ka.klagefrist(meddelt, katalog=kat).due)
         frist += f", dvs. senest den {slut.day}.{slut.month}.{slut.year}"
+    return frist
+
+
+BESLUTTER_NAVN = {
+    Beslutter.FAMILIERETSHUSET: ("Familieretshuset", "Familieretshuset"),
+    Beslutter.SOCIALFAGLIGT_NAEVN: (
+        "Det Socialfaglige Nævn vedrørende Magtanvendelse over for Borgere med Handicap",
+        "Nævnet",
+    ),
+}
+"""A decider that is not the municipality: its full name and its short name in a letter."""
+
+
+def _direkte(
+    afgjort_af: Beslutter, meddelt: datetime | None, kat: Katalog, paa: date, *, for_retten: bool
+) -> Vejledning:
+    """SEL § 134, stk. 1: the decision "kan indbringes for Ankestyrelsen, inden 4 uger"; stk. 4:
+    retssikkerhedsloven § 66 (the decider's reconsideration) does not apply."""
+    navn, kort = BESLUTTER_NAVN[afgjort_af]
+    afsnit: list[Afsnit] = [
+        (
+            "Retten til at klage",
+            (
+                f"Afgørelsen fra {navn} kan indbringes for Ankestyrelsen.",
+                f"{_klagefrist(meddelt, kat, paa)}.",
+            ),
+        ),
+        ("Hvem kan klage?", (REPRAESENTANT,)),
+        ("Hvor sendes klagen hen?", ("Send klagen direkte til Ankestyrelsen.",)),
+        (
+            "Hvad sker der med klagen?",
+            (
+                f"Ankestyrelsen behandler klagen. {kort} vurderer ikke selv afgørelsen igen "
+                "først, og klagen skal ikke sendes til kommunen.",
+            ),
+        ),
+    ]
+    if for_retten:
+        afsnit.append(("Domstolsprøvelse", (RET_OG_ADVOKAT,)))
+    return Vejledning("Sådan klager du over afgørelsen", tuple(afsnit))
+
+
+def _afgoerelse(
+    kommune: str, meddelt: datetime | None, kat: Katalog, paa: date, *, for_retten: bool
+) -> Vejledning:
+    genvurdering = kat.frist("klage.genvurdering", paa).varighed.antal
+    frist = _klagefrist(meddelt, kat, paa)
     afsnit: list[Afsnit] = [
         (
             "Retten til at klage",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from magt_contracts.catalogue import standard_katalog
+from magt_contracts.catalogue.model import Beslutter
 from magt_contracts.forms import (
     AnyForm,
     KommunalAfgoerelse,
@@ -20,6 +21,7 @@ from magt_contracts.forms import (
     Skema1b,
     ValIndberetning,
 )
+from magt_contracts.forms.sel import Udfald
 from magt_contracts.messages.klager import (
     ComplaintForwarded,
     ComplaintReceived,
@@ -27,7 +29,7 @@ from magt_contracts.messages.klager import (
     ComplaintStatementIssued,
 )
 from magt_contracts.rules import klageadgang as ka
-from magt_contracts.rules.klagevejledning import DOMSTOLSPROEVELSE
+from magt_contracts.rules.klagevejledning import BESLUTTER_NAVN, DOMSTOLSPROEVELSE
 from magt_contracts.tid import lokal
 
 from .klageret import Klageret, for_skema, kommunenavn
@@ -69,12 +71,23 @@ def hvad_skete(form: AnyForm) -> str:
     """The case in plain words: what, where and when (no person named)."""
     sted = form.institution.navn
     if isinstance(form, KommunalAfgoerelse):
-        udfald = "givet tilladelse til" if form.udfald.value == "godkendt" else "givet afslag på"
-        return (
-            f"{kommunenavn(form.kommune)} har {udfald} "
-            f"{_smaat(indgreb_tekst('sel', form.indgreb, lokal(form.meddelt_tidspunkt).date()))} "
-            f"på {sted}."
+        indgreb = _smaat(indgreb_tekst("sel", form.indgreb, lokal(form.meddelt_tidspunkt).date()))
+        beslutter = Beslutter(form.afgjort_af)
+        hvem = (
+            BESLUTTER_NAVN[beslutter][0]
+            if beslutter in BESLUTTER_NAVN
+            else kommunenavn(form.kommune)
         )
+        match form.udfald:
+            case Udfald.GODKENDT:
+                return f"{hvem} har givet tilladelse til {indgreb} på {sted}."
+            case Udfald.AFSLAG:
+                return f"{hvem} har givet afslag på {indgreb} på {sted}."
+            case Udfald.INDSTILLET:
+                return (
+                    f"{kommunenavn(form.kommune)} har indstillet til Familieretshuset, at der "
+                    f"træffes afgørelse om {indgreb} ({sted})."
+                )
     if isinstance(form, ValIndberetning | Skema1):
         start = form.episode.start
         paa = lokal(start).date()

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from magt_contracts.catalogue import Katalog, standard_katalog
-from magt_contracts.catalogue.model import Begraensning
+from magt_contracts.catalogue.model import Begraensning, Beslutter
 from magt_contracts.forms import AnyForm, KommunalAfgoerelse, ValAfgoerelse, ValIndberetning
+from magt_contracts.forms.sel import Udfald
 from magt_contracts.rules import klageadgang as ka
 from magt_contracts.rules.klagevejledning import RET_OG_ADVOKAT, kommunenavn, vejledning
 
@@ -25,6 +26,13 @@ IKKE_EN_AFGOERELSE = (
     "Ansøgningen er ikke en afgørelse. Kommunens afgørelse om ansøgningen kommer med sin egen "
     "klagevejledning."
 )
+INDSTILLING = (
+    "Indstillingen er ikke en afgørelse. Familieretshuset træffer afgørelsen, og den kommer med "
+    "sin egen klagevejledning: Familieretshusets afgørelse kan indbringes for Ankestyrelsen."
+)
+"""SEL § 129, stk. 1, and § 129 a: the municipality recommends (indstiller), Familieretshuset
+decides (§§ 131 and 131 a), and its decision is the one brought before Ankestyrelsen (§ 134,
+stk. 1)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,11 @@ def for_skema(form: AnyForm, paa: date, *, katalog: Katalog | None = None) -> Kl
     kat = katalog or standard_katalog()
 
     def tekst(
-        spor: ka.Spor, kommune: str, meddelt: datetime | None = None, for_retten: bool = False
+        spor: ka.Spor,
+        kommune: str,
+        meddelt: datetime | None = None,
+        for_retten: bool = False,
+        afgjort_af: Beslutter | None = None,
     ) -> tuple[str, ...]:
         return vejledning(
             spor,
@@ -53,12 +65,15 @@ def for_skema(form: AnyForm, paa: date, *, katalog: Katalog | None = None) -> Kl
             paa=paa,
             afgoerelse_meddelt=meddelt,
             for_retten=for_retten,
+            afgjort_af=afgjort_af,
             katalog=kat,
         ).afsnit_tekster()
 
     if isinstance(form, ValIndberetning | ValAfgoerelse):
         # A VAL decision's complaint rules are the children's (VAL § 23), not serviceloven's.
         return Klageret(ka.Spor.VAL, tekst(ka.Spor.VAL, form.institution.beliggenhedskommune))
+    if isinstance(form, KommunalAfgoerelse) and form.udfald is Udfald.INDSTILLET:
+        return Klageret(None, (INDSTILLING,))
     if isinstance(form, KommunalAfgoerelse):
         spor = ka.Spor.AFGOERELSE
         return Klageret(
@@ -68,6 +83,7 @@ def for_skema(form: AnyForm, paa: date, *, katalog: Katalog | None = None) -> Kl
                 form.kommune,
                 meddelt=form.meddelt_tidspunkt,
                 for_retten=_kan_for_retten(form.indgreb, paa, kat),
+                afgjort_af=Beslutter(form.afgjort_af),
             ),
         )
     if form.form_type == "skema_2":

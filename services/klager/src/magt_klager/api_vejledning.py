@@ -81,13 +81,14 @@ def build_vejledning_router(engine: Engine, verifier: TokenVerifier, now: Clock)
             parter = _sagens_parter(session, case_id)
             _sag_i_scope(session, principal, case_id, "read-klagevejledning", parter)
             assert parter is not None
-            kommune, _inst, regime, meddelt = parter
+            kommune, _inst, regime, meddelt, afgjort_af = parter
             session.commit()
         brev = klagevejledning(
             klagetype=klagetype or klagetype_for_sag(regime, meddelt is not None),
             handlekommune=kommune,
             paa=now().date(),
             afgoerelse_meddelt=meddelt,
+            afgjort_af=afgjort_af,
         )
         return _brev(brev, format)
 
@@ -142,24 +143,26 @@ def build_vejledning_router(engine: Engine, verifier: TokenVerifier, now: Clock)
     return router
 
 
-Parter = tuple[str, str | None, str | None, datetime | None]
+Parter = tuple[str, str | None, str | None, datetime | None, str | None]
+"""(handlekommune, institution, regime, a decision's notification, who made the decision)."""
 
 
 def _sagens_parter(session: Session, case_id: str) -> Parter | None:
-    """(handlekommune, institution, regime, a decision's notification) of a known case."""
+    """The `Parter` of a known case."""
     afg = session.exec(
         select(store.AfgoerelseRow).where(store.AfgoerelseRow.case_id == case_id)
     ).first()
     meddelt = tid.utc_or_none(afg.meddelt) if afg else None
+    afgjort_af = afg.afgjort_af if afg else None
     sag = store.sag(session, case_id=case_id)
     if sag is not None:
-        return sag.handlekommune, sag.institution_id, sag.regime, meddelt
+        return sag.handlekommune, sag.institution_id, sag.regime, meddelt, afgjort_af
     if afg is not None:
-        return afg.kommune, afg.institution_id, "sel", meddelt
+        return afg.kommune, afg.institution_id, "sel", meddelt, afgjort_af
     klage = session.exec(select(store.KlageRow).where(store.KlageRow.case_id == case_id)).first()
     if klage is not None:
         regime = "val" if klage.klagetype == "val_magtanvendelse" else "sel"
-        return klage.handlekommune, klage.institution_id, regime, None
+        return klage.handlekommune, klage.institution_id, regime, None, None
     return None
 
 

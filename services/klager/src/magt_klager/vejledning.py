@@ -13,6 +13,7 @@ import html
 from datetime import date, datetime
 
 from magt_contracts.catalogue import Katalog
+from magt_contracts.catalogue.model import Beslutter
 from magt_contracts.rules import klageadgang as ka
 from magt_contracts.rules.klagevejledning import Vejledning, vejledning
 
@@ -36,9 +37,11 @@ def klagevejledning(
     handlekommune: str,
     paa: date,
     afgoerelse_meddelt: datetime | None = None,
+    afgjort_af: str | None = None,
     katalog: Katalog | None = None,
 ) -> Brev:
-    """The letter for one kind of complaint, addressed from the handlekommune."""
+    """The letter for one kind of complaint, addressed from the handlekommune; a decision of
+    Familieretshuset or Det Socialfaglige Nævn (`afgjort_af`) is complained of to Ankestyrelsen."""
     if klagetype not in KLAGETYPER:
         raise ValueError(f"ukendt klagetype: {klagetype}")
     return vejledning(
@@ -46,8 +49,17 @@ def klagevejledning(
         kommune=handlekommune,
         paa=paa,
         afgoerelse_meddelt=afgoerelse_meddelt,
+        afgjort_af=_beslutter(afgjort_af),
         katalog=katalog,
     )
+
+
+def _beslutter(afgjort_af: str | None) -> Beslutter | None:
+    """The catalogue's decider a DecisionMade names (VAL's authorities are none of them)."""
+    try:
+        return Beslutter(afgjort_af) if afgjort_af is not None else None
+    except ValueError:
+        return None
 
 
 def som_tekst(brev: Brev) -> str:
