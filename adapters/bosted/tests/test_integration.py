@@ -190,8 +190,12 @@ async def _flow(
             assert len(entries) == 1
             assert entries[0]["journal_id"] == str(sent.event_id)
             assert entries[0]["titel"].endswith("handlekommunen (0860)")
-            advis = (
-                await bosted_client.get("/advis", params={"modtager": "fagkonsulent-rn-3"})
-            ).json()
+
+            async def fagkonsulentens_advis() -> list[dict[str, Any]]:
+                answer = await bosted_client.get("/advis", params={"modtager": "fagkonsulent-rn-3"})
+                return list(answer.json())
+
+            # The advis is a call of its own, sent after the journal entry: wait for it too.
+            advis = await eventually(fagkonsulentens_advis)
             assert len(advis) == 1
             assert SAG in advis[0]["titel"]
