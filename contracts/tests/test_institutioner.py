@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import date, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from pydantic import ValidationError
 
 from magt_contracts.begreber import InstitutionArt, Rolle, Socialtilsyn, Stedsart, Tilsynsmyndighed
 from magt_contracts.catalogue import standard_katalog
+from magt_contracts.catalogue.sel import OPFOELGNING_FELT
 from magt_contracts.cpr import person_ref
 from magt_contracts.forms import Skema1a, ValIndberetning, parse_form
 from magt_contracts.rules.assess import assess
@@ -203,3 +206,28 @@ def test_unknown_staff_follow_up_is_flagged(lav: Any, slet: object) -> None:
     assert "staff-follow-up-unknown" in _koder(data)
     assert "staff-follow-up-unknown" not in _koder(lav("skema_1a"))
     assert "staff-follow-up-unknown" not in _koder(lav("val_indberetning"))
+
+
+def test_a_question_the_forms_version_does_not_ask_is_no_gap(lav: Any, slet: object) -> None:
+    """The 2025 Skema 1 a, 1 b and Bilag 1 (BEK nr. 1411/2024) ask whether the staff group follows
+    up; the 2022 editions did not, so a 2022 form's silence there is not flagged."""
+    leder = lav("skema_1a", {"leder.opfoelgning_i_medarbejdergruppe": slet})["leder"]
+    for navn in ("skema_1a", "skema_1b", "bilag_1"):
+        tavs_2022 = lav(navn, {"form_version": "2022", "leder": leder})
+        tavs_2025 = lav(navn, {"form_version": "2025", "leder": leder})
+        assert "staff-follow-up-unknown" not in _koder(tavs_2022), navn
+        assert "staff-follow-up-unknown" in _koder(tavs_2025), navn
+
+
+def test_the_catalogues_form_versions_agree_with_the_official_texts() -> None:
+    """A field a version lacks (`Formversion.uden_felter`) is not on that version's form text,
+    and the fields it has are."""
+    kat = standard_katalog()
+    for v in kat.formversioner:
+        fil = resources.files("magt_contracts").joinpath(
+            "skematekster", f"{v.form_type}-{v.version}.json"
+        )
+        felter = set(re.findall(r'"felt": "([^"]+)"', fil.read_text(encoding="utf-8")))
+        assert not v.uden_felter & felter, (v.form_type, v.version)
+        if v.form_type in ("skema_1a", "skema_1b", "bilag_1"):
+            assert v.har_felt(OPFOELGNING_FELT) == (OPFOELGNING_FELT in felter), v.version

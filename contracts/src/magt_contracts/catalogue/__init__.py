@@ -156,6 +156,13 @@ class Katalog:
         fundne = (v for v in self.formversioner if (v.form_type, v.version) == (form_type, version))
         return bool(gaeldende(fundne, paa))
 
+    def formversion(self, form_type: str, version: str) -> Formversion | None:
+        """The catalogue's entry for `version` of `form_type` (None when unknown)."""
+        return next(
+            (v for v in self.formversioner if (v.form_type, v.version) == (form_type, version)),
+            None,
+        )
+
     def formversioner_for(self, form_type: str) -> frozenset[str]:
         """Every known version of `form_type`."""
         return frozenset(v.version for v in self.formversioner if v.form_type == form_type)

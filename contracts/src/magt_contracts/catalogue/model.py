@@ -308,6 +308,13 @@ class Formversion:
     kilde: Kilde
     valid_from: date
     valid_to: date | None = None
+    uden_felter: frozenset[str] = frozenset()
+    """Fields of the form model this version of the official form does not have (dotted paths):
+    the version asks nothing there, so its silence is no gap."""
+
+    def har_felt(self, felt: str) -> bool:
+        """Whether this version of the form asks for `felt` (a dotted path)."""
+        return felt not in self.uden_felter
 
 
 # Rules in force before the period this release models; their earlier history is not modelled.

@@ -244,12 +244,17 @@ TAL: tuple[Talregel, ...] = (
     Talregel("sel.hygiejne_max_uden_afgoerelse", 1, HYGIEJNE_GENTAGELSE_KILDE, FOER_KILDERNE),
 )
 
+OPFOELGNING_FELT = "leder.opfoelgning_i_medarbejdergruppe"
+"""The leader's decision on follow-up in the staff group: a question of the 2025 forms (BEK nr.
+1411 af 5. december 2024) that the earlier Skema 1 a, 1 b and Bilag 1 did not ask."""
 FORMVERSIONER: tuple[Formversion, ...] = tuple(
     fv
     for form_type in (S1A, S1B, B1, S2, "skema_3")
     for fv in (
         Formversion(form_type, "2022", FORM_KILDE, SEL_SKEMA_2020_FRA,
-                    SEL_SKEMA_2025_FRA - timedelta(days=1)),
+                    SEL_SKEMA_2025_FRA - timedelta(days=1),
+                    uden_felter=frozenset({OPFOELGNING_FELT}) if form_type in (S1A, S1B, B1)
+                    else frozenset()),
         Formversion(form_type, "2025", FORM_KILDE, SEL_SKEMA_2025_FRA),
     )
 )  # fmt: skip

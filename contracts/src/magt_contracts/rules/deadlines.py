@@ -25,9 +25,10 @@ from magt_contracts.messages import (
     ReportApproved,
     SubmitComplaint,
 )
+from magt_contracts.rules.flag import flag
 from magt_contracts.rules.tidsregning import udloeb
 from magt_contracts.tid import dansk_dato, ved_dag_slut, ved_dag_start
-from magt_contracts.vaerdier import Frist, Indberetningsfakta
+from magt_contracts.vaerdier import Flag, Frist, Indberetningsfakta
 
 A = Fristart
 Trigger = (
@@ -215,3 +216,15 @@ def hygiejne_gentagelse(
     maks = kat.tal_regel("sel.hygiejne_max_uden_afgoerelse", dag).vaerdi
     inden = [t for t in tidligere if t < denne and udloeb(t, vindue) > denne]
     return len(inden) + 1 > maks
+
+
+def sen_registrering(
+    episode: datetime, registreret: datetime, noegle: str, kat: Katalog
+) -> list[Flag]:
+    """A registration later than its deadline (`noegle`: the catalogue's rule) is flagged."""
+    f = frist(Fristart.REGISTRERING, episode, noegle, kat)
+    return (
+        [flag("late-registration", f.source, f"(senest {f.due.isoformat()})")]
+        if registreret > f.due
+        else []
+    )
