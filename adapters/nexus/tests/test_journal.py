@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -156,3 +156,37 @@ def _detail(given: Any) -> dict[str, Any]:
         "formDefinition": {"title": given.title, "version": given.version},
         "items": given.items,
     }
+
+
+def test_a_forms_notes_are_claimed_in_order_across_replicas(pg_url: str) -> None:
+    """Two replicas' note writers: while one holds a form's first note, the other may write other
+    forms' notes but not that form's next one, so a case's notes reach Nexus in queued order."""
+    engine = make_engine(pg_url)
+    create_tables(engine)
+    t0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
+    with Session(engine) as session:
+        for key, form_id, minutes in (("a1", "1001", 0), ("a2", "1001", 1), ("b1", "2002", 2)):
+            session.add(
+                store.NexusNote(
+                    key=key,
+                    form_id=form_id,
+                    title="t",
+                    text="x",
+                    created_at=t0 + timedelta(minutes=minutes),
+                    next_attempt_at=t0,
+                )
+            )
+        session.commit()
+    now = t0 + timedelta(hours=1)
+    with Session(engine) as first, Session(engine) as second:
+        assert [n.key for n in store.claim_notes(first, now=now, limit=20)] == ["a1", "b1"]
+        assert store.claim_notes(second, now=now, limit=20) == []  # a2 waits for a1
+        first.rollback()
+        second.rollback()
+    with Session(engine) as session:
+        a1 = session.get(store.NexusNote, "a1")
+        assert a1 is not None
+        a1.next_attempt_at = now + timedelta(minutes=5)  # a1 failed and waits for its retry
+        session.add(a1)
+        session.commit()
+        assert [n.key for n in store.claim_notes(session, now=now, limit=20)] == ["b1"]

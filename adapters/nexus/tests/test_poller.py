@@ -288,12 +288,16 @@ async def test_note_writer_retries_and_never_writes_a_note_twice(
         session.commit()
     writer = NoteWriter(engine, settings, poller._client, mappings)
     emulator.state.fail_next(2, 503)  # the first note's first GET fails twice: retried later
-    assert await writer.send_due() == 1
+    assert await writer.send_due() == 0  # and the form's second note waits behind it, in order
     with Session(engine) as session:
         first = session.get(store.NexusNote, "k-1")
         assert first is not None
         assert (first.attempts, first.sent_at) == (1, None)
         assert "503" in (first.last_error or "")
+        assert emulator.state.notes_for(8) == []
+        first.next_attempt_at = first.created_at  # its retry is due
+        session.add(first)
+        session.commit()
     # As if a crash came after Nexus stored the note but before we recorded it as sent:
     emulator.state.put_form(
         title=emulator.state.note_definition,
@@ -304,7 +308,8 @@ async def test_note_writer_retries_and_never_writes_a_note_twice(
         ],
         patient_id=8,
     )
-    assert await writer.send_due() == 1
+    assert await writer.send_due() == 1  # k-1: found in Nexus, recorded as sent, not written
+    assert await writer.send_due() == 1  # then k-2
     texts = [n["text"] for n in emulator.state.notes_for(8)]
     assert sum(domain.marker("k-1") in t for t in texts) == 1
     assert sum(domain.marker("k-2") in t for t in texts) == 1

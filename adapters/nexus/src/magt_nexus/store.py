@@ -9,8 +9,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Text, UniqueConstraint
+from sqlalchemy import DateTime, Text, UniqueConstraint, exists
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from magt_runtime import tid, wakeup
@@ -250,13 +251,23 @@ def add_note(session: Session, *, key: str, form_id: str, title: str, text: str)
 
 
 def claim_notes(session: Session, *, now: datetime, limit: int) -> list[NexusNote]:
-    """Lock due, unsent notes that no other replica holds."""
+    """Lock due, unsent notes that no other replica holds — only the oldest unsent note of each
+    form, so a case's notes reach Nexus in the order they were queued, whatever replica writes
+    them (a note waiting for a retry holds the later notes of its form)."""
+    earlier = aliased(NexusNote)
+    blocked = exists().where(
+        col(earlier.form_id) == col(NexusNote.form_id),
+        col(earlier.sent_at).is_(None),
+        col(earlier.failed_at).is_(None),
+        col(earlier.created_at) < col(NexusNote.created_at),
+    )
     statement = (
         select(NexusNote)
         .where(
             col(NexusNote.sent_at).is_(None),
             col(NexusNote.failed_at).is_(None),
             col(NexusNote.next_attempt_at) <= now,
+            ~blocked,
         )
         .order_by(col(NexusNote.created_at))
         .limit(limit)
